@@ -1,0 +1,47 @@
+/**
+ * Numeric guards shared by every kernel. All functions are pure, allocation-free and RT-safe.
+ * JavaScript has no FTZ/DAZ mode, so recursive state is flushed by hand when it is stored back.
+ */
+
+/** Clamp that maps NaN to `lo` (Math.min/max would propagate NaN). */
+export function clamp(x: number, lo: number, hi: number): number {
+  return x > lo ? (x < hi ? x : hi) : lo;
+}
+
+/** True for finite numbers (no NaN, no ±Inf), without the call overhead of Number.isFinite on non-numbers. */
+export function isFiniteNumber(x: number): boolean {
+  return x - x === 0;
+}
+
+/**
+ * Returns 0 for NaN, ±Inf and values too small to matter (|x| < 1e-20, which covers float denormals);
+ * otherwise x. Use when storing filter and oscillator state (SuperCollider's zapgremlins).
+ */
+export function flushDenormal(x: number): number {
+  return x - x === 0 && (x > 1e-20 || x < -1e-20) ? x : 0;
+}
+
+/** Finite-or-zero: NaN and ±Inf become 0, every finite value passes unchanged. */
+export function finiteOr0(x: number): number {
+  return x - x === 0 ? x : 0;
+}
+
+/**
+ * Rational tanh approximation (Padé 3/2, clamped): max error 2.4e-2 near |x| = 3, exact sign,
+ * slope 1 at 0, monotonic, saturates at ±1. Used as the ladder's soft saturator; cheaper than Math.tanh.
+ */
+export function softTanh(x: number): number {
+  if (x >= 3) return 1;
+  if (x <= -3) return -1;
+  if (!(x === x)) return 0;
+  const x2 = x * x;
+  return (x * (27 + x2)) / (27 + 9 * x2);
+}
+
+/** dB ↔ linear amplitude. */
+export function dbToGain(db: number): number {
+  return Math.pow(10, db / 20);
+}
+export function gainToDb(gain: number): number {
+  return 20 * Math.log10(gain);
+}

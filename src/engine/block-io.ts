@@ -1,0 +1,37 @@
+import type { AnyModule, BlockIO } from './module-api';
+
+/**
+ * Builds the BlockIO a kernel sees, from views made once per plan. Not RT-safe (allocates objects);
+ * call it when a plan is built, never per block.
+ */
+export function makeBlockIO(
+  desc: AnyModule,
+  inputs: readonly Float32Array[],
+  outputs: readonly Float32Array[],
+  params: Record<string, number>,
+  connected: readonly boolean[],
+  used: readonly boolean[],
+): BlockIO {
+  const inNames = Object.keys(desc.inputs);
+  const outNames = Object.keys(desc.outputs);
+  const inObj: Record<string, Float32Array> = {};
+  const conObj: Record<string, boolean> = {};
+  inNames.forEach((name, i) => {
+    inObj[name] = inputs[i];
+    conObj[name] = connected[i];
+  });
+  const outObj: Record<string, Float32Array> = {};
+  const usedObj: Record<string, boolean> = {};
+  outNames.forEach((name, i) => {
+    outObj[name] = outputs[i];
+    usedObj[name] = used[i];
+  });
+  return { in: inObj, out: outObj, params, connected: conObj, used: usedObj, inputs, outputs };
+}
+
+/** A params object holding every param of `desc` in declaration order, defaults first, then `values`. */
+export function makeParams(desc: AnyModule, values: Readonly<Record<string, number>> = {}): Record<string, number> {
+  const params: Record<string, number> = {};
+  for (const [name, spec] of Object.entries(desc.params)) params[name] = values[name] ?? spec.default;
+  return params;
+}

@@ -1,0 +1,139 @@
+/**
+ * The module API: one declarative descriptor per module type plus a kernel that processes blocks.
+ *
+ * A descriptor is plain data (ports with their signal kind, params with unit, range, default and docs)
+ * and a factory for the kernel. The compiler turns port and param names into dense indices in
+ * declaration order; patches and OSC keep using names, so reordering a declaration never breaks a
+ * saved patch. Names are append-only: never rename or reuse one.
+ *
+ * Thread and real-time rules for kernels:
+ * - `create` runs off the audio path (on the worker that will own the module). It may allocate.
+ * - `process` runs on the audio path, once per block (or per sub-block when a timed event splits the
+ *   block). It must not allocate, create closures, log, post messages or await.
+ * - Inputs are views into shared memory owned by the producer; a kernel never writes its inputs.
+ *   Unpatched inputs read a buffer filled with the input's `normal` value, so kernels never test
+ *   "connected?" per sample. `io.connected` may be read once per block to pick a cheaper loop.
+ */
+
+/** What a port carries (VCV Rack voltage standards, see docs/voltages.md). */
+export type SignalKind =
+  | 'audio' // ±5 V
+  | 'cv' // unipolar 0..10 V or bipolar ±5 V control voltage
+  | 'pitch' // 1 V/oct, 0 V = C4
+  | 'gate' // 0 / 10 V, read with a Schmitt trigger (high ≥ 1 V, low ≤ 0.1 V)
+  | 'trigger'; // 10 V pulse of 1 ms, read with a Schmitt trigger
+
+export type ParamUnit =
+  | 'V' // volts
+  | 'V/oct' // pitch offset in volts, 1 V/oct
+  | 'Hz'
+  | 'Hz/V'
+  | 's'
+  | 'semitones'
+  | 'cents'
+  | 'ratio' // dimensionless, usually 0..1
+  | 'gain' // linear amplitude factor
+  | 'dB'
+  | 'enum'; // integer index into `choices`
+
+export interface ParamSpec {
+  readonly unit: ParamUnit;
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  /** One line for the module reference. */
+  readonly doc: string;
+  /** For `enum` params: the name of each integer value, in order. */
+  readonly choices?: readonly string[];
+}
+
+export interface InputSpec {
+  readonly signal: SignalKind;
+  readonly doc: string;
+  /** Voltage read when nothing is patched (default 0 V). */
+  readonly normal?: number;
+}
+
+export interface OutputSpec {
+  readonly signal: SignalKind;
+  readonly doc: string;
+}
+
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+export type InputSpecs = Readonly<Record<string, InputSpec>>;
+export type OutputSpecs = Readonly<Record<string, OutputSpec>>;
+
+/** The port and param part of a descriptor; declared first so a kernel class can name its IO type. */
+export interface PortSpec {
+  readonly params: ParamSpecs;
+  readonly inputs: InputSpecs;
+  readonly outputs: OutputSpecs;
+}
+
+/**
+ * What a kernel sees each block. Built once per plan (views into the arena); never rebuilt per block.
+ * `params` holds the current control-space value of every param (plain numbers, fixed shape); the
+ * engine writes them between blocks (or at a timed event's split point).
+ */
+export interface BlockIO<S extends PortSpec = PortSpec> {
+  readonly in: { readonly [K in keyof S['inputs']]: Float32Array };
+  readonly out: { readonly [K in keyof S['outputs']]: Float32Array };
+  readonly params: { [K in keyof S['params']]: number };
+  /** True when a cable feeds the input. */
+  readonly connected: { readonly [K in keyof S['inputs']]: boolean };
+  /** True when at least one cable leaves the output. */
+  readonly used: { readonly [K in keyof S['outputs']]: boolean };
+  /** The same views as `in` / `out`, in declaration order (for modules with numbered ports). */
+  readonly inputs: readonly Float32Array[];
+  readonly outputs: readonly Float32Array[];
+}
+
+export interface InitContext {
+  readonly sampleRate: number;
+  /** Seed for this module's random sources, derived from the patch seed and the module id. */
+  readonly seed: number;
+  /** Largest block the engine will ask for. */
+  readonly maxBlock: number;
+}
+
+export interface Kernel<S extends PortSpec = PortSpec> {
+  /**
+   * Processes samples [start, end) of the current block. `frame` is the absolute frame index of
+   * sample 0 of the block, for modules that keep control work on a fixed grid of absolute frames
+   * (which keeps their output independent of the block size). Audio path: no allocation.
+   */
+  process(io: BlockIO<S>, start: number, end: number, frame: number): void;
+  /** Returns the kernel to its freshly created state. Not on the audio path. */
+  reset(): void;
+}
+
+export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpec {
+  /** Stable type name used in patches and OSC. Never renamed or reused. */
+  readonly type: string;
+  /** Bumped when the meaning of stored params changes (upgrade hooks key on it). */
+  readonly version: number;
+  readonly title: string;
+  readonly category: 'source' | 'filter' | 'envelope' | 'amplifier' | 'modulation' | 'utility' | 'io';
+  /** Multi-line reference text: contract, ranges, limitations. */
+  readonly doc: string;
+  readonly params: S['params'];
+  readonly inputs: S['inputs'];
+  readonly outputs: S['outputs'];
+  create(ctx: InitContext): Kernel<S>;
+}
+
+/** Declares a module type. Keeps literal port and param names so `BlockIO<typeof spec>` is exact. */
+export function defineModule<const S extends PortSpec>(
+  spec: S,
+  meta: Omit<ModuleDescriptor<S>, keyof PortSpec>,
+): ModuleDescriptor<S> {
+  return { ...meta, params: spec.params, inputs: spec.inputs, outputs: spec.outputs };
+}
+
+/** Identity helper that checks a port spec and keeps its literal type. */
+export function ports<const S extends PortSpec>(spec: S): S {
+  return spec;
+}
+
+/** Erases the exact port types for code that handles every module alike (compiler, runner). */
+export type AnyModule = ModuleDescriptor<PortSpec>;

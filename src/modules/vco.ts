@@ -1,0 +1,168 @@
+import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
+import { BlepLine } from '../dsp/blep';
+import { clamp, finiteOr0 } from '../dsp/numeric';
+import { C4_HZ } from '../dsp/pitch';
+
+const spec = ports({
+  params: {
+    coarse: { unit: 'semitones', min: -60, max: 60, default: 0, doc: 'Pitch offset from C4 in semitones.' },
+    fine: { unit: 'cents', min: -100, max: 100, default: 0, doc: 'Fine pitch offset.' },
+    fmAmount: { unit: 'ratio', min: -1, max: 1, default: 0, doc: 'Exponential FM depth: 1 = the fm input adds 1 V/oct.' },
+    linFm: { unit: 'ratio', min: -10, max: 10, default: 0, doc: 'Linear through-zero FM index: f · (1 + linFm · linfm/5 V).' },
+    pw: { unit: 'ratio', min: 0.01, max: 0.99, default: 0.5, doc: 'Pulse width of the square output.' },
+    pwmAmount: { unit: 'ratio', min: -1, max: 1, default: 0, doc: 'PWM depth: 1 = 10 V at pwm sweeps the full width.' },
+  },
+  inputs: {
+    pitch: { signal: 'pitch', doc: '1 V/oct, added to coarse and fine (0 V = C4).' },
+    fm: { signal: 'cv', doc: 'Exponential FM, scaled by fmAmount (V/oct).' },
+    linfm: { signal: 'audio', doc: 'Linear through-zero FM, scaled by linFm.' },
+    pwm: { signal: 'cv', doc: 'Pulse-width modulation, scaled by pwmAmount.' },
+    sync: { signal: 'audio', doc: 'Hard sync: the phase restarts when this input crosses 0 V upward.' },
+  },
+  outputs: {
+    sin: { signal: 'audio', doc: 'Sine, ±5 V.' },
+    tri: { signal: 'audio', doc: 'Triangle, ±5 V (band-limited, BLAMP).' },
+    saw: { signal: 'audio', doc: 'Rising sawtooth, ±5 V (band-limited, BLEP).' },
+    sqr: { signal: 'audio', doc: 'Pulse, ±5 V, width pw (band-limited, BLEP).' },
+  },
+});
+
+type IO = BlockIO<typeof spec>;
+
+const TWO_PI = 2 * Math.PI;
+const MAX_DT = 0.45; // |frequency| limited to 0.45 × sample rate
+const OUT_V = 5;
+
+function tri(p: number): number {
+  return 1 - 4 * Math.abs(p - 0.5);
+}
+
+/**
+ * Band-limited VCO. Frequency f = C4 · 2^(coarse/12 + fine/1200 + pitch + fmAmount·fm) · (1 + linFm·linfm/5),
+ * limited to ±0.45·fs (negative = through-zero, the waveform runs backwards). Every discontinuity of
+ * saw and square gets a BLEP, every corner of the triangle a BLAMP, at its exact sub-sample time.
+ * All outputs share a fixed latency of 16 samples (the linear-phase BLEP delay).
+ * Everything is computed per sample, so the output does not depend on the block size.
+ */
+class VcoKernel implements Kernel<typeof spec> {
+  private readonly sampleTime: number;
+  private phase = 0;
+  private lastPitchV = NaN;
+  private baseHz = 0;
+  private lastSync = 0;
+  private readonly sinLine = new BlepLine();
+  private readonly triLine = new BlepLine();
+  private readonly sawLine = new BlepLine();
+  private readonly sqrLine = new BlepLine();
+
+  constructor(ctx: InitContext) {
+    this.sampleTime = 1 / ctx.sampleRate;
+  }
+
+  reset(): void {
+    this.phase = 0;
+    this.lastPitchV = NaN;
+    this.lastSync = 0;
+    this.sinLine.reset();
+    this.triLine.reset();
+    this.sawLine.reset();
+    this.sqrLine.reset();
+  }
+
+  process(io: IO, start: number, end: number): void {
+    const p = io.params;
+    const pitchIn = io.in.pitch, fmIn = io.in.fm, linIn = io.in.linfm, pwmIn = io.in.pwm, syncIn = io.in.sync;
+    const sinOut = io.out.sin, triOut = io.out.tri, sawOut = io.out.saw, sqrOut = io.out.sqr;
+    const basePitchV = p.coarse / 12 + p.fine / 1200;
+    const fmAmt = p.fmAmount, linAmt = p.linFm * 0.2, pwBase = p.pw, pwmAmt = p.pwmAmount * 0.1;
+    const syncOn = io.connected.sync;
+    const sinL = this.sinLine, triL = this.triLine, sawL = this.sawLine, sqrL = this.sqrLine;
+    const st = this.sampleTime;
+    let phase = this.phase, lastPitchV = this.lastPitchV, baseHz = this.baseHz, lastSync = this.lastSync;
+
+    for (let i = start; i < end; i++) {
+      const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
+      if (pitchV !== lastPitchV) {
+        lastPitchV = pitchV;
+        baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
+      }
+      const dt = clamp(baseHz * (1 + linAmt * clamp(finiteOr0(linIn[i]), -1e3, 1e3)) * st, -MAX_DT, MAX_DT);
+      const pw = clamp(pwBase + pwmAmt * pwmIn[i], 0.01, 0.99);
+
+      let synced = false;
+      if (syncOn) {
+        const s = finiteOr0(syncIn[i]);
+        if (lastSync <= 0 && s > 0) {
+          // Sub-sample crossing by linear interpolation; d = time since the crossing, in samples.
+          let d = s / (s - lastSync);
+          if (d >= 1) d = 0.999999;
+          let pc = phase + (1 - d) * dt;
+          pc -= Math.floor(pc);
+          // Values jump from the waveform at pc to the waveform at phase 0.
+          sawL.step(-1 - (2 * pc - 1), d);
+          sqrL.step(1 - (pc < pw ? 1 : -1), d);
+          triL.step(-1 - tri(pc), d);
+          sinL.step(-Math.sin(TWO_PI * pc), d);
+          phase = d * dt;
+          phase -= Math.floor(phase);
+          synced = true;
+        }
+        lastSync = s;
+      }
+
+      if (!synced) {
+        let next = phase + dt;
+        if (dt >= 0) {
+          if (phase < pw && next >= pw) sqrL.step(-2, (next - pw) / dt);
+          if (phase < 0.5 && next >= 0.5) triL.ramp(-8 * dt, (next - 0.5) / dt);
+          if (next >= 1) {
+            next -= 1;
+            const d = next / dt;
+            sawL.step(-2, d);
+            sqrL.step(2, d);
+            triL.ramp(8 * dt, d);
+            if (next >= pw) sqrL.step(-2, (next - pw) / dt);
+          }
+        } else {
+          const ndt = -dt;
+          if (phase >= pw && next < pw) sqrL.step(2, (pw - next) / ndt);
+          if (phase >= 0.5 && next < 0.5) triL.ramp(8 * dt, (0.5 - next) / ndt);
+          if (next < 0) {
+            next += 1;
+            const d = (1 - next) / ndt;
+            sawL.step(2, d);
+            sqrL.step(-2, d);
+            triL.ramp(-8 * dt, d);
+            if (next < pw) sqrL.step(2, (pw - next) / ndt);
+          }
+        }
+        phase = next;
+      }
+
+      sawOut[i] = OUT_V * sawL.next(2 * phase - 1);
+      sqrOut[i] = OUT_V * sqrL.next(phase < pw ? 1 : -1);
+      triOut[i] = OUT_V * triL.next(tri(phase));
+      sinOut[i] = OUT_V * sinL.next(Math.sin(TWO_PI * phase));
+    }
+
+    this.phase = phase;
+    this.lastPitchV = lastPitchV;
+    this.baseHz = baseHz;
+    this.lastSync = lastSync;
+  }
+}
+
+export const Vco = defineModule(spec, {
+  type: 'vco',
+  version: 1,
+  title: 'VCO',
+  category: 'source',
+  doc:
+    'Band-limited oscillator with sine, triangle, saw and pulse outputs (±5 V). Pitch is 1 V/oct (0 V = C4 = 261.63 Hz) ' +
+    'plus coarse and fine; exponential FM adds to the pitch, linear FM scales the frequency and may pass through zero ' +
+    '(the waveform then runs backwards). Hard sync on rising zero crossings. Saw and pulse are corrected with a ' +
+    '32-tap linear-phase BLEP (windowed sinc, cutoff 0.42·fs), the triangle with the matching BLAMP: every alias below ' +
+    '20 kHz of a 5 kHz saw at 48 kHz stays 40 dB under the fundamental. Outputs are delayed 16 samples by the BLEP. ' +
+    'Per-sample processing: block-size invariant.',
+  create: (ctx) => new VcoKernel(ctx),
+});
