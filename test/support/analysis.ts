@@ -82,3 +82,57 @@ export function sameSamples(a: Float32Array, b: Float32Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
 }
+
+/** In-place iterative radix-2 FFT (re, im of length 2^k). */
+export function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = (-2 * Math.PI) / len;
+    for (let i = 0; i < n; i += len) {
+      for (let k = 0; k < len / 2; k++) {
+        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
+        const ar = re[i + k + len / 2], ai = im[i + k + len / 2];
+        const tr = ar * wr - ai * wi, ti = ar * wi + ai * wr;
+        re[i + k + len / 2] = re[i + k] - tr;
+        im[i + k + len / 2] = im[i + k] - ti;
+        re[i + k] += tr;
+        im[i + k] += ti;
+      }
+    }
+  }
+}
+
+/** Welch power spectrum (Hann window, 50 % overlap): power per bin, bin k at k·fs/size. */
+export function welch(x: ArrayLike<number>, size = 4096): Float64Array {
+  const psd = new Float64Array(size / 2);
+  const re = new Float64Array(size), im = new Float64Array(size);
+  let segments = 0;
+  for (let start = 0; start + size <= x.length; start += size / 2) {
+    for (let i = 0; i < size; i++) {
+      re[i] = x[start + i] * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / size));
+      im[i] = 0;
+    }
+    fft(re, im);
+    for (let k = 0; k < size / 2; k++) psd[k] += re[k] * re[k] + im[k] * im[k];
+    segments++;
+  }
+  for (let k = 0; k < size / 2; k++) psd[k] /= segments;
+  return psd;
+}
+
+/** Energy (dB) of a Welch spectrum between lo and hi Hz. */
+export function bandEnergyDb(psd: Float64Array, sampleRate: number, lo: number, hi: number): number {
+  const binHz = sampleRate / (2 * psd.length);
+  let s = 0;
+  for (let k = Math.ceil(lo / binHz); k < hi / binHz && k < psd.length; k++) s += psd[k];
+  return 10 * Math.log10(s);
+}

@@ -1,0 +1,111 @@
+/**
+ * The `modsynth` command line. Every user error prints one clear message per problem and exits
+ * non-zero; stack traces only with MODSYNTH_DEBUG=1.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { compilePatch } from '../engine/compile';
+import { PatchError } from '../engine/patch';
+import { allReferences, referenceMarkdown, referenceText } from '../engine/reference';
+import { loadPatchFile } from './load';
+import { renderCommand } from './render';
+
+export class UsageError extends Error {}
+
+export function intArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+export function numberArg(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max}]`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('modsynth')
+    .description('Modular synthesizer engine: patches as data, modules in workers, shared-memory audio, OSC control.')
+    .version(require('../../../package.json').version as string)
+    .showHelpAfterError();
+
+  program
+    .command('check')
+    .description('validate a patch and print its processing order')
+    .argument('<patch>', 'patch file (.json)')
+    .option('--block <frames>', 'block size used to lay out buffers', intArg('--block', 1, 4096), 128)
+    .action((path: string, opts: { block: number }) => {
+      const patch = loadPatchFile(path);
+      const plan = compilePatch(patch, { sampleRate: 48000, blockSize: opts.block });
+      console.log(`${path}: ok — ${patch.modules.length} modules, ${patch.cables.length} cables${patch.name ? ` ("${patch.name}")` : ''}`);
+      console.log('processing order:');
+      plan.modules.forEach((m, i) => console.log(`  ${String(i + 1).padStart(3)}. ${m.id} (${m.type})`));
+      if (plan.feedback.length) {
+        console.log('feedback cables (each delays one block):');
+        for (const f of plan.feedback) console.log(`  ${f.from} -> ${f.to}`);
+      }
+      if (plan.output < 0) console.log('note: no output module, the patch renders silence');
+    });
+
+  program
+    .command('modules')
+    .description('print the module reference (generated from the module descriptors)')
+    .option('--json', 'machine-readable JSON')
+    .option('--markdown', 'Markdown, as in docs/modules.md')
+    .action((opts: { json?: boolean; markdown?: boolean }) => {
+      if (opts.json) console.log(JSON.stringify(allReferences(), null, 2));
+      else if (opts.markdown) process.stdout.write(referenceMarkdown());
+      else process.stdout.write(referenceText());
+    });
+
+  program
+    .command('render')
+    .description('render a patch offline to a WAV file, faster than real time')
+    .argument('<patch>', 'patch file (.json)')
+    .requiredOption('-o, --out <file>', 'output WAV file')
+    .option('-s, --seconds <seconds>', 'duration', numberArg('--seconds', 0.001, 86400), 10)
+    .option('-r, --sample-rate <hz>', 'sample rate', intArg('--sample-rate', 8000, 384000), 48000)
+    .option('-b, --block <frames>', 'block size in frames', intArg('--block', 1, 4096), 128)
+    .addOption(new Option('-f, --format <format>', 'sample format').choices(['16', '32f']).default('16'))
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(renderCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function reportError(e: unknown): number {
+  const err = e as { code?: string; exitCode?: number };
+  if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+    // commander already printed help/version or the usage problem.
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+  }
+  if (e instanceof PatchError) {
+    process.stderr.write(e.message + '\n');
+    return 1;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`modsynth: ${e.message}\n`);
+    return 2;
+  }
+  if (process.env.MODSYNTH_DEBUG) console.error(e);
+  process.stderr.write(`modsynth: internal error: ${(e as Error)?.message ?? String(e)} (set MODSYNTH_DEBUG=1 for details)\n`);
+  return 3;
+}

@@ -1,0 +1,42 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { compilePatch } from '../engine/compile';
+import { renderOffline } from '../io/offline';
+import { writeWav, type WavFormat } from '../io/wav';
+import { loadPatchFile } from './load';
+
+export interface RenderCliOptions {
+  out: string;
+  seconds: number;
+  sampleRate: number;
+  block: number;
+  format: WavFormat;
+  quiet?: boolean;
+}
+
+/** A progress bar only on an interactive terminal (not in pipes, not in CI). */
+export function wantsProgressBar(quiet?: boolean): boolean {
+  return !quiet && process.stderr.isTTY === true && !process.env.CI;
+}
+
+export async function renderCommand(path: string, opts: RenderCliOptions): Promise<void> {
+  const patch = loadPatchFile(path);
+  const plan = compilePatch(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
+  const frames = Math.round(opts.seconds * opts.sampleRate);
+  const bar = wantsProgressBar(opts.quiet)
+    ? new SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+    : undefined;
+  bar?.start(Math.round(opts.seconds * 10) / 10, 0);
+  const result = renderOffline(plan, {
+    frames,
+    onProgress: bar ? (done) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined,
+  });
+  bar?.stop();
+  writeWav(opts.out, [result.left, result.right], opts.sampleRate, opts.format);
+  if (!opts.quiet) {
+    const ratio = opts.seconds / result.seconds;
+    console.log(
+      `wrote ${opts.out}: ${opts.seconds} s, ${opts.sampleRate} Hz, stereo, ${opts.format === '32f' ? '32-bit float' : '16-bit PCM'}` +
+        ` — rendered in ${result.seconds.toFixed(3)} s, ${ratio.toFixed(1)}× real time (block ${opts.block})`,
+    );
+  }
+}

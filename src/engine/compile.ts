@@ -1,0 +1,243 @@
+/**
+ * Compiles a validated patch into a RenderPlan: plain data (no kernels, no views) that any runner, on
+ * the main thread or in a worker, can turn into a block loop. Runs off the audio path.
+ *
+ * Order and latency. Modules run in dependency order, so a cable adds no delay within a block. When the
+ * remaining modules form cycles, the unscheduled module that comes first in the patch is scheduled next
+ * and its cables from unscheduled modules become feedback cables: each delays exactly one block
+ * (the consumer reads what the producer wrote in the previous block). The choice depends only on the
+ * patch, so it is deterministic; `feedback` reports it (and `modsynth check` prints it). A cable from a
+ * module to itself is always a feedback cable.
+ *
+ * Buffers. Every buffer is `blockSize` floats in one Float32 arena. Offsets [0, constants) hold constant
+ * buffers (one per distinct normal value of an unpatched input, filled once). Then each used output of
+ * each module gets one buffer per slot: one slot normally, two when the output is read across workers
+ * (the producer writes slot `block & 1` while a consumer may still read the other one). Unused outputs
+ * share one scratch buffer per worker: kernels never read their outputs.
+ */
+import { hashSeed } from '../dsp/random';
+import { findModule } from '../modules';
+import type { AnyModule } from './module-api';
+import { parsePortRef, type Patch } from './patch';
+
+export interface RenderOptions {
+  sampleRate: number;
+  blockSize: number;
+}
+
+export interface PlanInput {
+  /** Offsets (floats into the arena) read in even and odd blocks. */
+  offsets: [number, number];
+  connected: boolean;
+  /** Index (in `modules`) of the producing module, -1 when unpatched. */
+  from: number;
+  /** 1 for a feedback cable (reads the producer's previous block), else 0. */
+  lag: 0 | 1;
+}
+
+export interface PlanOutput {
+  /** Offsets written in even and odd blocks (equal when the output has one slot). */
+  offsets: [number, number];
+  used: boolean;
+}
+
+export interface PlanModule {
+  id: string;
+  type: string;
+  /** Seed of this module's random sources. */
+  seed: number;
+  params: Record<string, number>;
+  inputs: PlanInput[];
+  outputs: PlanOutput[];
+  /** Worker that runs the module (0 on the single-threaded path). */
+  worker: number;
+}
+
+export interface RenderPlan {
+  sampleRate: number;
+  blockSize: number;
+  /** Modules in execution order. */
+  modules: PlanModule[];
+  /** Cables that close a cycle, as written in the patch; each delays one block. */
+  feedback: { from: string; to: string }[];
+  /** Constant buffers: offset and the value they hold. */
+  constants: { offset: number; value: number }[];
+  /** Floats the arena needs for all buffers. */
+  arenaFloats: number;
+  /** Index in `modules` of the output module, or -1. */
+  output: number;
+  workers: number;
+}
+
+interface Edge {
+  from: number; // patch module index
+  fromPort: number;
+  to: number;
+  toPort: number;
+  feedback: boolean;
+  cable: { from: string; to: string };
+}
+
+/** Execution order (patch indices) and the edges marked as feedback. Pure function of the patch. */
+export function scheduleModules(patch: Patch): { order: number[]; edges: Edge[] } {
+  const n = patch.modules.length;
+  const index = new Map(patch.modules.map((m, i) => [m.id, i]));
+  const descs = patch.modules.map((m) => mustFind(m.type));
+  const edges: Edge[] = patch.cables.map((c) => {
+    const f = parsePortRef(c.from)!, t = parsePortRef(c.to)!;
+    const from = index.get(f.module)!, to = index.get(t.module)!;
+    return {
+      from,
+      fromPort: Object.keys(descs[from].outputs).indexOf(f.port),
+      to,
+      toPort: Object.keys(descs[to].inputs).indexOf(t.port),
+      feedback: from === to,
+      cable: c,
+    };
+  });
+  const incoming: Edge[][] = Array.from({ length: n }, () => []);
+  const outgoing: Edge[][] = Array.from({ length: n }, () => []);
+  const pending = new Int32Array(n);
+  for (const e of edges) {
+    if (e.feedback) continue;
+    incoming[e.to].push(e);
+    outgoing[e.from].push(e);
+    pending[e.to]++;
+  }
+  const done = new Uint8Array(n);
+  const order: number[] = [];
+  while (order.length < n) {
+    // Next: the ready module that comes first in the patch; when none is ready, the first unscheduled
+    // module, whose remaining inputs become feedback.
+    let next = -1;
+    for (let i = 0; i < n; i++) {
+      if (!done[i] && pending[i] === 0) {
+        next = i;
+        break;
+      }
+    }
+    if (next < 0) {
+      for (let i = 0; i < n; i++) {
+        if (!done[i]) {
+          next = i;
+          break;
+        }
+      }
+      for (const e of incoming[next]) {
+        if (!done[e.from] && !e.feedback) {
+          e.feedback = true;
+          pending[next]--;
+        }
+      }
+    }
+    done[next] = 1;
+    order.push(next);
+    for (const e of outgoing[next]) if (!e.feedback) pending[e.to]--;
+  }
+  return { order, edges };
+}
+
+function mustFind(type: string): AnyModule {
+  const d = findModule(type);
+  if (!d) throw new Error(`unknown module type "${type}" (validate the patch first)`);
+  return d;
+}
+
+/**
+ * Builds the plan. `assign` maps each patch module index to a worker (default: all on worker 0).
+ * Outputs read by a module on another worker get two slots.
+ */
+export function compilePatch(
+  patch: Patch,
+  opts: RenderOptions,
+  assign: (order: readonly number[], edges: readonly Edge[]) => { worker: number[]; workers: number } = singleWorker,
+): RenderPlan {
+  const { order, edges } = scheduleModules(patch);
+  const { worker, workers } = assign(order, edges);
+  const descs = patch.modules.map((m) => mustFind(m.type));
+  const B = opts.blockSize;
+  let next = 0;
+  const alloc = () => {
+    const off = next;
+    next += B;
+    return off;
+  };
+
+  // Constant buffers for unpatched inputs, one per distinct normal value.
+  const constants: { offset: number; value: number }[] = [];
+  const constantFor = (value: number) => {
+    let c = constants.find((k) => Object.is(k.value, value));
+    if (!c) {
+      c = { offset: alloc(), value };
+      constants.push(c);
+    }
+    return c.offset;
+  };
+  constantFor(0);
+  const scratch = Array.from({ length: workers }, () => alloc());
+
+  const feeding = new Map<string, Edge>(); // "to,toPort" → edge
+  const readers: Edge[][][] = descs.map((d) => Object.keys(d.outputs).map(() => []));
+  for (const e of edges) {
+    feeding.set(`${e.to},${e.toPort}`, e);
+    readers[e.from][e.fromPort].push(e);
+  }
+
+  // Output buffers in execution order (keeps each worker's working set together).
+  const outOffsets: PlanOutput[][] = descs.map(() => []);
+  for (const i of order) {
+    outOffsets[i] = Object.keys(descs[i].outputs).map((_, k) => {
+      const rs = readers[i][k];
+      if (rs.length === 0) return { offsets: [scratch[worker[i]], scratch[worker[i]]], used: false };
+      const crosses = rs.some((e) => worker[e.to] !== worker[i]);
+      const a = alloc();
+      const b = crosses ? alloc() : a;
+      return { offsets: [a, b], used: true };
+    });
+  }
+
+  const position = new Int32Array(patch.modules.length);
+  order.forEach((i, pos) => (position[i] = pos));
+  const modules: PlanModule[] = order.map((i) => {
+    const m = patch.modules[i];
+    const desc = descs[i];
+    const inputs: PlanInput[] = Object.entries(desc.inputs).map(([, spec], k) => {
+      const e = feeding.get(`${i},${k}`);
+      if (!e) {
+        const off = constantFor(spec.normal ?? 0);
+        return { offsets: [off, off], connected: false, from: -1, lag: 0 };
+      }
+      const src = outOffsets[e.from][e.fromPort].offsets;
+      const lag: 0 | 1 = e.feedback ? 1 : 0;
+      // In block k the consumer reads the slot the producer wrote in block k − lag.
+      const offsets: [number, number] = lag === 0 ? [src[0], src[1]] : [src[1], src[0]];
+      return { offsets, connected: true, from: position[e.from], lag };
+    });
+    return {
+      id: m.id,
+      type: m.type,
+      seed: hashSeed(patch.seed, m.id),
+      params: { ...m.params },
+      inputs,
+      outputs: outOffsets[i],
+      worker: worker[i],
+    };
+  });
+
+  return {
+    sampleRate: opts.sampleRate,
+    blockSize: B,
+    modules,
+    feedback: edges.filter((e) => e.feedback).map((e) => ({ ...e.cable })),
+    constants,
+    arenaFloats: next,
+    output: modules.findIndex((m) => m.type === 'output'),
+    workers,
+  };
+}
+
+function singleWorker(order: readonly number[]): { worker: number[]; workers: number } {
+  return { worker: order.map(() => 0), workers: 1 };
+}
+
+export type { Edge };

@@ -1,0 +1,44 @@
+/**
+ * Offline rendering: runs a plan block by block as fast as the CPU allows and collects the stereo
+ * output. Single-threaded (the multi-worker engine gives the same samples). Not an audio-path API.
+ */
+import type { RenderPlan } from '../engine/compile';
+import { fillConstants, Runner } from '../realtime/runner';
+
+export interface OfflineResult {
+  left: Float32Array;
+  right: Float32Array;
+  frames: number;
+  /** Wall-clock seconds spent rendering. */
+  seconds: number;
+}
+
+export interface OfflineOptions {
+  frames: number;
+  /** Called every ~0.25 s of rendered audio with the frames done so far. */
+  onProgress?: (framesDone: number) => void;
+}
+
+export function renderOffline(plan: RenderPlan, opts: OfflineOptions): OfflineResult {
+  const arena = new Float32Array(new SharedArrayBuffer(plan.arenaFloats * 4));
+  fillConstants(plan, arena);
+  const runner = new Runner(plan, arena, plan.modules.map((_, i) => i));
+  const B = plan.blockSize;
+  const left = new Float32Array(opts.frames);
+  const right = new Float32Array(opts.frames);
+  const out = runner.output;
+  const progressEvery = Math.max(1, Math.round((0.25 * plan.sampleRate) / B));
+  const t0 = process.hrtime.bigint();
+  for (let block = 0, frame = 0; frame < opts.frames; block++, frame += B) {
+    const n = Math.min(B, opts.frames - frame);
+    runner.runBlock(block, frame, n);
+    if (out) {
+      left.set(n === B ? out.left : out.left.subarray(0, n), frame);
+      right.set(n === B ? out.right : out.right.subarray(0, n), frame);
+    }
+    if (opts.onProgress && block % progressEvery === 0) opts.onProgress(frame + n);
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  opts.onProgress?.(opts.frames);
+  return { left, right, frames: opts.frames, seconds };
+}
