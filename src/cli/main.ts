@@ -33,7 +33,10 @@ export function buildProgram(): Command {
     .name('modsynth')
     .description('Modular synthesizer engine: patches as data, modules in workers, shared-memory audio, OSC control.')
     .version(require('../../../package.json').version as string)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Set before the subcommands are added, so they inherit it: errors come back to main() as exceptions.
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program
     .command('check')
@@ -81,8 +84,6 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv);
     return 0;

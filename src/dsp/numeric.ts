@@ -45,3 +45,25 @@ export function dbToGain(db: number): number {
 export function gainToDb(gain: number): number {
   return 20 * Math.log10(gain);
 }
+
+/**
+ * sin(2π·x) for any finite x (x in cycles). Range-reduced to a quarter wave, then the Taylor series
+ * to z^15 (Horner in z²): absolute error < 1e-11 (measured 6e-12), odd symmetry, sin2pi(k/2) = 0.
+ * Somewhat cheaper than Math.sin here (~25 %), and pure arithmetic: the same bits on every thread.
+ */
+export function sin2pi(x: number): number {
+  let y = x - Math.round(x); // [-0.5, 0.5]
+  if (y > 0.25) y = 0.5 - y;
+  else if (y < -0.25) y = -0.5 - y;
+  const z = 2 * Math.PI * y; // [-π/2, π/2]
+  const z2 = z * z;
+  return (
+    z *
+    (1 +
+      z2 *
+        (-1 / 6 +
+          z2 *
+            (1 / 120 +
+              z2 * (-1 / 5040 + z2 * (1 / 362880 + z2 * (-1 / 39916800 + z2 * (1 / 6227020800 + z2 * (-1 / 1307674368000))))))))
+  );
+}

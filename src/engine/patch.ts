@@ -148,6 +148,8 @@ export function validatePatch(raw: unknown, source = 'patch'): Patch {
     const desc = findModule(m.type);
     if (!desc) {
       problems.push({ path: at('type'), message: `unknown module type "${m.type}" (known: ${MODULES.map((d) => d.type).join(', ')})` });
+      // Kept (without params) so its cables are not reported again as cables to a missing module.
+      modules.push({ id: m.id, type: m.type, params: {} });
       return;
     }
     if (desc.type === 'output') {
@@ -164,7 +166,8 @@ export function validatePatch(raw: unknown, source = 'patch'): Patch {
     modules.push({ id: m.id, type: m.type, params, ...(m.ui ? { ui: m.ui } : {}) });
   });
 
-  const byId = new Map(modules.map((m) => [m.id, m]));
+  const byId = new Map<string, PatchModule>();
+  for (const m of modules) if (!byId.has(m.id)) byId.set(m.id, m); // a duplicate id is reported above
   const fedBy = new Map<string, number>();
   const cables: Cable[] = [];
   (data.cables ?? []).forEach((c, k) => {

@@ -1,5 +1,5 @@
 import { defineModule, ports, type BlockIO, type Kernel } from '../engine/module-api';
-import { clamp, finiteOr0 } from '../dsp/numeric';
+import { clamp, finiteOr0, sin2pi } from '../dsp/numeric';
 import { SchmittTrigger } from '../dsp/schmitt';
 import type { InitContext } from '../engine/module-api';
 
@@ -52,13 +52,14 @@ class LfoKernel implements Kernel<typeof spec> {
     const offset = p.unipolar >= 0.5 ? 5 : 0;
     const rateConnected = io.connected.rate;
     const resetTrig = this.resetTrig;
+    const useSin = io.used.sin, useTri = io.used.tri, useSaw = io.used.saw, useSqr = io.used.sqr;
     let phase = this.phase === this.phase ? this.phase : startPhase;
     for (let i = start; i < end; i++) {
       if (resetTrig.process(resetIn[i])) phase = startPhase;
-      sinOut[i] = 5 * Math.sin(2 * Math.PI * phase) + offset;
-      triOut[i] = 5 * (1 - 4 * Math.abs(phase - 0.5)) + offset;
-      sawOut[i] = 5 * (2 * phase - 1) + offset;
-      sqrOut[i] = phase < 0.5 ? 5 + offset : offset - 5;
+      if (useSin) sinOut[i] = 5 * sin2pi(phase) + offset;
+      if (useTri) triOut[i] = 5 * (1 - 4 * Math.abs(phase - 0.5)) + offset;
+      if (useSaw) sawOut[i] = 5 * (2 * phase - 1) + offset;
+      if (useSqr) sqrOut[i] = phase < 0.5 ? 5 + offset : offset - 5;
       const dt = rateConnected ? baseDt * Math.pow(2, clamp(finiteOr0(rateIn[i]), -20, 20)) : baseDt;
       phase += dt < 0.25 ? dt : 0.25;
       if (phase >= 1) phase -= Math.floor(phase);

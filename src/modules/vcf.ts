@@ -33,7 +33,7 @@ const OUT_SCALE = 5;
 const K_MAX = 4.25;
 /** Fraction of the resonance bass loss (1 / (1 + k)) restored at the input. */
 const RES_COMPENSATION = 0.5;
-/** Tiny seeded noise so the filter can self-oscillate from silence (≈ −130 dBFS). */
+/** Tiny seeded noise, one sample in 16, so the filter can self-oscillate from silence (≈ −130 dBFS). */
 const SEED_NOISE = 1e-6;
 
 /**
@@ -47,39 +47,44 @@ const SEED_NOISE = 1e-6;
  * With resonance k = 4.25·res; the passband loses 1/(1 + k), half of which is given back at the input.
  * High-pass = u − 4y1 + 6y2 − 4y3 + y4 (at res = 0 exactly (1 − G)^4).
  * Cutoff f = C4·2^(cutoff + cvAmount·cv) + linFmHz·linfm, limited to [10 Hz, 0.45·fs]; it is computed
- * every 16 samples on a grid of absolute frames and ramped linearly in between, so the output does not
- * depend on the block size.
+ * every 16 samples on a grid of absolute frames and the stage gain G = g/(1 + g) is ramped linearly in
+ * between, so the output does not depend on the block size.
  */
 class VcfKernel implements Kernel<typeof spec> {
   private readonly sampleRate: number;
-  private readonly noise: Random;
+  private readonly seed: number;
+  private noise: Random;
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
   private s4 = 0;
-  private g = NaN; // tan(π fc / fs), current (ramped)
-  private gStep = 0;
+  private G = NaN; // g/(1 + g) with g = tan(π fc / fs): the TPT one-pole gain, current (ramped)
+  private GStep = 0;
   private k = 0;
   private kStep = 0;
 
   constructor(ctx: InitContext) {
     this.sampleRate = ctx.sampleRate;
+    this.seed = ctx.seed;
     this.noise = new Random(ctx.seed);
   }
 
   reset(): void {
     this.s1 = this.s2 = this.s3 = this.s4 = 0;
-    this.g = NaN;
-    this.gStep = this.kStep = 0;
+    this.G = NaN;
+    this.GStep = this.kStep = 0;
     this.k = 0;
+    this.noise = new Random(this.seed);
   }
 
+  /** Target TPT gain G = g/(1 + g) for the control values at sample i. */
   private targetG(io: IO, i: number): number {
     const p = io.params;
     const pitchV = clamp(p.cutoff + p.cvAmount * finiteOr0(io.in.cutoff[i]), -10, 10);
     const hz = C4_HZ * Math.pow(2, pitchV) + p.linFmHz * finiteOr0(io.in.linfm[i]);
     const fc = clamp(hz, 10, 0.45 * this.sampleRate);
-    return Math.tan((Math.PI * fc) / this.sampleRate);
+    const g = Math.tan((Math.PI * fc) / this.sampleRate);
+    return g / (1 + g);
   }
 
   private targetK(io: IO, i: number): number {
@@ -91,27 +96,27 @@ class VcfKernel implements Kernel<typeof spec> {
     const driveGain = Math.pow(10, clamp(io.params.drive, 0, 24) / 20) * IN_SCALE;
     const noise = this.noise;
     let s1 = this.s1, s2 = this.s2, s3 = this.s3, s4 = this.s4;
-    let g = this.g, gStep = this.gStep, k = this.k, kStep = this.kStep;
-    if (!(g === g)) {
+    let G = this.G, GStep = this.GStep, k = this.k, kStep = this.kStep;
+    if (!(G === G)) {
       // First sample ever: start on target without a ramp.
-      g = this.targetG(io, start);
+      G = this.targetG(io, start);
       k = this.targetK(io, start);
-      gStep = kStep = 0;
+      GStep = kStep = 0;
     }
 
     for (let i = start; i < end; i++) {
       if (((frame + i) & (CONTROL_STEP - 1)) === 0) {
-        gStep = (this.targetG(io, i) - g) / CONTROL_STEP;
+        GStep = (this.targetG(io, i) - G) / CONTROL_STEP;
         kStep = (this.targetK(io, i) - k) / CONTROL_STEP;
       }
-      g += gStep;
+      G += GStep;
       k += kStep;
-      const G = g / (1 + g);
-      const a = 1 / (1 + g); // s/(1+g): a stage's state contribution
+      const a = 1 - G; // = 1/(1 + g): how much of a stage's state reaches its output
       // y4 = G^4·u + S, with S the states' contribution through the remaining stages.
       const S = G * G * G * a * s1 + G * G * a * s2 + G * a * s3 + a * s4;
       const G4 = G * G * G * G;
-      const xin = clamp(finiteOr0(x[i]), -1e6, 1e6) * driveGain * (1 + RES_COMPENSATION * k) + SEED_NOISE * noise.nextBipolar();
+      let xin = clamp(finiteOr0(x[i]), -1e6, 1e6) * driveGain * (1 + RES_COMPENSATION * k);
+      if (((frame + i) & (CONTROL_STEP - 1)) === 0) xin += SEED_NOISE * noise.nextBipolar();
       let u = (xin - k * S) / (1 + k * G4);
       u = 2 * softTanh(0.5 * u);
       // Four TPT one-poles: v = G(in − s); y = v + s; s' = y + v.
@@ -135,8 +140,8 @@ class VcfKernel implements Kernel<typeof spec> {
     this.s2 = flushDenormal(s2);
     this.s3 = flushDenormal(s3);
     this.s4 = flushDenormal(s4);
-    this.g = g;
-    this.gStep = gStep;
+    this.G = G;
+    this.GStep = GStep;
     this.k = k;
     this.kStep = kStep;
   }

@@ -1,6 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
 import { BlepLine } from '../dsp/blep';
-import { clamp, finiteOr0 } from '../dsp/numeric';
+import { clamp, finiteOr0, sin2pi } from '../dsp/numeric';
 import { C4_HZ } from '../dsp/pitch';
 
 const spec = ports({
@@ -29,7 +29,6 @@ const spec = ports({
 
 type IO = BlockIO<typeof spec>;
 
-const TWO_PI = 2 * Math.PI;
 const MAX_DT = 0.45; // |frequency| limited to 0.45 × sample rate
 const OUT_V = 5;
 
@@ -76,6 +75,9 @@ class VcoKernel implements Kernel<typeof spec> {
     const basePitchV = p.coarse / 12 + p.fine / 1200;
     const fmAmt = p.fmAmount, linAmt = p.linFm * 0.2, pwBase = p.pw, pwmAmt = p.pwmAmount * 0.1;
     const syncOn = io.connected.sync;
+    // Only patched outputs are computed (the phase and its events always are, so an output that gets
+    // patched later starts in step; its BLEP line needs 32 samples to fill, under the cable fade-in).
+    const useSin = io.used.sin, useTri = io.used.tri, useSaw = io.used.saw, useSqr = io.used.sqr;
     const sinL = this.sinLine, triL = this.triLine, sawL = this.sawLine, sqrL = this.sqrLine;
     const st = this.sampleTime;
     let phase = this.phase, lastPitchV = this.lastPitchV, baseHz = this.baseHz, lastSync = this.lastSync;
@@ -102,7 +104,7 @@ class VcoKernel implements Kernel<typeof spec> {
           sawL.step(-1 - (2 * pc - 1), d);
           sqrL.step(1 - (pc < pw ? 1 : -1), d);
           triL.step(-1 - tri(pc), d);
-          sinL.step(-Math.sin(TWO_PI * pc), d);
+          sinL.step(-sin2pi(pc), d);
           phase = d * dt;
           phase -= Math.floor(phase);
           synced = true;
@@ -139,10 +141,10 @@ class VcoKernel implements Kernel<typeof spec> {
         phase = next;
       }
 
-      sawOut[i] = OUT_V * sawL.next(2 * phase - 1);
-      sqrOut[i] = OUT_V * sqrL.next(phase < pw ? 1 : -1);
-      triOut[i] = OUT_V * triL.next(tri(phase));
-      sinOut[i] = OUT_V * sinL.next(Math.sin(TWO_PI * phase));
+      if (useSaw) sawOut[i] = OUT_V * sawL.next(2 * phase - 1);
+      if (useSqr) sqrOut[i] = OUT_V * sqrL.next(phase < pw ? 1 : -1);
+      if (useTri) triOut[i] = OUT_V * triL.next(tri(phase));
+      if (useSin) sinOut[i] = OUT_V * sinL.next(sin2pi(phase));
     }
 
     this.phase = phase;

@@ -1,0 +1,45 @@
+/**
+ * `npm run bench`: the whole benchmark suite. Prints tables (with machine and settings) and writes JSON
+ * to bench/results/. Options: --quick (short renders, for a smoke run), --seconds S, --repeats R.
+ */
+import { canonicalPatch, CANONICAL_VOICES } from './canonical';
+import { machine, median, printSection, writeResults, type BenchSection } from './report';
+import { validatePatch } from '../src/engine/patch';
+import { compilePatch } from '../src/engine/compile';
+import { renderOffline } from '../src/io/offline';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const quick = process.argv.includes('--quick');
+const seconds = arg('--seconds', quick ? 2 : 60);
+const repeats = arg('--repeats', quick ? 1 : 3);
+const SR = 48000, BLOCK = 64;
+
+function canonicalSingleThread(): BenchSection {
+  const rows: (string | number)[][] = [];
+  for (const voices of CANONICAL_VOICES) {
+    const plan = compilePatch(validatePatch(canonicalPatch(voices)), { sampleRate: SR, blockSize: BLOCK });
+    const times: number[] = [];
+    for (let r = 0; r < repeats; r++) times.push(renderOffline(plan, { frames: seconds * SR }).seconds);
+    const t = median(times);
+    rows.push([voices, plan.modules.length, t.toFixed(3), (seconds / t).toFixed(2), ((t / (seconds * SR / BLOCK)) * 1e6).toFixed(1)]);
+  }
+  return {
+    name: 'canonical workload, single-threaded offline render (workers 0)',
+    settings: { sampleRate: SR, block: BLOCK, seconds, repeats, statistic: 'median' },
+    columns: ['voices', 'modules', 'wall s', 'x realtime', 'us/block'],
+    rows,
+  };
+}
+
+function main(): void {
+  console.log(`# Modsynth benchmarks\nmachine: ${JSON.stringify(machine())}`);
+  const sections = [canonicalSingleThread()];
+  for (const s of sections) printSection(s);
+  console.log(`\nJSON: ${writeResults(sections)}`);
+}
+
+main();

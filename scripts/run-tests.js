@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+'use strict';
+// Runs every compiled test file (dist/test/**/*.test.js) with Node's built-in test runner.
+const { readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return find(p);
+    return name.endsWith('.test.js') ? [p] : [];
+  });
+}
+
+const root = join(__dirname, '..', 'dist', 'test');
+const filter = process.argv.slice(2);
+const files = find(root).filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+if (files.length === 0) {
+  console.error('no test files found under dist/test (did the build run?)');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

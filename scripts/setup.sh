@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for Modsynth: the Debian packages the tests and tools use (installed only
+# when missing, and only when we can: root or passwordless sudo), then the npm packages and the build.
+# Safe to run again: it does nothing that is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: sox (measuring audio in tests), liblo-tools (oscsend/oscdump: a real OSC client),
+# aubio-tools (pitch analysis).
+PACKAGES=(sox liblo-tools aubio-tools)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="none"; fi
+  fi
+  if [ "$SUDO" = "none" ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: please install these packages (needs root): ${missing[*]}" >&2
+  else
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq >/dev/null
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# npm packages, exactly as locked; then compile TypeScript to dist/.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run build --silent
+echo "setup: ready (node $(node --version))"
