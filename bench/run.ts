@@ -7,6 +7,8 @@ import { machine, median, printSection, writeResults, type BenchSection } from '
 import { validatePatch } from '../src/engine/patch';
 import { compilePatch } from '../src/engine/compile';
 import { renderOffline } from '../src/io/offline';
+import { canonicalParallel, handoff, spawnVsPlace, tinyModules } from './engine';
+import { heapFlat } from './heap';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -35,11 +37,25 @@ function canonicalSingleThread(): BenchSection {
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   console.log(`# Modsynth benchmarks\nmachine: ${JSON.stringify(machine())}`);
-  const sections = [canonicalSingleThread()];
-  for (const s of sections) printSection(s);
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : undefined;
+  const want = (name: string) => !only || only.includes(name);
+  const sections: BenchSection[] = [];
+  const add = (s: BenchSection) => {
+    printSection(s);
+    sections.push(s);
+  };
+  if (want('canonical')) add(canonicalSingleThread());
+  if (want('parallel')) add(await canonicalParallel(seconds, repeats));
+  if (want('tiny')) add(await tinyModules(Math.min(seconds, 20), repeats));
+  if (want('handoff')) add(await handoff(Math.min(seconds, 10), repeats));
+  if (want('spawn')) add(await spawnVsPlace(Math.max(repeats, 5)));
+  if (want('heap')) add(await heapFlat(quick ? 10_000 : 100_000));
   console.log(`\nJSON: ${writeResults(sections)}`);
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

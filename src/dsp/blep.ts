@@ -102,17 +102,27 @@ export class BlepLine {
     // Corrections cover samples m with |m − τ| < HALF_WIDTH, τ = current − d, so the relative index
     // k = m − current runs over [−HALF_WIDTH, HALF_WIDTH) (t = k + d). The oldest of those is the sample
     // `next()` emits in this same step, so nothing is ever added to a sample already emitted.
-    const buf = this.buf;
-    for (let k = -HALF_WIDTH; k < HALF_WIDTH; k++) {
-      buf[(this.pos + k) & MASK] += jump * stepResidual(k + d);
+    // The table lookup is written out here (no call per tap: a double returned from a call V8 does not
+    // inline is boxed on the heap). x = (t + HALF_WIDTH)·OVERSAMPLE advances by OVERSAMPLE per tap.
+    const buf = this.buf, table = TABLES.step, pos = this.pos;
+    let x = d * OVERSAMPLE;
+    for (let k = -HALF_WIDTH; k < HALF_WIDTH; k++, x += OVERSAMPLE) {
+      if (!(x > 0) || x >= TABLE_LEN - 1) continue;
+      const i = x | 0;
+      const f = x - i;
+      const naive = k >= 0 ? 1 : 0; // the naive step is 1 from t = k + d ≥ 0 on (0 ≤ d < 1)
+      buf[(pos + k) & MASK] += jump * (table[i] + f * (table[i + 1] - table[i]) - naive);
     }
   }
 
   /** Adds a slope change of `slopeJump` (units per sample) that happened `d` samples ago. */
   ramp(slopeJump: number, d: number): void {
-    const buf = this.buf;
-    for (let k = -HALF_WIDTH; k < HALF_WIDTH; k++) {
-      buf[(this.pos + k) & MASK] += slopeJump * lookup(TABLES.ramp, k + d);
+    const buf = this.buf, table = TABLES.ramp, pos = this.pos;
+    let x = d * OVERSAMPLE;
+    for (let k = -HALF_WIDTH; k < HALF_WIDTH; k++, x += OVERSAMPLE) {
+      if (!(x > 0) || x >= TABLE_LEN - 1) continue;
+      const i = x | 0;
+      buf[(pos + k) & MASK] += slopeJump * (table[i] + (x - i) * (table[i + 1] - table[i]));
     }
   }
 

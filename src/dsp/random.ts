@@ -66,6 +66,21 @@ export class Random {
   }
 }
 
+/**
+ * Fills out[start..end) with standard normal deviates, one Box–Muller draw (two uint32s) per value,
+ * so the sequence does not depend on how the samples are split into calls. RT-safe and, unlike the
+ * value-returning methods, allocation-free even where V8 does not inline it (a double returned from a
+ * call that is not inlined is boxed on the heap).
+ */
+export function fillGaussian(rng: Random, out: Float64Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    let u = rng.nextUint32() / 4294967296;
+    if (u < 1e-12) u = 1e-12;
+    const v = rng.nextUint32() / 4294967296;
+    out[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+}
+
 /** FNV-1a hash of a string, combined with a numeric seed: stable per-module seeds. Not RT-safe (string walk). */
 export function hashSeed(seed: number, key: string): number {
   let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;

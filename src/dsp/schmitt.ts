@@ -8,8 +8,13 @@ export const GATE_LOW_V = 0.1;
 export class SchmittTrigger {
   high = false;
 
-  /** Feeds one sample; true on a low→high transition. NaN counts as low. */
-  process(v: number): boolean {
+  /**
+   * Feeds sample `buf[i]`; true on a low→high transition. NaN counts as low. Takes the buffer and an
+   * index rather than the value: passing a double to a call V8 does not inline boxes it on the heap,
+   * and this runs per sample.
+   */
+  processAt(buf: Float32Array, i: number): boolean {
+    const v = buf[i];
     if (this.high) {
       if (!(v > GATE_LOW_V)) this.high = false;
       return false;

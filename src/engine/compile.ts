@@ -11,9 +11,10 @@
  *
  * Buffers. Every buffer is `blockSize` floats in one Float32 arena. Offsets [0, constants) hold constant
  * buffers (one per distinct normal value of an unpatched input, filled once). Then each used output of
- * each module gets one buffer per slot: one slot normally, two when the output is read across workers
- * (the producer writes slot `block & 1` while a consumer may still read the other one). Unused outputs
- * share one scratch buffer per worker: kernels never read their outputs.
+ * each module gets one buffer, or SLOTS buffers when it is read on another worker: the producer writes
+ * slot `block % SLOTS`, so it may run up to SLOTS − 1 blocks ahead of its slowest reader without
+ * overwriting what that reader has not read yet. Unused outputs share one scratch buffer per worker:
+ * kernels never read their outputs.
  */
 import { hashSeed } from '../dsp/random';
 import { findModule } from '../modules';
@@ -25,9 +26,12 @@ export interface RenderOptions {
   blockSize: number;
 }
 
+/** Buffers per output read across workers (a power of two): how far a producer may run ahead. */
+export const SLOTS = 4;
+
 export interface PlanInput {
-  /** Offsets (floats into the arena) read in even and odd blocks. */
-  offsets: [number, number];
+  /** Offsets (floats into the arena) read in block b, indexed by b % SLOTS. */
+  offsets: number[];
   connected: boolean;
   /** Index (in `modules`) of the producing module, -1 when unpatched. */
   from: number;
@@ -36,8 +40,8 @@ export interface PlanInput {
 }
 
 export interface PlanOutput {
-  /** Offsets written in even and odd blocks (equal when the output has one slot). */
-  offsets: [number, number];
+  /** Offsets written in block b, indexed by b % SLOTS (all equal when the output has one buffer). */
+  offsets: number[];
   used: boolean;
 }
 
@@ -188,11 +192,11 @@ export function compilePatch(
   for (const i of order) {
     outOffsets[i] = Object.keys(descs[i].outputs).map((_, k) => {
       const rs = readers[i][k];
-      if (rs.length === 0) return { offsets: [scratch[worker[i]], scratch[worker[i]]], used: false };
+      if (rs.length === 0) return { offsets: new Array<number>(SLOTS).fill(scratch[worker[i]]), used: false };
       const crosses = rs.some((e) => worker[e.to] !== worker[i]);
       const a = alloc();
-      const b = crosses ? alloc() : a;
-      return { offsets: [a, b], used: true };
+      const offsets = crosses ? [a, ...Array.from({ length: SLOTS - 1 }, alloc)] : new Array<number>(SLOTS).fill(a);
+      return { offsets, used: true };
     });
   }
 
@@ -205,12 +209,12 @@ export function compilePatch(
       const e = feeding.get(`${i},${k}`);
       if (!e) {
         const off = constantFor(spec.normal ?? 0);
-        return { offsets: [off, off], connected: false, from: -1, lag: 0 };
+        return { offsets: new Array<number>(SLOTS).fill(off), connected: false, from: -1, lag: 0 };
       }
       const src = outOffsets[e.from][e.fromPort].offsets;
       const lag: 0 | 1 = e.feedback ? 1 : 0;
-      // In block k the consumer reads the slot the producer wrote in block k − lag.
-      const offsets: [number, number] = lag === 0 ? [src[0], src[1]] : [src[1], src[0]];
+      // In block b the consumer reads the slot the producer wrote in block b − lag.
+      const offsets = src.map((_, s) => src[(s - lag + SLOTS) % SLOTS]);
       return { offsets, connected: true, from: position[e.from], lag };
     });
     return {

@@ -78,13 +78,13 @@ class AdsrKernel implements Kernel<typeof spec> {
     const sustain = clamp(p.sustain, 0, 1);
     const gate = this.gate, retrig = this.retrig;
     for (let i = start; i < end; i++) {
-      const rising = gate.process(gateIn[i]);
-      if (rising || (gate.high && retrig.process(retrigIn[i]))) {
+      const rising = gate.processAt(gateIn, i);
+      if (rising || (gate.high && retrig.processAt(retrigIn, i))) {
         this.begin(Stage.Attack, 1, p.attack, ATTACK_CURVE);
       } else if (!gate.high && this.stage !== Stage.Idle && this.stage !== Stage.Release) {
         this.begin(Stage.Release, 0, p.release, FALL_CURVE);
       }
-      if (!gate.high) retrig.process(0);
+      if (!gate.high) retrig.reset();
 
       switch (this.stage) {
         case Stage.Attack: {

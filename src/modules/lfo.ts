@@ -33,6 +33,12 @@ class LfoKernel implements Kernel<typeof spec> {
   private readonly sampleTime: number;
   private readonly resetTrig = new SchmittTrigger();
   private phase = NaN;
+  /**
+   * Scratch for values that must stay unboxed doubles. A param can be a small integer (a V8 Smi); if a
+   * loop-carried variable is ever assigned one, V8 keeps that variable tagged and every update in
+   * the loop allocates a heap number. Reading it back from a Float64Array makes it a double.
+   */
+  private readonly f64 = new Float64Array(1);
 
   constructor(ctx: InitContext) {
     this.sampleTime = 1 / ctx.sampleRate;
@@ -47,7 +53,8 @@ class LfoKernel implements Kernel<typeof spec> {
     const p = io.params;
     const rateIn = io.in.rate, resetIn = io.in.reset;
     const sinOut = io.out.sin, triOut = io.out.tri, sawOut = io.out.saw, sqrOut = io.out.sqr;
-    const startPhase = clamp(p.phase, 0, 1);
+    this.f64[0] = clamp(p.phase, 0, 1);
+    const startPhase = this.f64[0];
     const baseDt = clamp(p.rate, 0, 1e4) * this.sampleTime;
     const offset = p.unipolar >= 0.5 ? 5 : 0;
     const rateConnected = io.connected.rate;
@@ -55,7 +62,7 @@ class LfoKernel implements Kernel<typeof spec> {
     const useSin = io.used.sin, useTri = io.used.tri, useSaw = io.used.saw, useSqr = io.used.sqr;
     let phase = this.phase === this.phase ? this.phase : startPhase;
     for (let i = start; i < end; i++) {
-      if (resetTrig.process(resetIn[i])) phase = startPhase;
+      if (resetTrig.processAt(resetIn, i)) phase = startPhase;
       if (useSin) sinOut[i] = 5 * sin2pi(phase) + offset;
       if (useTri) triOut[i] = 5 * (1 - 4 * Math.abs(phase - 0.5)) + offset;
       if (useSaw) sawOut[i] = 5 * (2 * phase - 1) + offset;

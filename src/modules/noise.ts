@@ -1,6 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
 import { flushDenormal } from '../dsp/numeric';
-import { Random } from '../dsp/random';
+import { fillGaussian, Random } from '../dsp/random';
 
 const spec = ports({
   params: {
@@ -35,6 +35,8 @@ class NoiseKernel implements Kernel<typeof spec> {
   private readonly s = new Float64Array(SECTIONS);
   private readonly k: number;
   private readonly pinkNorm: number;
+  /** Gaussian deviates for the current block. */
+  private readonly draws: Float64Array;
 
   constructor(ctx: InitContext) {
     this.seed = ctx.seed;
@@ -47,6 +49,7 @@ class NoiseKernel implements Kernel<typeof spec> {
       this.G[i] = g / (1 + g);
     }
     this.pinkNorm = 1 / Math.sqrt(this.powerGain());
+    this.draws = new Float64Array(ctx.maxBlock);
   }
 
   /** Mean |H|² of the digital pinking filter over 0..fs/2 (white in, so this is the power ratio). */
@@ -80,9 +83,10 @@ class NoiseKernel implements Kernel<typeof spec> {
   process(io: IO, start: number, end: number): void {
     const white = io.out.white, pink = io.out.pink;
     const gain = io.params.level > 0 ? (io.params.level < 2 ? io.params.level : 2) : 0;
-    const rng = this.rng, G = this.G, s = this.s, k = this.k, norm = this.pinkNorm;
+    const G = this.G, s = this.s, k = this.k, norm = this.pinkNorm, draws = this.draws;
+    fillGaussian(this.rng, draws, start, end);
     for (let i = start; i < end; i++) {
-      const w = rng.nextGaussian();
+      const w = draws[i];
       let y = w;
       for (let j = 0; j < SECTIONS; j++) {
         const v = G[j] * (y - s[j]);

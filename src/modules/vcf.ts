@@ -1,7 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
 import { clamp, finiteOr0, flushDenormal, softTanh } from '../dsp/numeric';
 import { C4_HZ } from '../dsp/pitch';
-import { Random } from '../dsp/random';
 
 const spec = ports({
   params: {
@@ -24,6 +23,9 @@ const spec = ports({
 });
 
 type IO = BlockIO<typeof spec>;
+
+// Slots of VcfKernel.st.
+const S1 = 0, S2 = 1, S3 = 2, S4 = 3, G_ = 4, G_STEP = 5, K_ = 6, K_STEP = 7, TARGET_G = 8, TARGET_K = 9;
 
 /** Control work (cutoff, resonance) runs on a grid of absolute frames, every CONTROL_STEP samples. */
 const CONTROL_STEP = 16;
@@ -53,61 +55,59 @@ const SEED_NOISE = 1e-6;
 class VcfKernel implements Kernel<typeof spec> {
   private readonly sampleRate: number;
   private readonly seed: number;
-  private noise: Random;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
-  private s4 = 0;
-  private G = NaN; // g/(1 + g) with g = tan(π fc / fs): the TPT one-pole gain, current (ramped)
-  private GStep = 0;
-  private k = 0;
-  private kStep = 0;
+  /** LCG state for the seed noise (int32, kept inline: no call returning a double per use). */
+  private noise: number;
+  /**
+   * Filter state and control ramps, as doubles in a Float64Array (fields that start as small integers
+   * can leave V8 boxing every update; typed-array slots are always unboxed). Slots: S1..S4 integrator
+   * states, G (TPT gain g/(1 + g), ramped) and its step, K (feedback) and its step, and the targets.
+   */
+  private readonly st = new Float64Array(10).fill(0);
 
   constructor(ctx: InitContext) {
     this.sampleRate = ctx.sampleRate;
-    this.seed = ctx.seed;
-    this.noise = new Random(ctx.seed);
+    this.seed = ctx.seed | 0;
+    this.noise = this.seed;
+    this.st[G_] = NaN;
   }
 
   reset(): void {
-    this.s1 = this.s2 = this.s3 = this.s4 = 0;
-    this.G = NaN;
-    this.GStep = this.kStep = 0;
-    this.k = 0;
-    this.noise = new Random(this.seed);
+    this.st.fill(0);
+    this.st[G_] = NaN;
+    this.noise = this.seed;
   }
 
-  /** Target TPT gain G = g/(1 + g) for the control values at sample i. */
-  private targetG(io: IO, i: number): number {
+  /** Target TPT gain G = g/(1 + g) and feedback k for the control values at sample i. */
+  private updateTargets(io: IO, i: number): void {
     const p = io.params;
     const pitchV = clamp(p.cutoff + p.cvAmount * finiteOr0(io.in.cutoff[i]), -10, 10);
     const hz = C4_HZ * Math.pow(2, pitchV) + p.linFmHz * finiteOr0(io.in.linfm[i]);
     const fc = clamp(hz, 10, 0.45 * this.sampleRate);
     const g = Math.tan((Math.PI * fc) / this.sampleRate);
-    return g / (1 + g);
-  }
-
-  private targetK(io: IO, i: number): number {
-    return K_MAX * clamp(io.params.res + 0.1 * finiteOr0(io.in.res[i]), 0, 1);
+    this.st[TARGET_G] = g / (1 + g);
+    this.st[TARGET_K] = K_MAX * clamp(p.res + 0.1 * finiteOr0(io.in.res[i]), 0, 1);
   }
 
   process(io: IO, start: number, end: number, frame: number): void {
     const x = io.in.in, lp = io.out.lp, hp = io.out.hp;
     const driveGain = Math.pow(10, clamp(io.params.drive, 0, 24) / 20) * IN_SCALE;
-    const noise = this.noise;
-    let s1 = this.s1, s2 = this.s2, s3 = this.s3, s4 = this.s4;
-    let G = this.G, GStep = this.GStep, k = this.k, kStep = this.kStep;
-    if (!(G === G)) {
+    let noise = this.noise;
+    const st = this.st;
+    if (!(st[G_] === st[G_])) {
       // First sample ever: start on target without a ramp.
-      G = this.targetG(io, start);
-      k = this.targetK(io, start);
-      GStep = kStep = 0;
+      this.updateTargets(io, start);
+      st[G_] = st[TARGET_G];
+      st[K_] = st[TARGET_K];
+      st[G_STEP] = st[K_STEP] = 0;
     }
+    let s1 = st[S1], s2 = st[S2], s3 = st[S3], s4 = st[S4];
+    let G = st[G_], GStep = st[G_STEP], k = st[K_], kStep = st[K_STEP];
 
     for (let i = start; i < end; i++) {
       if (((frame + i) & (CONTROL_STEP - 1)) === 0) {
-        GStep = (this.targetG(io, i) - G) / CONTROL_STEP;
-        kStep = (this.targetK(io, i) - k) / CONTROL_STEP;
+        this.updateTargets(io, i);
+        GStep = (st[TARGET_G] - G) / CONTROL_STEP;
+        kStep = (st[TARGET_K] - k) / CONTROL_STEP;
       }
       G += GStep;
       k += kStep;
@@ -116,7 +116,10 @@ class VcfKernel implements Kernel<typeof spec> {
       const S = G * G * G * a * s1 + G * G * a * s2 + G * a * s3 + a * s4;
       const G4 = G * G * G * G;
       let xin = clamp(finiteOr0(x[i]), -1e6, 1e6) * driveGain * (1 + RES_COMPENSATION * k);
-      if (((frame + i) & (CONTROL_STEP - 1)) === 0) xin += SEED_NOISE * noise.nextBipolar();
+      if (((frame + i) & (CONTROL_STEP - 1)) === 0) {
+        noise = (Math.imul(noise, 1664525) + 1013904223) | 0; // Numerical Recipes LCG
+        xin += SEED_NOISE * noise * 4.656612873077393e-10; // ±1
+      }
       let u = (xin - k * S) / (1 + k * G4);
       u = 2 * softTanh(0.5 * u);
       // Four TPT one-poles: v = G(in − s); y = v + s; s' = y + v.
@@ -136,14 +139,15 @@ class VcfKernel implements Kernel<typeof spec> {
       hp[i] = OUT_SCALE * (u - 4 * y1 + 6 * y2 - 4 * y3 + y4);
     }
 
-    this.s1 = flushDenormal(s1);
-    this.s2 = flushDenormal(s2);
-    this.s3 = flushDenormal(s3);
-    this.s4 = flushDenormal(s4);
-    this.G = G;
-    this.GStep = GStep;
-    this.k = k;
-    this.kStep = kStep;
+    st[S1] = flushDenormal(s1);
+    st[S2] = flushDenormal(s2);
+    st[S3] = flushDenormal(s3);
+    st[S4] = flushDenormal(s4);
+    st[G_] = G;
+    st[G_STEP] = GStep;
+    st[K_] = k;
+    st[K_STEP] = kStep;
+    this.noise = noise;
   }
 }
 

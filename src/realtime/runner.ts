@@ -7,7 +7,7 @@
  * allocation, no closures, no string-keyed lookups, no logging.
  */
 import { makeBlockIO } from '../engine/block-io';
-import type { RenderPlan } from '../engine/compile';
+import { SLOTS, type RenderPlan } from '../engine/compile';
 import type { BlockIO, Kernel } from '../engine/module-api';
 import { findModule } from '../modules';
 import { OutputKernel } from '../modules/output';
@@ -15,10 +15,10 @@ import { OutputKernel } from '../modules/output';
 export interface RunnerModule {
   readonly id: string;
   readonly kernel: Kernel;
-  /** BlockIO for even and odd blocks (the same object when no port has two slots). */
-  readonly io: readonly [BlockIO, BlockIO];
-  /** Used output views per parity, for the sanitising pass. */
-  readonly checked: readonly [readonly Float32Array[], readonly Float32Array[]];
+  /** BlockIO for block b at io[b % SLOTS] (one shared object when no port has several slots). */
+  readonly io: readonly BlockIO[];
+  /** Used output views per slot, for the sanitising pass. */
+  readonly checked: readonly (readonly Float32Array[])[];
 }
 
 export class Runner {
@@ -43,20 +43,21 @@ export class Runner {
       if (!desc) throw new Error(`unknown module type "${pm.type}"`);
       const kernel = desc.create({ sampleRate: plan.sampleRate, seed: pm.seed, maxBlock: B });
       const params = { ...pm.params };
-      const make = (parity: 0 | 1) =>
+      const make = (slot: number) =>
         makeBlockIO(
           desc,
-          pm.inputs.map((inp) => view(inp.offsets[parity])),
-          pm.outputs.map((o) => view(o.offsets[parity])),
+          pm.inputs.map((inp) => view(inp.offsets[slot])),
+          pm.outputs.map((o) => view(o.offsets[slot])),
           params,
           pm.inputs.map((inp) => inp.connected),
           pm.outputs.map((o) => o.used),
         );
-      const twoSlots = pm.inputs.some((i) => i.offsets[0] !== i.offsets[1]) || pm.outputs.some((o) => o.offsets[0] !== o.offsets[1]);
-      const io0 = make(0);
-      const io1 = twoSlots ? make(1) : io0;
-      const checked = (io: BlockIO) => io.outputs.filter((_, k) => pm.outputs[k].used);
-      this.modules.push({ id: pm.id, kernel, io: [io0, io1], checked: [checked(io0), checked(io1)] });
+      const slotted = (offs: number[]) => offs.some((o) => o !== offs[0]);
+      const multi = pm.inputs.some((i) => slotted(i.offsets)) || pm.outputs.some((o) => slotted(o.offsets));
+      const first = make(0);
+      const io = Array.from({ length: SLOTS }, (_, s) => (s === 0 || !multi ? first : make(s)));
+      const checked = io.map((x) => x.outputs.filter((_, k) => pm.outputs[k].used));
+      this.modules.push({ id: pm.id, kernel, io, checked });
       if (kernel instanceof OutputKernel) output = kernel;
     }
     this.nonFinite = new Float64Array(this.modules.length);
@@ -64,27 +65,29 @@ export class Runner {
   }
 
   /**
-   * Audio path. Runs block `block` (absolute index) of `frames` samples starting at absolute frame
-   * `frame`. Modules run in plan order; outputs are sanitised after each module.
+   * Audio path. Runs module `m` (index into `modules`) for block `block` (absolute index) of `frames`
+   * samples starting at absolute frame `frame`, then sanitises its used outputs (NaN/±Inf → 0 V).
    */
-  runBlock(block: number, frame: number, frames: number): void {
-    const parity = block & 1;
-    const mods = this.modules;
-    for (let m = 0; m < mods.length; m++) {
-      const rm = mods[m];
-      rm.kernel.process(rm.io[parity], 0, frames, frame);
-      const outs = rm.checked[parity];
-      for (let k = 0; k < outs.length; k++) {
-        const o = outs[k];
-        for (let i = 0; i < frames; i++) {
-          const v = o[i];
-          if (v - v !== 0) {
-            o[i] = 0;
-            this.nonFinite[m]++;
-          }
+  runModule(m: number, block: number, frame: number, frames: number): void {
+    const rm = this.modules[m];
+    const slot = block & (SLOTS - 1);
+    rm.kernel.process(rm.io[slot], 0, frames, frame);
+    const outs = rm.checked[slot];
+    for (let k = 0; k < outs.length; k++) {
+      const o = outs[k];
+      for (let i = 0; i < frames; i++) {
+        const v = o[i];
+        if (v - v !== 0) {
+          o[i] = 0;
+          this.nonFinite[m]++;
         }
       }
     }
+  }
+
+  /** Audio path. Runs every module of this runner, in plan order, for one block. */
+  runBlock(block: number, frame: number, frames: number): void {
+    for (let m = 0; m < this.modules.length; m++) this.runModule(m, block, frame, frames);
   }
 }
 

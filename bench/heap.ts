@@ -1,0 +1,67 @@
+/**
+ * Heap use over many blocks of the real block loop (BlockLoop + kernels), run on this thread after a
+ * warm-up: used heap before and after, and the number of garbage collections in between. A loop that
+ * allocates nothing triggers no GC and leaves the heap where it was.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { canonicalPatch } from './canonical';
+import type { BenchSection } from './report';
+import { compilePatch, type RenderPlan } from '../src/engine/compile';
+import { validatePatch } from '../src/engine/patch';
+import { arenaViews, Ctrl, layoutArena } from '../src/memory/layout';
+import { fillConstants } from '../src/realtime/runner';
+import { BlockLoop } from '../src/realtime/block-loop';
+
+export interface HeapProbe {
+  blocks: number;
+  heapBefore: number;
+  heapAfter: number;
+  gcs: number;
+  seconds: number;
+}
+
+export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 0, warmup = 2000): Promise<HeapProbe> {
+  const R = 64;
+  const layout = layoutArena({ moduleCount: plan.modules.length, workers: 1, bufferFloats: plan.arenaFloats, ringBlocks: R, blockSize: plan.blockSize });
+  const sab = new SharedArrayBuffer(layout.byteLength);
+  fillConstants(plan, arenaViews(sab, layout).buffers);
+  const loop = new BlockLoop(plan, sab, layout, 0);
+  loop.timingEvery = timingEvery;
+  const ctrl = loop.views.ctrl;
+  const runChunked = (from: number, to: number) => {
+    for (let b = from; b < to; b += R) {
+      loop.run(b, Math.min(to, b + R));
+      Atomics.store(ctrl, Ctrl.RingRead, Math.min(to, b + R));
+    }
+  };
+  runChunked(0, warmup);
+  let gcs = 0;
+  const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+  obs.observe({ entryTypes: ['gc'] });
+  await new Promise((r) => setImmediate(r));
+  gcs = 0;
+  const heapBefore = getHeapStatistics().used_heap_size;
+  const t0 = performance.now();
+  runChunked(warmup, warmup + blocks);
+  const seconds = (performance.now() - t0) / 1000;
+  const heapAfter = getHeapStatistics().used_heap_size;
+  await new Promise((r) => setTimeout(r, 50)); // let the observer deliver entries
+  obs.disconnect();
+  return { blocks, heapBefore, heapAfter, gcs, seconds };
+}
+
+export async function heapFlat(blocks: number): Promise<BenchSection> {
+  const plan = compilePatch(validatePatch(canonicalPatch(16)), { sampleRate: 48000, blockSize: 64 });
+  const rows: (string | number)[][] = [];
+  for (const every of [0, 16]) {
+    const p = await probeHeap(plan, blocks, every);
+    rows.push([every === 0 ? 'off' : `1 block in ${every}`, (p.heapBefore / 1024).toFixed(0), (p.heapAfter / 1024).toFixed(0), p.heapAfter - p.heapBefore, ((p.heapAfter - p.heapBefore) / blocks).toFixed(3), p.gcs]);
+  }
+  return {
+    name: `heap use over ${blocks} blocks after warm-up (canonical workload, 16 voices, block loop on one thread)`,
+    settings: { sampleRate: 48000, block: 64, blocks, note: 'timing = the sampled CPU counters (performance.now allocates in Node 20)' },
+    columns: ['timing', 'heap before KiB', 'heap after KiB', 'growth bytes', 'bytes/block', 'GCs during run'],
+    rows,
+  };
+}

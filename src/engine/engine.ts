@@ -1,0 +1,186 @@
+/**
+ * The multi-worker engine, control side: owns the worker pool and the shared arena, compiles and
+ * partitions patches, installs plans into the warm workers, and drives offline renders. Control thread
+ * only. `workers: 0` is the single-threaded path (the plan runs on the calling thread).
+ */
+import { compilePatch, type RenderPlan } from './compile';
+import { partition } from './partition';
+import type { Patch } from './patch';
+import { WorkerPool } from './pool';
+import { arenaViews, Ctrl, layoutArena, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { waitAtLeast, publish } from '../memory/wait';
+import { fillConstants } from '../realtime/runner';
+import { renderOffline, type OfflineResult } from '../io/offline';
+
+export interface EngineOptions {
+  /** DSP worker threads; 0 runs everything on the calling thread. */
+  workers: number;
+}
+
+export interface LoadOptions {
+  sampleRate: number;
+  blockSize: number;
+  /** Output ring capacity in blocks (default 64). */
+  ringBlocks?: number;
+}
+
+export interface EngineStats {
+  blocks: number;
+  workersUsed: number;
+  perWorker: { blocks: number; busyMs: number; waitMs: number; sleeps: number }[];
+  /** CPU ms per module (sampled one block in 16, scaled), by module id. */
+  moduleCpuMs: Record<string, number>;
+  /** Mean share of the block period each worker spent processing (0..1 per worker). */
+  load: number[];
+  /** Mean processing time per block per worker, µs. */
+  blockUs: number[];
+  deadlineMisses: number;
+}
+
+export class Engine {
+  private plan: RenderPlan | undefined;
+  private layout: ArenaLayout | undefined;
+  private sab: SharedArrayBuffer | undefined;
+  private views: ArenaViews | undefined;
+  private nextBlock = 0;
+  private runGen = 0;
+
+  private constructor(
+    readonly options: EngineOptions,
+    readonly pool: WorkerPool | undefined,
+  ) {}
+
+  static async start(options: EngineOptions): Promise<Engine> {
+    const pool = options.workers > 0 ? await WorkerPool.start(options.workers) : undefined;
+    return new Engine(options, pool);
+  }
+
+  get currentPlan(): RenderPlan | undefined {
+    return this.plan;
+  }
+
+  /** Compiles, partitions and installs a patch. Workers keep their threads; only their plan changes. */
+  async load(patch: Patch, opts: LoadOptions): Promise<RenderPlan> {
+    const W = this.options.workers;
+    const types = patch.modules.map((m) => m.type);
+    return this.install(
+      compilePatch(patch, opts, (order, edges) =>
+        W > 0 ? partition(order, edges, { workers: W, blockSize: opts.blockSize, types }) : { worker: order.map(() => 0), workers: 1 },
+      ),
+      opts,
+    );
+  }
+
+  /**
+   * Like `load`, with the worker of each module given (by patch index) instead of partitioned
+   * automatically. For tests and benchmarks of the hand-off machinery.
+   */
+  async loadForced(patch: Patch, opts: LoadOptions, assign: (order: readonly number[]) => number[]): Promise<RenderPlan> {
+    return this.install(
+      compilePatch(patch, opts, (order) => {
+        const byPosition = assign(order);
+        const worker = new Array<number>(order.length);
+        order.forEach((i, pos) => (worker[i] = byPosition[pos]));
+        return { worker, workers: Math.max(...worker) + 1 };
+      }),
+      opts,
+    );
+  }
+
+  private async install(plan: RenderPlan, opts: LoadOptions): Promise<RenderPlan> {
+    this.plan = plan;
+    this.nextBlock = 0;
+    if (!this.pool) return plan;
+    const layout = layoutArena({ moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats, ringBlocks: opts.ringBlocks ?? 64, blockSize: opts.blockSize });
+    const sab = new SharedArrayBuffer(layout.byteLength);
+    const views = arenaViews(sab, layout);
+    fillConstants(plan, views.buffers);
+    this.layout = layout;
+    this.sab = sab;
+    this.views = views;
+    this.runGen = 0;
+    await Promise.all(
+      this.pool.workers.map((_, w) =>
+        w < plan.workers ? this.pool!.request(w, { type: 'load', sab, layout, plan, worker: w }, 'loaded') : Promise.resolve(this.pool!.send(w, { type: 'unload' })),
+      ),
+    );
+    return plan;
+  }
+
+  /**
+   * Renders the next `frames` frames offline (continuing where the last call stopped). Blocks the
+   * calling thread while the workers run; the calling thread only copies finished blocks out of the
+   * output ring, in batches of half the ring.
+   */
+  render(frames: number, onProgress?: (framesDone: number) => void): OfflineResult {
+    const plan = this.plan;
+    if (!plan) throw new Error('no patch loaded');
+    if (!this.pool) return renderOffline(plan, { frames, onProgress });
+    const views = this.views!, layout = this.layout!;
+    const B = plan.blockSize, R = layout.ringBlocks;
+    const blocks = Math.ceil(frames / B);
+    const first = this.nextBlock, end = first + blocks;
+    const left = new Float32Array(frames), right = new Float32Array(frames);
+    const ctrl = views.ctrl;
+    Atomics.store(ctrl, Ctrl.WorkersDone, 0);
+    Atomics.store(ctrl, Ctrl.RunTo, end);
+    Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
+    this.pool.kick();
+    const t0 = process.hrtime.bigint();
+    const batch = Math.max(1, R >> 1);
+    for (let b = first; b < end; ) {
+      const upto = Math.min(end, b + batch);
+      waitAtLeast(ctrl, Ctrl.RingWritten, upto);
+      for (; b < upto; b++) {
+        const slot = (b % R) * 2 * B;
+        const at = (b - first) * B, n = Math.min(B, frames - at);
+        left.set(views.ring.subarray(slot, slot + n), at);
+        right.set(views.ring.subarray(slot + B, slot + B + n), at);
+      }
+      publish(ctrl, Ctrl.RingRead, b);
+      onProgress?.(Math.min(frames, (b - first) * B));
+    }
+    waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers);
+    this.nextBlock = end;
+    return { left, right, frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  }
+
+  /** Counters from the arena (written by the workers, read here without locks). */
+  stats(): EngineStats {
+    const plan = this.plan;
+    const empty: EngineStats = { blocks: 0, workersUsed: 0, perWorker: [], moduleCpuMs: {}, load: [], blockUs: [], deadlineMisses: 0 };
+    if (!plan || !this.views || !this.layout) return empty;
+    const s = this.views.stats;
+    const periodMs = (plan.blockSize / plan.sampleRate) * 1000;
+    const perWorker = Array.from({ length: plan.workers }, (_, w) => {
+      const base = w * WorkerStat.Count;
+      return { blocks: s[base + WorkerStat.Blocks], busyMs: s[base + WorkerStat.BusyNs] / 1e6, waitMs: s[base + WorkerStat.WaitNs] / 1e6, sleeps: s[base + WorkerStat.Sleeps] };
+    });
+    const moduleCpuMs: Record<string, number> = {};
+    plan.modules.forEach((m, p) => (moduleCpuMs[m.id] = s[plan.workers * WorkerStat.Count + p] / 1e6));
+    return {
+      blocks: this.nextBlock,
+      workersUsed: plan.workers,
+      perWorker,
+      moduleCpuMs,
+      blockUs: perWorker.map((w) => (w.blocks ? (w.busyMs * 1000) / w.blocks : 0)),
+      load: perWorker.map((w) => (w.blocks ? w.busyMs / w.blocks / periodMs : 0)),
+      deadlineMisses: 0,
+    };
+  }
+
+  /** Where a module's port views point, asked of the worker that runs it (zero-copy checks). */
+  async describe(moduleId: string): Promise<Extract<import('../realtime/worker-entry').FromWorker, { type: 'described' }>> {
+    const m = this.plan?.modules.find((x) => x.id === moduleId);
+    if (!m || !this.pool) throw new Error(`no module ${moduleId} on a worker`);
+    return this.pool.request(m.worker, { type: 'describe', module: moduleId }, 'described');
+  }
+
+  get arena(): { sab: SharedArrayBuffer; layout: ArenaLayout } | undefined {
+    return this.sab && this.layout ? { sab: this.sab, layout: this.layout } : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * One worker's share of a plan, run block after block against the shared arena.
+ *
+ * Stamp protocol. `stamps[p]` counts the blocks module p (plan position) has completed. A module with a
+ * cable to or from another worker publishes its stamp after each block (Atomics.store + notify). Before
+ * running module m in block b, the worker waits for:
+ *   - each producer on another worker: stamps[p] ≥ b + 1 (same block), or ≥ b for a feedback cable
+ *     (it reads the producer's previous block);
+ *   - each consumer on another worker of m's outputs (those outputs have SLOTS buffers, written at
+ *     block % SLOTS): before m overwrites the slot that held block b − SLOTS, the consumer must be done
+ *     with it: stamps[c] ≥ b − SLOTS + 1 (same-block consumer) or ≥ b − SLOTS + 2 (feedback consumer).
+ * Every wait targets an event strictly earlier in (block, plan position) order, so the protocol cannot
+ * deadlock, and workers may drift up to SLOTS − 1 blocks apart, which absorbs jitter without a global
+ * barrier.
+ * The output ring bounds everything: block b is started only when b < RingRead + ringBlocks.
+ *
+ * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
+ */
+import { SLOTS, type RenderPlan } from '../engine/compile';
+import { arenaViews, Ctrl, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { publish, waitAtLeast } from '../memory/wait';
+import { Runner } from './runner';
+
+/**
+ * Timing is sampled: one block in TIMING_EVERY is timed (busy and wait time of the worker, plus one
+ * module, round-robin), and the figures are scaled up. In Node 20 every performance.now() call
+ * allocates (the binding boxes its double), so timing every module of every block would put garbage
+ * on the audio path; sampled, it is 4 small allocations per 16 blocks. `timingEvery: 0` turns it off.
+ */
+export const TIMING_EVERY = 16;
+
+export class BlockLoop {
+  readonly views: ArenaViews;
+  readonly runner: Runner;
+  /** Plan positions of this worker's modules, in order. */
+  readonly positions: Int32Array;
+  /** Flattened waits: for local module m, pairs (stampIndex, offset) in waitData[waitStart[m] .. waitStart[m+1]). */
+  private readonly waitStart: Int32Array;
+  private readonly waitData: Int32Array;
+  /** Stamp index to publish after local module m, or -1. */
+  private readonly publishes: Int32Array;
+  /** Local index of the output module, or -1. */
+  private readonly outputAt: number;
+  /** Local index after which this worker publishes RingWritten, or -1. */
+  private readonly ringAt: number;
+  private readonly ringLeft: Float32Array[] = [];
+  private readonly ringRight: Float32Array[] = [];
+  private readonly statBase: number;
+  private readonly moduleStatBase: number;
+
+  constructor(
+    readonly plan: RenderPlan,
+    sab: SharedArrayBuffer,
+    readonly layout: ArenaLayout,
+    readonly worker: number,
+  ) {
+    this.views = arenaViews(sab, layout);
+    const positions: number[] = [];
+    plan.modules.forEach((m, p) => {
+      if (m.worker === worker) positions.push(p);
+    });
+    this.positions = Int32Array.from(positions);
+    this.runner = new Runner(plan, this.views.buffers, positions);
+
+    // Cross-worker waits and publications.
+    const waits: number[][] = positions.map(() => []);
+    const crosses = new Uint8Array(plan.modules.length);
+    plan.modules.forEach((m, p) => {
+      m.inputs.forEach((inp) => {
+        if (inp.from >= 0 && plan.modules[inp.from].worker !== m.worker) {
+          crosses[p] = 1;
+          crosses[inp.from] = 1;
+        }
+      });
+    });
+    const local = new Map(positions.map((p, i) => [p, i]));
+    plan.modules.forEach((m, p) => {
+      m.inputs.forEach((inp) => {
+        if (inp.from < 0) return;
+        const producer = plan.modules[inp.from];
+        if (producer.worker === m.worker) return;
+        // Consumer side: wait for the producer's block.
+        const mi = local.get(p);
+        if (mi !== undefined) waits[mi].push(inp.from, inp.lag === 0 ? 1 : 0);
+        // Producer side: do not overwrite a slot the consumer may still read.
+        const pi = local.get(inp.from);
+        if (pi !== undefined) waits[pi].push(p, inp.lag === 0 ? 1 - SLOTS : 2 - SLOTS);
+      });
+    });
+    this.waitStart = new Int32Array(positions.length + 1);
+    const flat: number[] = [];
+    waits.forEach((w, i) => {
+      this.waitStart[i] = flat.length;
+      flat.push(...dedupeWaits(w));
+    });
+    this.waitStart[positions.length] = flat.length;
+    this.waitData = Int32Array.from(flat);
+    this.publishes = Int32Array.from(positions.map((p) => (crosses[p] ? p : -1)));
+
+    this.outputAt = positions.indexOf(plan.output);
+    // Without an output module, worker 0 still advances the ring (silent blocks) so the sink never waits.
+    this.ringAt = this.outputAt >= 0 ? this.outputAt : plan.output < 0 && worker === 0 ? positions.length - 1 : -1;
+    const B = layout.blockSize;
+    for (let s = 0; s < layout.ringBlocks; s++) {
+      this.ringLeft.push(this.views.ring.subarray(s * 2 * B, s * 2 * B + B));
+      this.ringRight.push(this.views.ring.subarray(s * 2 * B + B, s * 2 * B + 2 * B));
+    }
+    this.statBase = worker * WorkerStat.Count;
+    this.moduleStatBase = layout.workers * WorkerStat.Count;
+  }
+
+  /** Blocks between timed blocks (0: no timing at all, the loop then allocates nothing). */
+  timingEvery = TIMING_EVERY;
+
+  /**
+   * Audio path. Runs blocks [from, to) unless Ctrl.Stop is raised; returns the next block to run.
+   * `frames` per block is the plan's block size.
+   */
+  run(from: number, to: number): number {
+    const { ctrl, stamps, stats } = this.views;
+    const runner = this.runner;
+    const B = this.layout.blockSize, R = this.layout.ringBlocks;
+    const waitStart = this.waitStart, waitData = this.waitData, publishes = this.publishes;
+    const positions = this.positions, n = positions.length;
+    const out = this.runner.output;
+    const sb = this.statBase, msb = this.moduleStatBase, every = this.timingEvery;
+    let b = from;
+    for (; b < to; b++) {
+      if (Atomics.load(ctrl, Ctrl.Stop) !== 0) break;
+      const timed = every > 0 && b % every === 0;
+      const probe = timed && n > 0 ? (b / every) % n : -1;
+      const t0 = timed ? performance.now() : 0;
+      let waited = 0;
+      // Room in the output ring.
+      if (Atomics.load(ctrl, Ctrl.RingRead) < b - R + 1) waited += this.wait(ctrl, Ctrl.RingRead, b - R + 1, timed);
+      for (let m = 0; m < n; m++) {
+        for (let w = waitStart[m]; w < waitStart[m + 1]; w += 2) {
+          const idx = waitData[w], target = b + waitData[w + 1];
+          if (Atomics.load(stamps, idx) < target) waited += this.wait(stamps, idx, target, timed);
+        }
+        if (m === this.outputAt && out) {
+          out.left = this.ringLeft[b % R];
+          out.right = this.ringRight[b % R];
+        }
+        if (m === probe) {
+          const tm = performance.now();
+          runner.runModule(m, b, b * B, B);
+          stats[msb + positions[m]] += (performance.now() - tm) * 1e6 * every * n;
+        } else {
+          runner.runModule(m, b, b * B, B);
+        }
+        const pub = publishes[m];
+        if (pub >= 0) publish(stamps, pub, b + 1);
+        if (m === this.ringAt) publish(ctrl, Ctrl.RingWritten, b + 1);
+      }
+      if (n === 0 && this.ringAt >= 0) publish(ctrl, Ctrl.RingWritten, b + 1);
+      stats[sb + WorkerStat.Blocks]++;
+      if (timed) {
+        const total = performance.now() - t0;
+        stats[sb + WorkerStat.WaitNs] += waited * 1e6 * every;
+        stats[sb + WorkerStat.BusyNs] += (total - waited) * 1e6 * every;
+      }
+    }
+    return b;
+  }
+
+  /** Waits for arr[idx] ≥ target; counts sleeps; returns ms waited when timed (else 0). RT-safe. */
+  private wait(arr: Int32Array, idx: number, target: number, timed: boolean): number {
+    const tw = timed ? performance.now() : 0;
+    if (waitAtLeast(arr, idx, target) > 0) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
+    return timed ? performance.now() - tw : 0;
+  }
+}
+
+/** Keeps, per stamp index, only the strictest (largest) offset. */
+function dedupeWaits(pairs: number[]): number[] {
+  const best = new Map<number, number>();
+  for (let i = 0; i < pairs.length; i += 2) best.set(pairs[i], Math.max(best.get(pairs[i]) ?? -Infinity, pairs[i + 1]));
+  return [...best.entries()].sort((a, b) => a[0] - b[0]).flat();
+}

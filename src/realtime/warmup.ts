@@ -1,0 +1,28 @@
+/**
+ * JIT warm-up for a fresh worker: builds a patch with one of every module type (all ports patched, so
+ * every loop variant runs) and renders it for a while on a private arena. Afterwards the kernels are
+ * compiled by the optimizing tier before any real block runs. Not RT; runs once per worker at start.
+ */
+import { compilePatch } from '../engine/compile';
+import { validatePatch } from '../engine/patch';
+import { MODULES } from '../modules';
+import { fillConstants, Runner } from './runner';
+
+export function warmUp(blocks = 600, blockSize = 128): number {
+  const t0 = performance.now();
+  const modules = MODULES.map((d) => ({ id: `m_${d.type}`, type: d.type }));
+  const cables: { from: string; to: string }[] = [];
+  // Feed every input from the previous module's first output (a chain through all types).
+  let last: string | undefined;
+  for (const d of MODULES) {
+    if (last) for (const inp of Object.keys(d.inputs)) cables.push({ from: last, to: `m_${d.type}.${inp}` });
+    const outs = Object.keys(d.outputs);
+    if (outs.length) last = `m_${d.type}.${outs[0]}`;
+  }
+  const plan = compilePatch(validatePatch({ format: 'modsynth-patch', version: 1, modules, cables }), { sampleRate: 48000, blockSize });
+  const arena = new Float32Array(new SharedArrayBuffer(plan.arenaFloats * 4));
+  fillConstants(plan, arena);
+  const runner = new Runner(plan, arena, plan.modules.map((_, i) => i));
+  for (let b = 0; b < blocks; b++) runner.runBlock(b, b * blockSize, blockSize);
+  return performance.now() - t0;
+}

@@ -1,0 +1,98 @@
+/**
+ * Entry point of a DSP worker thread (pre-warmed: module code loaded and JIT-warm before it is used).
+ *
+ * The thread never returns to its event loop while the engine lives: it sleeps on the pool's wake word
+ * (Atomics.wait), reads control messages synchronously with receiveMessageOnPort when woken, and runs
+ * blocks when a run is armed. Messages are control-plane only (load a plan, report, quit); no audio and
+ * nothing per block travels by message.
+ */
+import { receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import type { RenderPlan } from '../engine/compile';
+import { Ctrl, type ArenaLayout } from '../memory/layout';
+import { BlockLoop } from './block-loop';
+import { warmUp } from './warmup';
+
+export interface WorkerInit {
+  /** Pool mailbox: Int32Array [wake generation]. */
+  mailbox: SharedArrayBuffer;
+  port: MessagePort;
+  index: number;
+}
+
+export type ToWorker =
+  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number }
+  | { type: 'unload' }
+  | { type: 'describe'; module: string }
+  | { type: 'heap' }
+  | { type: 'quit' };
+
+export type FromWorker =
+  | { type: 'ready'; threadId: number; warmMs: number }
+  | { type: 'loaded'; modules: number; buildMs: number }
+  | { type: 'described'; inputs: { name: string; byteOffset: number; isShared: boolean; first: number }[]; outputs: { name: string; byteOffset: number; isShared: boolean }[] }
+  | { type: 'heap'; usedHeap: number; totalHeap: number }
+  | { type: 'error'; message: string };
+
+function main(): void {
+  const { mailbox, port } = workerData as WorkerInit;
+  const wake = new Int32Array(mailbox);
+  const warmMs = warmUp();
+  port.postMessage({ type: 'ready', threadId, warmMs } satisfies FromWorker);
+
+  let loop: BlockLoop | undefined;
+  let gen = -1; // run generation last served
+  let next = 0; // next block to run in the current generation
+  let seen = Atomics.load(wake, 0);
+  for (;;) {
+    for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
+      const m = msg.message as ToWorker;
+      try {
+        if (m.type === 'quit') return;
+        if (m.type === 'load') {
+          const t0 = performance.now();
+          loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker);
+          gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
+          next = 0;
+          port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
+        } else if (m.type === 'unload') {
+          loop = undefined;
+        } else if (m.type === 'describe') {
+          port.postMessage(describe(loop, m.module));
+        } else if (m.type === 'heap') {
+          const h = getHeapStatistics();
+          port.postMessage({ type: 'heap', usedHeap: h.used_heap_size, totalHeap: h.total_heap_size } satisfies FromWorker);
+        }
+      } catch (e) {
+        port.postMessage({ type: 'error', message: (e as Error).message } satisfies FromWorker);
+      }
+    }
+    if (loop) {
+      const ctrl = loop.views.ctrl;
+      const g = Atomics.load(ctrl, Ctrl.RunGen);
+      if (g !== gen) {
+        gen = g;
+        next = loop.run(next, Atomics.load(ctrl, Ctrl.RunTo));
+        Atomics.add(ctrl, Ctrl.WorkersDone, 1);
+        Atomics.notify(ctrl, Ctrl.WorkersDone);
+      }
+    }
+    // Sleep until the control thread posts a message or arms a run (both bump the wake word).
+    Atomics.wait(wake, 0, seen);
+    seen = Atomics.load(wake, 0);
+  }
+}
+
+/** Where a module's port views point (for the zero-copy test). Not RT. */
+function describe(loop: BlockLoop | undefined, id: string): FromWorker {
+  const rm = loop?.runner.modules.find((m) => m.id === id);
+  if (!rm) return { type: 'error', message: `module ${id} is not on this worker` };
+  const io = rm.io[0];
+  return {
+    type: 'described',
+    inputs: Object.entries(io.in).map(([name, v]) => ({ name, byteOffset: v.byteOffset, isShared: v.buffer instanceof SharedArrayBuffer, first: v[0] })),
+    outputs: Object.entries(io.out).map(([name, v]) => ({ name, byteOffset: v.byteOffset, isShared: v.buffer instanceof SharedArrayBuffer })),
+  };
+}
+
+main();
