@@ -36,19 +36,20 @@ export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 
     }
   };
   runChunked(0, warmup);
-  let gcs = 0;
-  const obs = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+  // GC entries arrive asynchronously: keep their start times and count those inside the measured run.
+  const starts: number[] = [];
+  const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => starts.push(e.startTime)));
   obs.observe({ entryTypes: ['gc'] });
-  await new Promise((r) => setImmediate(r));
-  gcs = 0;
+  await new Promise((r) => setTimeout(r, 20));
   const heapBefore = getHeapStatistics().used_heap_size;
   const t0 = performance.now();
   runChunked(warmup, warmup + blocks);
-  const seconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
   const heapAfter = getHeapStatistics().used_heap_size;
   await new Promise((r) => setTimeout(r, 50)); // let the observer deliver entries
   obs.disconnect();
-  return { blocks, heapBefore, heapAfter, gcs, seconds };
+  const gcs = starts.filter((t) => t >= t0 && t <= t1).length;
+  return { blocks, heapBefore, heapAfter, gcs, seconds: (t1 - t0) / 1000 };
 }
 
 export async function heapFlat(blocks: number): Promise<BenchSection> {

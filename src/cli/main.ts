@@ -2,6 +2,7 @@
  * The `modsynth` command line. Every user error prints one clear message per problem and exits
  * non-zero; stack traces only with MODSYNTH_DEBUG=1.
  */
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { compilePatch } from '../engine/compile';
 import { PatchError } from '../engine/patch';
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
     .option('-r, --sample-rate <hz>', 'sample rate', intArg('--sample-rate', 8000, 384000), 48000)
     .option('-b, --block <frames>', 'block size in frames', intArg('--block', 1, 4096), 128)
     .addOption(new Option('-f, --format <format>', 'sample format').choices(['16', '32f']).default('16'))
+    .option('-w, --workers <n>', 'DSP worker threads (0 = single-threaded on the main thread)', intArg('--workers', 0, 64), availableParallelism())
     .option('-q, --quiet', 'print nothing but errors')
     .action(renderCommand);
 

@@ -1,6 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { compilePatch } from '../engine/compile';
-import { renderOffline } from '../io/offline';
+import { Engine } from '../engine/engine';
 import { writeWav, type WavFormat } from '../io/wav';
 import { loadPatchFile } from './load';
 
@@ -10,6 +9,7 @@ export interface RenderCliOptions {
   sampleRate: number;
   block: number;
   format: WavFormat;
+  workers: number;
   quiet?: boolean;
 }
 
@@ -20,23 +20,27 @@ export function wantsProgressBar(quiet?: boolean): boolean {
 
 export async function renderCommand(path: string, opts: RenderCliOptions): Promise<void> {
   const patch = loadPatchFile(path);
-  const plan = compilePatch(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
+  const engine = await Engine.start({ workers: opts.workers });
+  const plan = await engine.load(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
   const frames = Math.round(opts.seconds * opts.sampleRate);
   const bar = wantsProgressBar(opts.quiet)
     ? new SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
     : undefined;
   bar?.start(Math.round(opts.seconds * 10) / 10, 0);
-  const result = renderOffline(plan, {
-    frames,
-    onProgress: bar ? (done) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined,
-  });
-  bar?.stop();
+  let result;
+  try {
+    result = engine.render(frames, bar ? (done) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined);
+  } finally {
+    bar?.stop();
+    await engine.close();
+  }
   writeWav(opts.out, [result.left, result.right], opts.sampleRate, opts.format);
   if (!opts.quiet) {
     const ratio = opts.seconds / result.seconds;
     console.log(
       `wrote ${opts.out}: ${opts.seconds} s, ${opts.sampleRate} Hz, stereo, ${opts.format === '32f' ? '32-bit float' : '16-bit PCM'}` +
-        ` — rendered in ${result.seconds.toFixed(3)} s, ${ratio.toFixed(1)}× real time (block ${opts.block})`,
+        ` — rendered in ${result.seconds.toFixed(3)} s, ${ratio.toFixed(1)}× real time (block ${opts.block}, ` +
+        `${opts.workers === 0 ? 'single-threaded' : `${plan.workers} of ${opts.workers} workers`})`,
     );
   }
 }

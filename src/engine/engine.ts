@@ -10,7 +10,7 @@ import { WorkerPool } from './pool';
 import { arenaViews, Ctrl, layoutArena, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { waitAtLeast, publish } from '../memory/wait';
 import { fillConstants } from '../realtime/runner';
-import { renderOffline, type OfflineResult } from '../io/offline';
+import { OfflineRenderer, type OfflineResult } from '../io/offline';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */
@@ -44,6 +44,8 @@ export class Engine {
   private views: ArenaViews | undefined;
   private nextBlock = 0;
   private runGen = 0;
+  /** The single-threaded session (workers: 0). */
+  private local: OfflineRenderer | undefined;
 
   private constructor(
     readonly options: EngineOptions,
@@ -90,7 +92,10 @@ export class Engine {
   private async install(plan: RenderPlan, opts: LoadOptions): Promise<RenderPlan> {
     this.plan = plan;
     this.nextBlock = 0;
-    if (!this.pool) return plan;
+    if (!this.pool) {
+      this.local = new OfflineRenderer(plan);
+      return plan;
+    }
     const layout = layoutArena({ moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats, ringBlocks: opts.ringBlocks ?? 64, blockSize: opts.blockSize });
     const sab = new SharedArrayBuffer(layout.byteLength);
     const views = arenaViews(sab, layout);
@@ -115,7 +120,10 @@ export class Engine {
   render(frames: number, onProgress?: (framesDone: number) => void): OfflineResult {
     const plan = this.plan;
     if (!plan) throw new Error('no patch loaded');
-    if (!this.pool) return renderOffline(plan, { frames, onProgress });
+    if (!this.pool) {
+      this.nextBlock += Math.ceil(frames / plan.blockSize);
+      return this.local!.render({ frames, onProgress });
+    }
     const views = this.views!, layout = this.layout!;
     const B = plan.blockSize, R = layout.ringBlocks;
     const blocks = Math.ceil(frames / B);

@@ -19,26 +19,44 @@ export interface OfflineOptions {
   onProgress?: (framesDone: number) => void;
 }
 
-export function renderOffline(plan: RenderPlan, opts: OfflineOptions): OfflineResult {
-  const arena = new Float32Array(new SharedArrayBuffer(plan.arenaFloats * 4));
-  fillConstants(plan, arena);
-  const runner = new Runner(plan, arena, plan.modules.map((_, i) => i));
-  const B = plan.blockSize;
-  const left = new Float32Array(opts.frames);
-  const right = new Float32Array(opts.frames);
-  const out = runner.output;
-  const progressEvery = Math.max(1, Math.round((0.25 * plan.sampleRate) / B));
-  const t0 = process.hrtime.bigint();
-  for (let block = 0, frame = 0; frame < opts.frames; block++, frame += B) {
-    const n = Math.min(B, opts.frames - frame);
-    runner.runBlock(block, frame, n);
-    if (out) {
-      left.set(n === B ? out.left : out.left.subarray(0, n), frame);
-      right.set(n === B ? out.right : out.right.subarray(0, n), frame);
-    }
-    if (opts.onProgress && block % progressEvery === 0) opts.onProgress(frame + n);
+/**
+ * A single-threaded render session: the whole plan on the calling thread. Successive `render` calls
+ * continue where the previous one stopped, exactly as one long render would.
+ */
+export class OfflineRenderer {
+  private readonly runner: Runner;
+  private block = 0;
+
+  constructor(readonly plan: RenderPlan) {
+    const arena = new Float32Array(new SharedArrayBuffer(plan.arenaFloats * 4));
+    fillConstants(plan, arena);
+    this.runner = new Runner(plan, arena, plan.modules.map((_, i) => i));
   }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  opts.onProgress?.(opts.frames);
-  return { left, right, frames: opts.frames, seconds };
+
+  render(opts: OfflineOptions): OfflineResult {
+    const { plan, runner } = this;
+    const B = plan.blockSize;
+    const left = new Float32Array(opts.frames);
+    const right = new Float32Array(opts.frames);
+    const out = runner.output;
+    const progressEvery = Math.max(1, Math.round((0.25 * plan.sampleRate) / B));
+    const t0 = process.hrtime.bigint();
+    for (let frame = 0; frame < opts.frames; this.block++, frame += B) {
+      const n = Math.min(B, opts.frames - frame);
+      runner.runBlock(this.block, this.block * B, n);
+      if (out) {
+        left.set(n === B ? out.left : out.left.subarray(0, n), frame);
+        right.set(n === B ? out.right : out.right.subarray(0, n), frame);
+      }
+      if (opts.onProgress && this.block % progressEvery === 0) opts.onProgress(frame + n);
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    opts.onProgress?.(opts.frames);
+    return { left, right, frames: opts.frames, seconds };
+  }
+}
+
+/** Renders a plan from its start (a fresh session). */
+export function renderOffline(plan: RenderPlan, opts: OfflineOptions): OfflineResult {
+  return new OfflineRenderer(plan).render(opts);
 }

@@ -20,6 +20,8 @@ const spec = ports({
 
 type IO = BlockIO<typeof spec>;
 
+const LEVEL = 0, TARGET = 1, COEF = 2, END = 3;
+
 const enum Stage {
   Idle,
   Attack,
@@ -31,6 +33,8 @@ const enum Stage {
 /** Curvature of each segment: time constants per segment length (larger = more exponential). */
 const ATTACK_CURVE = 1.5;
 const FALL_CURVE = 4.6; // the curve would reach 1 % of its span at the segment's end without the overshoot
+const E_ATTACK = Math.exp(-ATTACK_CURVE);
+const E_FALL = Math.exp(-FALL_CURVE);
 
 /**
  * ADSR with exponential segments that end exactly on time.
@@ -47,10 +51,12 @@ class AdsrKernel implements Kernel<typeof spec> {
   private readonly gate = new SchmittTrigger();
   private readonly retrig = new SchmittTrigger();
   private stage = Stage.Idle;
-  private level = 0;
-  private target = 0; // b': the overshoot target of the running segment
-  private coef = 0; // e^(−c/(T·fs))
-  private end = 0; // b: where the segment stops
+  /**
+   * Segment state as unboxed doubles: LEVEL (0..1), TARGET b' (the overshoot target), COEF
+   * e^(−c/(T·fs)), END b (where the segment stops). In a Float64Array because fields that receive both
+   * small integers and fractions stay tagged in V8, and every store would allocate.
+   */
+  private readonly st = new Float64Array(4);
 
   constructor(ctx: InitContext) {
     this.sampleRate = ctx.sampleRate;
@@ -60,65 +66,82 @@ class AdsrKernel implements Kernel<typeof spec> {
     this.gate.reset();
     this.retrig.reset();
     this.stage = Stage.Idle;
-    this.level = 0;
+    this.st.fill(0);
   }
 
-  private begin(stage: Stage, to: number, seconds: number, curve: number): void {
-    const T = clamp(seconds, 0.001, 10);
-    const e = Math.exp(-curve);
-    this.stage = stage;
-    this.end = to;
-    this.target = (to - this.level * e) / (1 - e);
-    this.coef = Math.exp(-curve / (T * this.sampleRate));
-  }
-
+  /**
+   * Segment set-up happens inline in this hot loop rather than in a helper: a helper called a few times
+   * a second never gets optimized, and unoptimized code boxes every double it computes.
+   */
   process(io: IO, start: number, end: number): void {
     const gateIn = io.in.gate, retrigIn = io.in.retrig, out = io.out.env;
     const p = io.params;
     const sustain = clamp(p.sustain, 0, 1);
-    const gate = this.gate, retrig = this.retrig;
+    const fs = this.sampleRate;
+    // Per-sample decay factors of each segment, from this block's params.
+    const attackCoef = Math.exp(-ATTACK_CURVE / (clamp(p.attack, 0.001, 10) * fs));
+    const decayCoef = Math.exp(-FALL_CURVE / (clamp(p.decay, 0.001, 10) * fs));
+    const releaseCoef = Math.exp(-FALL_CURVE / (clamp(p.release, 0.001, 10) * fs));
+    const gate = this.gate, retrig = this.retrig, st = this.st;
     for (let i = start; i < end; i++) {
       const rising = gate.processAt(gateIn, i);
+      let to = -1, coef = 0, e = 0;
       if (rising || (gate.high && retrig.processAt(retrigIn, i))) {
-        this.begin(Stage.Attack, 1, p.attack, ATTACK_CURVE);
+        this.stage = Stage.Attack;
+        to = 1;
+        coef = attackCoef;
+        e = E_ATTACK;
       } else if (!gate.high && this.stage !== Stage.Idle && this.stage !== Stage.Release) {
-        this.begin(Stage.Release, 0, p.release, FALL_CURVE);
+        this.stage = Stage.Release;
+        to = 0;
+        coef = releaseCoef;
+        e = E_FALL;
       }
       if (!gate.high) retrig.reset();
+      if (to >= 0) {
+        st[END] = to;
+        st[TARGET] = (to - st[LEVEL] * e) / (1 - e);
+        st[COEF] = coef;
+      }
 
       switch (this.stage) {
         case Stage.Attack: {
-          const y = this.target + (this.level - this.target) * this.coef;
+          const y = st[TARGET] + (st[LEVEL] - st[TARGET]) * st[COEF];
           if (y >= 1) {
-            this.level = 1;
+            st[LEVEL] = 1;
             if (sustain >= 1) this.stage = Stage.Sustain;
-            else this.begin(Stage.Decay, sustain, p.decay, FALL_CURVE);
-          } else this.level = y;
+            else {
+              this.stage = Stage.Decay;
+              st[END] = sustain;
+              st[TARGET] = (sustain - E_FALL) / (1 - E_FALL);
+              st[COEF] = decayCoef;
+            }
+          } else st[LEVEL] = y;
           break;
         }
         case Stage.Decay: {
-          const y = this.target + (this.level - this.target) * this.coef;
-          if (y <= this.end) {
-            this.level = this.end;
+          const y = st[TARGET] + (st[LEVEL] - st[TARGET]) * st[COEF];
+          if (y <= st[END]) {
+            st[LEVEL] = st[END];
             this.stage = Stage.Sustain;
-          } else this.level = y;
+          } else st[LEVEL] = y;
           break;
         }
         case Stage.Sustain:
-          this.level = sustain; // follows the knob while held
+          st[LEVEL] = sustain; // follows the knob while held
           break;
         case Stage.Release: {
-          const y = this.target + (this.level - this.target) * this.coef;
+          const y = st[TARGET] + (st[LEVEL] - st[TARGET]) * st[COEF];
           if (y <= 0) {
-            this.level = 0;
+            st[LEVEL] = 0;
             this.stage = Stage.Idle;
-          } else this.level = y;
+          } else st[LEVEL] = y;
           break;
         }
         default:
           break;
       }
-      out[i] = 10 * this.level;
+      out[i] = 10 * st[LEVEL];
     }
   }
 }
