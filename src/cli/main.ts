@@ -9,8 +9,9 @@ import { PatchError } from '../engine/patch';
 import { allReferences, referenceMarkdown, referenceText } from '../engine/reference';
 import { loadPatchFile } from './load';
 import { renderCommand } from './render';
+import { playCommand } from './play';
+import { UsageError } from './errors';
 
-export class UsageError extends Error {}
 
 export function intArg(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -81,6 +82,23 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'print nothing but errors')
     .action(renderCommand);
 
+  program
+    .command('play')
+    .description('play a patch on the audio device in real time (JACK if running, else ALSA/PulseAudio; null sink if none)')
+    .argument('<patch>', 'patch file (.json)')
+    .option('-b, --block <frames>', 'engine block size in frames', intArg('--block', 16, 4096), 128)
+    .option('--buffer <frames>', 'device buffer in frames (latency hint)', intArg('--buffer', 64, 16384), 256)
+    .option('-w, --workers <n>', 'DSP worker threads', intArg('--workers', 1, 64), availableParallelism())
+    .option('-s, --seconds <seconds>', 'stop after this much audio (default: until Ctrl-C)', numberArg('--seconds', 0.01, 86400 * 7))
+    .option('--record <file>', 'also write exactly what went to the device to a WAV file (32-bit float)')
+    .option('--device <name>', 'output device (substring of its name)')
+    .option('-r, --sample-rate <hz>', 'sample rate', intArg('--sample-rate', 8000, 192000), 48000)
+    .option('-q, --quiet', 'print nothing but warnings and errors')
+    .action(async (path: string, opts) => {
+      const code = await playCommand(path, opts);
+      if (typeof code === 'number' && code !== 0) process.exitCode = code;
+    });
+
   return program;
 }
 
@@ -88,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e);
   }

@@ -153,6 +153,45 @@ export class Engine {
     return { left, right, frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
   }
 
+  /**
+   * Real time: lets the workers run indefinitely, paced by the sink taking blocks from the output ring
+   * (the device's worklet publishes RingRead). The sink stops taking frames after `frameLimit` frames.
+   * Returns immediately.
+   */
+  startStreaming(frameLimit = 0x7fffffff): void {
+    if (!this.pool || !this.views) throw new Error('streaming needs at least one worker and a loaded patch');
+    const ctrl = this.views.ctrl;
+    Atomics.store(ctrl, Ctrl.SinkLimit, Math.min(0x7fffffff, Math.round(frameLimit)));
+    Atomics.store(ctrl, Ctrl.Stop, 0);
+    Atomics.store(ctrl, Ctrl.WorkersDone, 0);
+    Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
+    Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
+    this.pool.kick();
+  }
+
+  /**
+   * Stops a streaming run at the next block boundary and waits for the workers. Wakes anything asleep
+   * in the stamp protocol (the stamps and the ring read counter are released), so no worker can stay
+   * blocked on a neighbour that already stopped.
+   */
+  async stopStreaming(): Promise<void> {
+    const views = this.views, plan = this.plan;
+    if (!views || !plan || !this.pool) return;
+    const ctrl = views.ctrl;
+    publish(ctrl, Ctrl.Stop, 1);
+    publish(ctrl, Ctrl.RingRead, 0x7fffffff);
+    for (let i = 0; i < views.stamps.length; i++) publish(views.stamps, i, 0x7fffffff);
+    const deadline = Date.now() + 2000;
+    while (Atomics.load(ctrl, Ctrl.WorkersDone) < plan.workers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Live counters of the device sink (written by the worklet). */
+  sinkCounters(): { underruns: number; framesPlayed: number; blocksWritten: number } {
+    const ctrl = this.views?.ctrl;
+    if (!ctrl) return { underruns: 0, framesPlayed: 0, blocksWritten: 0 };
+    return { underruns: Atomics.load(ctrl, Ctrl.Underruns), framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames), blocksWritten: Atomics.load(ctrl, Ctrl.RingWritten) };
+  }
+
   /** Counters from the arena (written by the workers, read here without locks). */
   stats(): EngineStats {
     const plan = this.plan;

@@ -28,7 +28,13 @@ export const enum Ctrl {
   WorkersDone = 5,
   /** Stop request (1 = stop at the next block boundary). */
   Stop = 6,
-  Count = 8,
+  /** Device quanta that found the ring short (filled with silence instead). Written by the sink. */
+  Underruns = 7,
+  /** Frames the device sink has taken from the ring (low 31 bits). Written by the sink. */
+  SinkFrames = 8,
+  /** The sink plays silence once it has taken this many frames (--seconds); 0x7fffffff = no limit. */
+  SinkLimit = 9,
+  Count = 12,
 }
 
 /** Per-worker statistics (Float64 slots, WORKER_STATS per worker). */

@@ -1,0 +1,118 @@
+/**
+ * `modsynth play`: streams a patch to the audio device in real time, through the multi-worker engine.
+ * Control thread: starts the engine, opens the device, prints what a musician needs (latency,
+ * underruns, load) at the start, live on a terminal and at the end, drains the record tap, and stops
+ * cleanly on Ctrl-C, SIGTERM or after --seconds.
+ */
+import { Engine } from '../engine/engine';
+import { DeviceSink, RecordTap } from '../io/device';
+import { writeWav } from '../io/wav';
+import { loadPatchFile } from './load';
+import { ensureRealtime } from './realtime-priority';
+import { UsageError } from './errors';
+
+export interface PlayOptions {
+  block: number;
+  buffer: number;
+  workers: number;
+  seconds?: number;
+  record?: string;
+  device?: string;
+  sampleRate: number;
+  quiet?: boolean;
+}
+
+export async function playCommand(path: string, opts: PlayOptions): Promise<number | void> {
+  const patch = loadPatchFile(path); // validate before anything else (and before re-running under chrt)
+  const rt = await ensureRealtime(process.argv);
+  if (rt.state === 'ran') return rt.code;
+  const say = (line: string) => {
+    if (!opts.quiet) console.log(line);
+  };
+  if (rt.state === 'denied') console.warn(`warning: no real-time scheduling: ${rt.reason}; underruns are possible under CPU load`);
+  if (opts.workers < 1) throw new UsageError('play needs at least one worker (--workers ≥ 1)');
+
+  const sr = opts.sampleRate, B = opts.block;
+  // The ring must cover one device period plus one block.
+  const ringBlocks = Math.max(2, Math.ceil((opts.buffer + B) / B));
+  const engine = await Engine.start({ workers: opts.workers });
+  const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks });
+  const arena = engine.arena!;
+  const tap = opts.record ? new RecordTap(sr * 4) : undefined;
+  engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);
+  let sink: DeviceSink;
+  try {
+    sink = await DeviceSink.open({
+      sampleRate: sr,
+      bufferFrames: opts.buffer,
+      device: opts.device,
+      sab: arena.sab,
+      layout: arena.layout,
+      record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
+      onFallback: (reason) => console.warn(`modsynth: ${reason}`),
+    });
+  } catch (e) {
+    await engine.stopStreaming();
+    await engine.close();
+    throw new UsageError((e as Error).message);
+  }
+  const ringMs = (ringBlocks * B * 1000) / sr;
+  const deviceMs = sink.info.reportedLatency > 0 ? sink.info.reportedLatency * 1000 : (opts.buffer * 1000) / sr;
+  say(
+    `playing ${path} — ${sink.info.backend === 'null' ? 'null sink' : 'device'} at ${sink.info.sampleRate} Hz, block ${B}, ` +
+      `${plan.workers} of ${opts.workers} workers; latency ${(ringMs + deviceMs).toFixed(1)} ms ` +
+      `(ring ${ringMs.toFixed(1)} ms = ${ringBlocks} blocks, device ${deviceMs.toFixed(1)} ms${sink.info.reportedLatency > 0 ? '' : ' requested'})`,
+  );
+
+  const live = !opts.quiet && process.stdout.isTTY === true && !process.env.CI;
+  const underrunTimes: number[] = [];
+  let lastUnderruns = 0;
+  const t0 = Date.now();
+  const status = () => {
+    const c = engine.sinkCounters();
+    if (c.underruns > lastUnderruns) {
+      underrunTimes.push(c.framesPlayed / sr);
+      lastUnderruns = c.underruns;
+    }
+    return c;
+  };
+  const done = new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const c = status();
+      tap?.drain();
+      if (live) {
+        const load = engine.stats().load.map((l) => `${(l * 100).toFixed(0)}%`).join('/');
+        process.stdout.write(`\r  ${(c.framesPlayed / sr).toFixed(1)} s  underruns ${c.underruns}  load ${load}   `);
+      }
+      if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) finish();
+    }, 50);
+    const finish = () => {
+      clearInterval(timer);
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      resolve();
+    };
+    process.on('SIGINT', finish);
+    process.on('SIGTERM', finish);
+  });
+  await done;
+  await sink.close();
+  const final = status();
+  tap?.drain();
+  await engine.stopStreaming();
+  const stats = engine.stats();
+  await engine.close();
+  if (live) process.stdout.write('\n');
+  const played = final.framesPlayed / sr;
+  say(
+    `stopped after ${played.toFixed(2)} s (${((Date.now() - t0) / 1000).toFixed(2)} s wall): ${final.underruns} underruns` +
+      (underrunTimes.length ? ` (first at ${underrunTimes.slice(0, 5).map((t) => `${t.toFixed(2)} s`).join(', ')})` : '') +
+      `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}`,
+  );
+  if (tap && opts.record) {
+    const limit = opts.seconds !== undefined ? Math.round(opts.seconds * sr) : Infinity;
+    const [left, right] = tap.channels(limit);
+    writeWav(opts.record, [left, right], sr, '32f');
+    say(`recorded ${left.length} frames (${(left.length / sr).toFixed(2)} s) to ${opts.record} (32-bit float, exactly what the device got)`);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The device output: node-web-audio-api's AudioContext with one AudioWorkletNode that copies the
+ * engine's output ring to the device (see ring-worklet.ts). JACK is used when a JACK server runs, else
+ * ALSA (and through it PulseAudio). With no device or server it falls back to a null sink that still
+ * runs at the device's pace, so the engine and its control keep working. Control thread only.
+ */
+import { join } from 'node:path';
+import type { ArenaLayout } from '../memory/layout';
+
+export interface DeviceOptions {
+  sampleRate: number;
+  /** Requested device buffer in frames (sets the latency hint). */
+  bufferFrames: number;
+  /** Substring of a device label or id, from `modsynth devices`. */
+  device?: string;
+  sab: SharedArrayBuffer;
+  layout: ArenaLayout;
+  record?: { sab: SharedArrayBuffer; frames: number };
+  /** Called once with a one-line explanation when the null sink is used. */
+  onFallback?: (reason: string) => void;
+}
+
+export interface DeviceInfo {
+  backend: 'device' | 'null';
+  sampleRate: number;
+  /** Device-side latency in seconds as reported by the audio backend (0 when it reports none). */
+  reportedLatency: number;
+  /** Render quantum of the context, frames. */
+  quantum: number;
+}
+
+type Ctx = {
+  sampleRate: number;
+  baseLatency: number;
+  outputLatency: number;
+  renderQuantumSize?: number;
+  destination: unknown;
+  audioWorklet: { addModule(url: string): Promise<void> };
+  resume(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export class DeviceSink {
+  private constructor(
+    private readonly ctx: Ctx,
+    readonly info: DeviceInfo,
+  ) {}
+
+  static async open(opts: DeviceOptions): Promise<DeviceSink> {
+    const wa = (await import('node-web-audio-api')) as unknown as {
+      AudioContext: new (o: Record<string, unknown>) => Ctx;
+      AudioWorkletNode: new (ctx: Ctx, name: string, o: Record<string, unknown>) => { connect(dest: unknown): void };
+      mediaDevices: { enumerateDevices(): Promise<{ deviceId: string; label: string; kind: string }[]> };
+    };
+    const base = { sampleRate: opts.sampleRate, latencyHint: opts.bufferFrames / opts.sampleRate };
+    let ctx: Ctx;
+    let backend: DeviceInfo['backend'] = 'device';
+    try {
+      let sinkId: string | undefined;
+      if (opts.device) {
+        const outs = (await wa.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audiooutput');
+        const hit = outs.find((d) => d.deviceId === opts.device || d.label.includes(opts.device!));
+        if (!hit) throw new Error(`no output device matches "${opts.device}" (devices: ${outs.map((d) => d.label).join(', ') || 'none'})`);
+        sinkId = hit.deviceId;
+      }
+      ctx = new wa.AudioContext({ ...base, ...(sinkId ? { sinkId } : {}) });
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      if (opts.device && msg.startsWith('no output device')) throw e;
+      opts.onFallback?.(`no audio device or server available (${msg.replace(/^.*: /, '')}); playing in real time into a null sink`);
+      ctx = new wa.AudioContext({ ...base, sinkId: { type: 'none' } });
+      backend = 'null';
+    }
+    await ctx.audioWorklet.addModule(join(__dirname, 'ring-worklet.js'));
+    const node = new wa.AudioWorkletNode(ctx, 'modsynth-ring-reader', {
+      numberOfInputs: 0,
+      numberOfOutputs: 1,
+      outputChannelCount: [2],
+      processorOptions: {
+        sab: opts.sab,
+        ctrlOffset: opts.layout.ctrlOffset,
+        ringOffset: opts.layout.ringOffset,
+        ringBlocks: opts.layout.ringBlocks,
+        blockSize: opts.layout.blockSize,
+        recordSab: opts.record?.sab,
+        recordFrames: opts.record?.frames,
+      },
+    });
+    node.connect(ctx.destination);
+    await ctx.resume();
+    return new DeviceSink(ctx, {
+      backend,
+      sampleRate: ctx.sampleRate,
+      reportedLatency: (ctx.baseLatency || 0) + (ctx.outputLatency || 0),
+      quantum: ctx.renderQuantumSize ?? 128,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.close();
+  }
+}
+
+/**
+ * Stereo record ring written by the worklet and drained by the control thread: exactly the samples the
+ * device got. `drain` is not RT-safe (allocates); call it from the control thread.
+ */
+export class RecordTap {
+  readonly sab: SharedArrayBuffer;
+  private readonly count: Int32Array;
+  private readonly data: Float32Array;
+  private read = 0;
+  private readonly chunks: Float32Array[] = [];
+
+  constructor(readonly frames: number) {
+    this.sab = new SharedArrayBuffer(8 + frames * 2 * 4);
+    this.count = new Int32Array(this.sab, 0, 2);
+    this.data = new Float32Array(this.sab, 8, frames * 2);
+  }
+
+  /** Copies out everything written since the last call. Throws if the worklet lapped the reader. */
+  drain(): void {
+    const w = Atomics.load(this.count, 0);
+    if (w - this.read > this.frames) throw new Error('record tap overrun (control thread too slow)');
+    for (; this.read < w; ) {
+      const at = this.read % this.frames;
+      const n = Math.min(w - this.read, this.frames - at);
+      this.chunks.push(this.data.slice(at * 2, (at + n) * 2));
+      this.read += n;
+    }
+  }
+
+  /** Deinterleaved channels of the first `limit` frames recorded. */
+  channels(limit = Infinity): [Float32Array, Float32Array] {
+    const total = Math.min(limit, this.chunks.reduce((s, c) => s + c.length / 2, 0));
+    const left = new Float32Array(total), right = new Float32Array(total);
+    let f = 0;
+    for (const c of this.chunks) {
+      for (let i = 0; i < c.length && f < total; i += 2, f++) {
+        left[f] = c[i];
+        right[f] = c[i + 1];
+      }
+    }
+    return [left, right];
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The AudioWorkletProcessor behind `modsynth play`: the device's pull end of the output ring.
+ *
+ * It runs on node-web-audio-api's worklet thread, once per render quantum (128 frames), and only copies:
+ * from the engine's output ring (in the shared arena) to the device, and the same samples into the
+ * record ring when recording. After it has taken the last frame of a block it publishes RingRead, which
+ * frees the slot and wakes the engine's workers (pull model: nothing on the main thread can stall the
+ * device). If the engine has not written enough frames yet, the rest of the quantum is silence and the
+ * underrun is counted; the missing frames are played late, never dropped, so the stream stays intact.
+ *
+ * RT rules: no allocation, no messages, no logging in `process`.
+ * This file is loaded by the worklet scope (which provides AudioWorkletProcessor and registerProcessor).
+ */
+interface RingOptions {
+  sab: SharedArrayBuffer;
+  ctrlOffset: number;
+  ringOffset: number;
+  ringBlocks: number;
+  blockSize: number;
+  /** Optional record ring: Float32 stereo interleaved, `recordFrames` frames, write counter in recordCtrl[0]. */
+  recordSab?: SharedArrayBuffer;
+  recordFrames?: number;
+}
+
+declare const AudioWorkletProcessor: { new (): { port: unknown } };
+declare function registerProcessor(name: string, ctor: unknown): void;
+
+// Control word indices, mirrored from memory/layout.ts (the worklet scope loads this file alone).
+const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, CTRL_COUNT = 12;
+
+class RingReader extends AudioWorkletProcessor {
+  private readonly ctrl: Int32Array;
+  private readonly ring: Float32Array;
+  private readonly B: number;
+  private readonly R: number;
+  private readonly rec: Float32Array | undefined;
+  private readonly recCtrl: Int32Array | undefined;
+  private readonly recFrames: number;
+  /** Absolute frames taken from the ring so far. */
+  private frame = 0;
+
+  constructor(options: { processorOptions: RingOptions }) {
+    super();
+    const o = options.processorOptions;
+    this.ctrl = new Int32Array(o.sab, o.ctrlOffset, CTRL_COUNT);
+    this.B = o.blockSize;
+    this.R = o.ringBlocks;
+    this.ring = new Float32Array(o.sab, o.ringOffset, o.ringBlocks * o.blockSize * 2);
+    this.recFrames = o.recordFrames ?? 0;
+    if (o.recordSab) {
+      this.recCtrl = new Int32Array(o.recordSab, 0, 2);
+      this.rec = new Float32Array(o.recordSab, 8, this.recFrames * 2);
+    }
+  }
+
+  process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+    const outL = outputs[0][0], outR = outputs[0][1]; // outputChannelCount: [2]
+    const n = outL.length;
+    const ctrl = this.ctrl, ring = this.ring, B = this.B, R = this.R;
+    const written = Atomics.load(ctrl, RING_WRITTEN) * B;
+    const limit = Atomics.load(ctrl, SINK_LIMIT);
+    if (this.frame >= limit) {
+      // Finished (--seconds): silence, not an underrun.
+      for (let k = 0; k < n; k++) outL[k] = outR[k] = 0;
+      return true;
+    }
+    let i = 0;
+    for (; i < n && this.frame < written && this.frame < limit; i++, this.frame++) {
+      const block = Math.floor(this.frame / B), at = this.frame - block * B;
+      const base = (block % R) * 2 * B;
+      outL[i] = ring[base + at];
+      outR[i] = ring[base + B + at];
+      if (at === B - 1) {
+        Atomics.store(ctrl, RING_READ, block + 1);
+        Atomics.notify(ctrl, RING_READ);
+      }
+    }
+    if (i < n) {
+      if (this.frame < limit) Atomics.add(ctrl, UNDERRUNS, 1);
+      for (; i < n; i++) outL[i] = outR[i] = 0;
+    }
+    Atomics.store(ctrl, SINK_FRAMES, this.frame & 0x7fffffff);
+    const rec = this.rec, recCtrl = this.recCtrl;
+    if (rec && recCtrl) {
+      // Everything the device got, underrun silence included.
+      let w = Atomics.load(recCtrl, 0);
+      for (let k = 0; k < n; k++, w++) {
+        const at = (w % this.recFrames) * 2;
+        rec[at] = outL[k];
+        rec[at + 1] = outR[k];
+      }
+      Atomics.store(recCtrl, 0, w);
+    }
+    return true;
+  }
+}
+
+registerProcessor('modsynth-ring-reader', RingReader);
