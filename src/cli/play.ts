@@ -19,6 +19,8 @@ export interface PlayOptions {
   record?: string;
   device?: string;
   sampleRate: number;
+  /** Output ring capacity in blocks (default: enough for one device buffer plus one block). */
+  ring?: number;
   quiet?: boolean;
 }
 
@@ -34,7 +36,7 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
 
   const sr = opts.sampleRate, B = opts.block;
   // The ring must cover one device period plus one block.
-  const ringBlocks = Math.max(2, Math.ceil((opts.buffer + B) / B));
+  const ringBlocks = opts.ring ?? Math.max(2, Math.ceil((opts.buffer + B) / B));
   const engine = await Engine.start({ workers: opts.workers });
   const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks });
   const arena = engine.arena!;
@@ -107,7 +109,8 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
   say(
     `stopped after ${played.toFixed(2)} s (${((Date.now() - t0) / 1000).toFixed(2)} s wall): ${final.underruns} underruns` +
       (underrunTimes.length ? ` (first at ${underrunTimes.slice(0, 5).map((t) => `${t.toFixed(2)} s`).join(', ')})` : '') +
-      `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}`,
+      `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}` +
+      ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load })}`,
   );
   if (tap && opts.record) {
     const limit = opts.seconds !== undefined ? Math.round(opts.seconds * sr) : Infinity;
