@@ -19,6 +19,8 @@ function arg(name: string, fallback: number): number {
 const quick = process.argv.includes('--quick');
 const seconds = arg('--seconds', quick ? 2 : 60);
 const repeats = arg('--repeats', quick ? 1 : 3);
+/** The single-threaded canonical table is one 60 s render per size unless asked (256 voices take minutes). */
+const singleRepeats = arg('--single-repeats', 1);
 const SR = 48000, BLOCK = 64;
 
 function canonicalSingleThread(): BenchSection {
@@ -26,13 +28,13 @@ function canonicalSingleThread(): BenchSection {
   for (const voices of CANONICAL_VOICES) {
     const plan = compilePatch(validatePatch(canonicalPatch(voices)), { sampleRate: SR, blockSize: BLOCK });
     const times: number[] = [];
-    for (let r = 0; r < repeats; r++) times.push(renderOffline(plan, { frames: seconds * SR }).seconds);
+    for (let r = 0; r < singleRepeats; r++) times.push(renderOffline(plan, { frames: seconds * SR }).seconds);
     const t = median(times);
     rows.push([voices, plan.modules.length, t.toFixed(3), (seconds / t).toFixed(2), ((t / (seconds * SR / BLOCK)) * 1e6).toFixed(1)]);
   }
   return {
     name: 'canonical workload, single-threaded offline render (workers 0)',
-    settings: { sampleRate: SR, block: BLOCK, seconds, repeats, statistic: 'median' },
+    settings: { sampleRate: SR, block: BLOCK, seconds, repeats: singleRepeats, statistic: 'median' },
     columns: ['voices', 'modules', 'wall s', 'x realtime', 'us/block'],
     rows,
   };

@@ -38,7 +38,8 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
   // The ring must cover one device period plus one block.
   const ringBlocks = opts.ring ?? Math.max(2, Math.ceil((opts.buffer + B) / B));
   const engine = await Engine.start({ workers: opts.workers });
-  const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks });
+  // Warm the JIT on this very plan for about half a second of audio before the device starts.
+  const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks, warmBlocks: Math.ceil((0.5 * sr) / B) });
   const arena = engine.arena!;
   const tap = opts.record ? new RecordTap(sr * 4) : undefined;
   engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);

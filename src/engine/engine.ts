@@ -22,6 +22,11 @@ export interface LoadOptions {
   blockSize: number;
   /** Output ring capacity in blocks (default 64). */
   ringBlocks?: number;
+  /**
+   * Blocks each worker renders of this plan on a private arena before the first real block, so the
+   * JIT has optimized code for these exact shapes (real time: avoids underruns at the start). Default 0.
+   */
+  warmBlocks?: number;
 }
 
 export interface EngineStats {
@@ -106,7 +111,9 @@ export class Engine {
     this.runGen = 0;
     await Promise.all(
       this.pool.workers.map((_, w) =>
-        w < plan.workers ? this.pool!.request(w, { type: 'load', sab, layout, plan, worker: w }, 'loaded') : Promise.resolve(this.pool!.send(w, { type: 'unload' })),
+        w < plan.workers
+          ? this.pool!.request(w, { type: 'load', sab, layout, plan, worker: w, warmBlocks: opts.warmBlocks ?? 0 }, 'loaded')
+          : Promise.resolve(this.pool!.send(w, { type: 'unload' })),
       ),
     );
     return plan;

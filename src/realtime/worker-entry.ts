@@ -11,7 +11,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { RenderPlan } from '../engine/compile';
 import { Ctrl, type ArenaLayout } from '../memory/layout';
 import { BlockLoop } from './block-loop';
-import { warmUp } from './warmup';
+import { warmPlan, warmUp } from './warmup';
 
 export interface WorkerInit {
   /** Pool mailbox: Int32Array [wake generation]. */
@@ -21,7 +21,7 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number }
+  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number }
   | { type: 'unload' }
   | { type: 'describe'; module: string }
   | { type: 'heap' }
@@ -51,6 +51,7 @@ function main(): void {
         if (m.type === 'quit') return;
         if (m.type === 'load') {
           const t0 = performance.now();
+          if (m.warmBlocks > 0) warmPlan(m.plan, m.warmBlocks);
           loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker);
           gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
           next = 0;
