@@ -4,10 +4,10 @@
  * only. `workers: 0` is the single-threaded path (the plan runs on the calling thread).
  */
 import { compilePatch, type RenderPlan } from './compile';
-import { partition } from './partition';
+import { partition, stickyPartition } from './partition';
 import type { Patch } from './patch';
 import { WorkerPool } from './pool';
-import { arenaViews, Ctrl, layoutArena, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { arenaViews, CMD_FIELDS, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { waitAtLeast, publish } from '../memory/wait';
 import { fillConstants } from '../realtime/runner';
 import { OfflineRenderer, type OfflineResult } from '../io/offline';
@@ -27,6 +27,8 @@ export interface LoadOptions {
    * JIT has optimized code for these exact shapes (real time: avoids underruns at the start). Default 0.
    */
   warmBlocks?: number;
+  /** Bytes reserved per plan region (two regions; live edits alternate). Default 16 MiB or the plan's need. */
+  regionBytes?: number;
 }
 
 export interface EngineStats {
@@ -49,6 +51,8 @@ export class Engine {
   private views: ArenaViews | undefined;
   private nextBlock = 0;
   private runGen = 0;
+  private streaming = false;
+  private loadOpts: LoadOptions | undefined;
   /** The single-threaded session (workers: 0). */
   private local: OfflineRenderer | undefined;
 
@@ -101,10 +105,20 @@ export class Engine {
       this.local = new OfflineRenderer(plan);
       return plan;
     }
-    const layout = layoutArena({ moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats, ringBlocks: opts.ringBlocks ?? 64, blockSize: opts.blockSize });
+    const size = { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats };
+    const engineLayout = layoutEngine({
+      ringBlocks: opts.ringBlocks ?? 64,
+      blockSize: opts.blockSize,
+      poolWorkers: this.pool.workers.length,
+      regionBytes: Math.max(opts.regionBytes ?? 16 * 2 ** 20, 2 * planBytes(size)),
+    });
+    const layout = layoutPlan(engineLayout, 0, size);
     const sab = new SharedArrayBuffer(layout.byteLength);
     const views = arenaViews(sab, layout);
+    Atomics.store(views.ctrl, Ctrl.SwapAt, 0x7fffffff);
     fillConstants(plan, views.buffers);
+    this.loadOpts = opts;
+    this.streaming = false;
     this.layout = layout;
     this.sab = sab;
     this.views = views;
@@ -173,6 +187,7 @@ export class Engine {
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
     Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
+    this.streaming = true;
     this.pool.kick();
   }
 
@@ -190,6 +205,72 @@ export class Engine {
     for (let i = 0; i < views.stamps.length; i++) publish(views.stamps, i, 0x7fffffff);
     const deadline = Date.now() + 2000;
     while (Atomics.load(ctrl, Ctrl.WorkersDone) < plan.workers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    this.streaming = false;
+  }
+
+  /**
+   * Live edit while streaming: installs `patch` at a block boundary without stopping the audio. The new
+   * plan is compiled and laid out in the other arena region off the audio path; every worker switches
+   * at the same block (SwapAt, chosen past any block a worker may have started); modules that stay keep
+   * their worker and their kernel state. Not streaming: same as `load`.
+   */
+  async applyPatch(patch: Patch): Promise<RenderPlan> {
+    const cur = this.plan, views = this.views, layout = this.layout, opts = this.loadOpts;
+    if (!this.streaming || !cur || !views || !layout || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
+    const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
+    const ids = patch.modules.map((m) => m.id), types = patch.modules.map((m) => m.type);
+    const plan = compilePatch(patch, opts, (order) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize));
+    const region = 1 - layout.region;
+    const next = layoutPlan(layout, region, { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats });
+    const nextViews = arenaViews(this.sab!, next);
+    const ctrl = views.ctrl;
+    // No worker can have started block RingRead + ringBlocks yet; one more block of margin.
+    const at = Atomics.load(ctrl, Ctrl.RingRead) + layout.ringBlocks + 1;
+    nextViews.stamps.fill(at);
+    nextViews.stats.fill(0);
+    nextViews.buffers.fill(0);
+    fillConstants(plan, nextViews.buffers);
+    const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next, plan, worker: w }, 'swapped'));
+    publish(ctrl, Ctrl.SwapAt, at);
+    this.pool.kick();
+    await Promise.all(replies);
+    Atomics.store(ctrl, Ctrl.SwapAt, 0x7fffffff);
+    this.plan = plan;
+    this.layout = next;
+    this.views = nextViews;
+    return plan;
+  }
+
+  /**
+   * Sets a param through the owning worker's command ring (no plan rebuild): applied at the start of
+   * the next block, or at absolute frame `atFrame` (sample-accurate: the module's block is split there).
+   * Control thread only (single producer per ring). Returns false when the ring is full (counted).
+   */
+  setParam(moduleId: string, param: string, value: number, atFrame = 0): boolean {
+    const plan = this.plan, views = this.views, layout = this.layout;
+    if (!plan) return false;
+    const pos = plan.modules.findIndex((m) => m.id === moduleId);
+    if (pos < 0) return false;
+    const pm = plan.modules[pos];
+    pm.params[param] = value;
+    if (!views || !layout) {
+      this.local?.setParam(pos, param, value);
+      return true;
+    }
+    const index = Object.keys(pm.params).indexOf(param);
+    const w = pm.worker, cap = layout.cmdRecords;
+    const head = views.cmdIndex[2 * w], tail = Atomics.load(views.cmdIndex, 2 * w + 1);
+    if (head - tail >= cap) {
+      Atomics.add(views.ctrl, Ctrl.CmdDropped, 1);
+      return false;
+    }
+    const r = (w * cap + (head % cap)) * CMD_FIELDS;
+    views.cmd[r] = atFrame;
+    views.cmd[r + 1] = pos;
+    views.cmd[r + 2] = index;
+    views.cmd[r + 3] = value;
+    Atomics.store(views.cmdIndex, 2 * w, head + 1);
+    return true;
   }
 
   /** Live counters of the device sink (written by the worklet). */

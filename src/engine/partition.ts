@@ -41,3 +41,35 @@ export function partition(order: readonly number[], _edges: readonly Edge[], opt
   }
   return { worker, workers: k };
 }
+
+/**
+ * Placement for a plan that replaces a running one: modules that already run keep their worker (their
+ * kernel, and so their state, stays where it is); new modules go to the worker with the least estimated
+ * work. The number of workers does not change during a live session.
+ */
+export function stickyPartition(
+  order: readonly number[],
+  ids: readonly string[],
+  types: readonly string[],
+  previous: ReadonlyMap<string, number>,
+  workers: number,
+  blockSize: number,
+): { worker: number[]; workers: number } {
+  const cost = (i: number) => (MODULE_COST_NS[types[i]] ?? 30) * blockSize;
+  const load = new Array<number>(workers).fill(0);
+  const worker = new Array<number>(ids.length).fill(0);
+  const fresh: number[] = [];
+  for (const i of order) {
+    const w = previous.get(ids[i]);
+    if (w !== undefined && w < workers) {
+      worker[i] = w;
+      load[w] += cost(i);
+    } else fresh.push(i);
+  }
+  for (const i of fresh) {
+    const w = load.indexOf(Math.min(...load));
+    worker[i] = w;
+    load[w] += cost(i);
+  }
+  return { worker, workers };
+}

@@ -33,6 +33,12 @@ export class OfflineRenderer {
     this.runner = new Runner(plan, arena, plan.modules.map((_, i) => i));
   }
 
+  /** Sets a param by name before the next block (single-threaded path of Engine.setParam). */
+  setParam(position: number, param: string, value: number): void {
+    const m = this.runner.modules[position];
+    if (m && Object.prototype.hasOwnProperty.call(m.params, param)) m.params[param] = value;
+  }
+
   render(opts: OfflineOptions): OfflineResult {
     const { plan, runner } = this;
     const B = plan.blockSize;

@@ -1,10 +1,8 @@
 /**
- * The shared-memory arena: one SharedArrayBuffer holding control words, per-module completion stamps,
- * statistics, every cable buffer and the output ring. Offsets are computed once per plan by the control
- * thread; every thread builds its typed-array views from the same numbers, so a consumer's input view
- * and its producer's output view are the same bytes (zero copy).
- *
- *   [Int32 control words][Int32 stamps × modules][Float64 stats][Float32 buffers][Float32 output ring]
+ * The shared-memory arena: one SharedArrayBuffer holding control words, the output ring, parameter
+ * command rings, and (per plan) completion stamps, statistics and every cable buffer. Offsets are
+ * computed by the control thread; every thread builds its typed-array views from the same numbers, so a
+ * consumer's input view and its producer's output view are the same bytes (zero copy).
  *
  * Thread rules: control words and stamps are only touched with Atomics. Buffers are plain Float32 views:
  * the stamp protocol (see realtime/block-loop.ts) orders every write before the reads it feeds. Stats
@@ -34,6 +32,10 @@ export const enum Ctrl {
   SinkFrames = 8,
   /** The sink plays silence once it has taken this many frames (--seconds); 0x7fffffff = no limit. */
   SinkLimit = 9,
+  /** Block at which every worker switches to the plan it was sent (0x7fffffff: none pending). */
+  SwapAt = 10,
+  /** Parameter records dropped because a worker's command ring was full. */
+  CmdDropped = 11,
   Count = 12,
 }
 
@@ -49,33 +51,101 @@ export const enum WorkerStat {
   Count = 4,
 }
 
-export interface ArenaLayout {
+/**
+ * The engine's arena, laid out once for the engine's life:
+ *
+ *   [Int32 control words][Float32 output ring][Int32 command-ring indices][Float64 command records]
+ *   [plan region 0][plan region 1]
+ *
+ * A plan region holds one plan's [Int32 stamps][Float64 stats][Float32 cable buffers]. Plans alternate
+ * between the two regions, so a new plan is laid out while the current one plays and both exist at
+ * the swap block; the control words, the ring (which the device reads) and the command rings never move.
+ */
+export interface EngineLayout {
   byteLength: number;
-  /** Byte offset of the Int32 control words. */
   ctrlOffset: number;
+  ringOffset: number;
+  ringBlocks: number;
+  blockSize: number;
+  /** Int32 pairs [head, tail] per pool worker: head written by the control thread, tail by the worker. */
+  cmdIndexOffset: number;
+  /** Float64 records, CMD_FIELDS each, `cmdRecords` per pool worker. */
+  cmdOffset: number;
+  cmdRecords: number;
+  poolWorkers: number;
+  regions: readonly { offset: number; bytes: number }[];
+}
+
+/** A parameter change record: absolute frame, plan position of the module, param index, value. */
+export const CMD_FIELDS = 4;
+
+export interface ArenaLayout extends EngineLayout {
+  region: number;
   stampsOffset: number;
   moduleCount: number;
   /** Byte offset of Float64 stats: workers × WorkerStat.Count, then one CPU-ns slot per module. */
   statsOffset: number;
+  /** Workers the plan uses. */
   workers: number;
   buffersOffset: number;
   bufferFloats: number;
-  ringOffset: number;
-  ringBlocks: number;
-  blockSize: number;
 }
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
-export function layoutArena(opts: { moduleCount: number; workers: number; bufferFloats: number; ringBlocks: number; blockSize: number }): ArenaLayout {
+export interface PlanSize {
+  moduleCount: number;
+  workers: number;
+  bufferFloats: number;
+}
+
+/** Bytes a plan needs in a region. */
+export function planBytes(p: PlanSize): number {
+  const stats = align(p.moduleCount * 4, 64);
+  const buffers = align(stats + (p.workers * WorkerStat.Count + p.moduleCount) * 8, 64);
+  return align(buffers + p.bufferFloats * 4, 64);
+}
+
+export function layoutEngine(opts: { ringBlocks: number; blockSize: number; poolWorkers: number; regionBytes: number; cmdRecords?: number }): EngineLayout {
+  const cmdRecords = opts.cmdRecords ?? 4096;
   const ctrlOffset = 0;
-  const stampsOffset = ctrlOffset + Ctrl.Count * 4;
-  const statsOffset = align(stampsOffset + opts.moduleCount * 4, 64);
-  const statsSlots = opts.workers * WorkerStat.Count + opts.moduleCount;
-  const buffersOffset = align(statsOffset + statsSlots * 8, 64);
-  const ringOffset = align(buffersOffset + opts.bufferFloats * 4, 64);
-  const byteLength = align(ringOffset + opts.ringBlocks * opts.blockSize * 2 * 4, 64);
-  return { byteLength, ctrlOffset, stampsOffset, moduleCount: opts.moduleCount, statsOffset, workers: opts.workers, buffersOffset, bufferFloats: opts.bufferFloats, ringOffset, ringBlocks: opts.ringBlocks, blockSize: opts.blockSize };
+  const ringOffset = align(Ctrl.Count * 4, 64);
+  const cmdIndexOffset = align(ringOffset + opts.ringBlocks * opts.blockSize * 2 * 4, 64);
+  const cmdOffset = align(cmdIndexOffset + opts.poolWorkers * 2 * 4, 64);
+  const r0 = align(cmdOffset + opts.poolWorkers * cmdRecords * CMD_FIELDS * 8, 64);
+  const bytes = align(opts.regionBytes, 64);
+  return {
+    byteLength: r0 + 2 * bytes,
+    ctrlOffset,
+    ringOffset,
+    ringBlocks: opts.ringBlocks,
+    blockSize: opts.blockSize,
+    cmdIndexOffset,
+    cmdOffset,
+    cmdRecords,
+    poolWorkers: opts.poolWorkers,
+    regions: [
+      { offset: r0, bytes },
+      { offset: r0 + bytes, bytes },
+    ],
+  };
+}
+
+/** Places a plan in region `region`. Throws when it does not fit. */
+export function layoutPlan(engine: EngineLayout, region: number, p: PlanSize): ArenaLayout {
+  const need = planBytes(p);
+  const r = engine.regions[region];
+  if (need > r.bytes) throw new Error(`the patch needs ${(need / 2 ** 20).toFixed(1)} MiB of buffers, the arena has ${(r.bytes / 2 ** 20).toFixed(1)} MiB per plan`);
+  const stampsOffset = r.offset;
+  const statsOffset = align(stampsOffset + p.moduleCount * 4, 64);
+  const buffersOffset = align(statsOffset + (p.workers * WorkerStat.Count + p.moduleCount) * 8, 64);
+  return { ...engine, region, stampsOffset, moduleCount: p.moduleCount, statsOffset, workers: p.workers, buffersOffset, bufferFloats: p.bufferFloats };
+}
+
+/** An arena holding exactly one plan (offline tools, benchmarks). */
+export function layoutArena(opts: PlanSize & { ringBlocks: number; blockSize: number }): ArenaLayout {
+  const engine = layoutEngine({ ringBlocks: opts.ringBlocks, blockSize: opts.blockSize, poolWorkers: opts.workers, regionBytes: planBytes(opts), cmdRecords: 16 });
+  return layoutPlan(engine, 0, opts);
 }
 
 /** Typed views of an arena. Not RT-safe to create (allocates views); create once per plan per thread. */
@@ -86,6 +156,8 @@ export interface ArenaViews {
   buffers: Float32Array;
   /** Ring slot s: left = ring[s·2B .. s·2B+B), right = next B floats. */
   ring: Float32Array;
+  cmdIndex: Int32Array;
+  cmd: Float64Array;
 }
 
 export function arenaViews(sab: SharedArrayBuffer, l: ArenaLayout): ArenaViews {
@@ -95,5 +167,7 @@ export function arenaViews(sab: SharedArrayBuffer, l: ArenaLayout): ArenaViews {
     stats: new Float64Array(sab, l.statsOffset, l.workers * WorkerStat.Count + l.moduleCount),
     buffers: new Float32Array(sab, l.buffersOffset, l.bufferFloats),
     ring: new Float32Array(sab, l.ringOffset, l.ringBlocks * l.blockSize * 2),
+    cmdIndex: new Int32Array(sab, l.cmdIndexOffset, l.poolWorkers * 2),
+    cmd: new Float64Array(sab, l.cmdOffset, l.poolWorkers * l.cmdRecords * CMD_FIELDS),
   };
 }

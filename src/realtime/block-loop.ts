@@ -17,9 +17,12 @@
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
  */
 import { SLOTS, type RenderPlan } from '../engine/compile';
-import { arenaViews, Ctrl, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { arenaViews, CMD_FIELDS, Ctrl, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { publish, waitAtLeast } from '../memory/wait';
-import { Runner } from './runner';
+import { Runner, type RunnerModule } from './runner';
+
+/** Param records due in one block, at most (more wait for the next block). */
+const MAX_DUE = 256;
 
 /**
  * Timing is sampled: one block in TIMING_EVERY is timed (busy and wait time of the worker, plus one
@@ -48,11 +51,18 @@ export class BlockLoop {
   private readonly statBase: number;
   private readonly moduleStatBase: number;
 
+  /** Plan position → local module index (-1: another worker's). */
+  private readonly localOf: Int32Array;
+  /** Param records due in the current block: [offset in block, local module, param index, value]. */
+  private readonly due = new Float64Array(MAX_DUE * 4);
+  private dueCount = 0;
+
   constructor(
     readonly plan: RenderPlan,
     sab: SharedArrayBuffer,
     readonly layout: ArenaLayout,
     readonly worker: number,
+    carry?: ReadonlyMap<string, RunnerModule>,
   ) {
     this.views = arenaViews(sab, layout);
     const positions: number[] = [];
@@ -60,7 +70,9 @@ export class BlockLoop {
       if (m.worker === worker) positions.push(p);
     });
     this.positions = Int32Array.from(positions);
-    this.runner = new Runner(plan, this.views.buffers, positions);
+    this.localOf = new Int32Array(plan.modules.length).fill(-1);
+    positions.forEach((p, i) => (this.localOf[p] = i));
+    this.runner = new Runner(plan, this.views.buffers, positions, carry);
 
     // Cross-worker waits and publications.
     const waits: number[][] = positions.map(() => []);
@@ -127,6 +139,11 @@ export class BlockLoop {
     let b = from;
     for (; b < to; b++) {
       if (Atomics.load(ctrl, Ctrl.Stop) !== 0) break;
+      // At the swap block the caller installs the new plan, then resumes here (the resumed call starts
+      // at that block, hence `b !== from`).
+      if (b !== from && Atomics.load(ctrl, Ctrl.SwapAt) === b) break;
+      this.takeDueRecords(b * B, B);
+      const dueCount = this.dueCount, due = this.due;
       const timed = every > 0 && b % every === 0;
       const probe = timed && n > 0 ? (b / every) % n : -1;
       const t0 = timed ? performance.now() : 0;
@@ -142,12 +159,20 @@ export class BlockLoop {
           out.left = this.ringLeft[b % R];
           out.right = this.ringRight[b % R];
         }
+        let cursor = 0;
+        for (let d = 0; d < dueCount; d++) {
+          if (due[d * 4 + 1] !== m) continue;
+          const at = due[d * 4];
+          if (at > cursor) runner.runRange(m, b, b * B, cursor, at);
+          runner.setParam(m, due[d * 4 + 2], due[d * 4 + 3]);
+          cursor = at > cursor ? at : cursor;
+        }
         if (m === probe) {
           const tm = performance.now();
-          runner.runModule(m, b, b * B, B);
+          runner.runRange(m, b, b * B, cursor, B);
           stats[msb + positions[m]] += (performance.now() - tm) * 1e6 * every * n;
         } else {
-          runner.runModule(m, b, b * B, B);
+          runner.runRange(m, b, b * B, cursor, B);
         }
         const pub = publishes[m];
         if (pub >= 0) publish(stamps, pub, b + 1);
@@ -162,6 +187,37 @@ export class BlockLoop {
       }
     }
     return b;
+  }
+
+  /**
+   * Moves the param records due before the end of this block from this worker's command ring into
+   * `due` (offset in block, local module, param index, value). Records for a later block stay in the
+   * ring (the control thread writes them in time order). RT-safe: no allocation.
+   */
+  private takeDueRecords(blockFrame: number, frames: number): void {
+    const { cmdIndex, cmd } = this.views;
+    const w = this.worker, cap = this.layout.cmdRecords, base = w * cap * CMD_FIELDS;
+    const head = Atomics.load(cmdIndex, 2 * w);
+    let tail = cmdIndex[2 * w + 1];
+    let n = 0;
+    const due = this.due;
+    while (tail < head && n < MAX_DUE) {
+      const r = base + (tail % cap) * CMD_FIELDS;
+      const frame = cmd[r];
+      if (frame >= blockFrame + frames) break;
+      const local = this.localOf[cmd[r + 1]];
+      if (local >= 0) {
+        const at = frame - blockFrame;
+        due[n * 4] = at > 0 ? at : 0;
+        due[n * 4 + 1] = local;
+        due[n * 4 + 2] = cmd[r + 2];
+        due[n * 4 + 3] = cmd[r + 3];
+        n++;
+      }
+      tail++;
+    }
+    this.dueCount = n;
+    Atomics.store(cmdIndex, 2 * w + 1, tail);
   }
 
   /** Waits for arr[idx] ≥ target; counts sleeps; returns ms waited when timed (else 0). RT-safe. */

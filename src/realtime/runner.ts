@@ -14,7 +14,12 @@ import { OutputKernel } from '../modules/output';
 
 export interface RunnerModule {
   readonly id: string;
+  readonly type: string;
   readonly kernel: Kernel;
+  /** Param names in declaration order (index → name for param records). */
+  readonly paramNames: readonly string[];
+  /** The params object every BlockIO of this module shares. */
+  readonly params: Record<string, number>;
   /** BlockIO for block b at io[b % SLOTS] (one shared object when no port has several slots). */
   readonly io: readonly BlockIO[];
   /** Used output views per slot, for the sanitising pass. */
@@ -32,8 +37,9 @@ export class Runner {
    * @param plan     the compiled plan
    * @param arena    Float32Array over the whole shared arena
    * @param positions which plan modules (indices into plan.modules, in execution order) this runner owns
+   * @param carry     kernels to keep (by module id, when the type matches): their state survives a plan swap
    */
-  constructor(plan: RenderPlan, arena: Float32Array, positions: readonly number[]) {
+  constructor(plan: RenderPlan, arena: Float32Array, positions: readonly number[], carry?: ReadonlyMap<string, RunnerModule>) {
     const B = plan.blockSize;
     const view = (off: number) => arena.subarray(off, off + B);
     let output: OutputKernel | undefined;
@@ -41,7 +47,8 @@ export class Runner {
       const pm = plan.modules[pos];
       const desc = findModule(pm.type);
       if (!desc) throw new Error(`unknown module type "${pm.type}"`);
-      const kernel = desc.create({ sampleRate: plan.sampleRate, seed: pm.seed, maxBlock: B });
+      const kept = carry?.get(pm.id);
+      const kernel = kept && kept.type === pm.type ? kept.kernel : desc.create({ sampleRate: plan.sampleRate, seed: pm.seed, maxBlock: B });
       const params = { ...pm.params };
       const make = (slot: number) =>
         makeBlockIO(
@@ -57,7 +64,7 @@ export class Runner {
       const first = make(0);
       const io = Array.from({ length: SLOTS }, (_, s) => (s === 0 || !multi ? first : make(s)));
       const checked = io.map((x) => x.outputs.filter((_, k) => pm.outputs[k].used));
-      this.modules.push({ id: pm.id, kernel, io, checked });
+      this.modules.push({ id: pm.id, type: pm.type, kernel, paramNames: Object.keys(desc.params), params, io, checked });
       if (kernel instanceof OutputKernel) output = kernel;
     }
     this.nonFinite = new Float64Array(this.modules.length);
@@ -69,13 +76,21 @@ export class Runner {
    * samples starting at absolute frame `frame`, then sanitises its used outputs (NaN/±Inf → 0 V).
    */
   runModule(m: number, block: number, frame: number, frames: number): void {
+    this.runRange(m, block, frame, 0, frames);
+  }
+
+  /**
+   * Audio path. Like runModule, for samples [start, end) of the block only (a timed parameter change
+   * splits a module's block at its sample; kernels are block-size invariant, so the split is exact).
+   */
+  runRange(m: number, block: number, frame: number, start: number, end: number): void {
     const rm = this.modules[m];
     const slot = block & (SLOTS - 1);
-    rm.kernel.process(rm.io[slot], 0, frames, frame);
+    rm.kernel.process(rm.io[slot], start, end, frame);
     const outs = rm.checked[slot];
     for (let k = 0; k < outs.length; k++) {
       const o = outs[k];
-      for (let i = 0; i < frames; i++) {
+      for (let i = start; i < end; i++) {
         const v = o[i];
         if (v - v !== 0) {
           o[i] = 0;
@@ -83,6 +98,13 @@ export class Runner {
         }
       }
     }
+  }
+
+  /** Sets param `index` of module `m` (a param record). Audio path; keyed store, no allocation. */
+  setParam(m: number, index: number, value: number): void {
+    const rm = this.modules[m];
+    const name = rm.paramNames[index];
+    if (name !== undefined) rm.params[name] = value;
   }
 
   /** Audio path. Runs every module of this runner, in plan order, for one block. */

@@ -22,6 +22,7 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number }
+  | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number }
   | { type: 'unload' }
   | { type: 'describe'; module: string }
   | { type: 'heap' }
@@ -30,6 +31,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; threadId: number; warmMs: number }
   | { type: 'loaded'; modules: number; buildMs: number }
+  | { type: 'swapped'; atBlock: number; kept: number; created: number }
   | { type: 'described'; inputs: { name: string; byteOffset: number; isShared: boolean; first: number }[]; outputs: { name: string; byteOffset: number; isShared: boolean }[] }
   | { type: 'heap'; usedHeap: number; totalHeap: number }
   | { type: 'error'; message: string };
@@ -41,8 +43,10 @@ function main(): void {
   port.postMessage({ type: 'ready', threadId, warmMs } satisfies FromWorker);
 
   let loop: BlockLoop | undefined;
+  let sab: SharedArrayBuffer | undefined;
   let gen = -1; // run generation last served
   let next = 0; // next block to run in the current generation
+  let resume = false; // a run stopped at a swap block and goes on with the new plan
   let seen = Atomics.load(wake, 0);
   for (;;) {
     for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
@@ -52,10 +56,18 @@ function main(): void {
         if (m.type === 'load') {
           const t0 = performance.now();
           if (m.warmBlocks > 0) warmPlan(m.plan, m.warmBlocks);
+          sab = m.sab;
           loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker);
           gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
           next = 0;
+          resume = false;
           port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
+        } else if (m.type === 'swap') {
+          // Kernels of modules that stay (same id and type) keep their state.
+          const carry = new Map((loop?.runner.modules ?? []).map((rm) => [rm.id, rm]));
+          loop = new BlockLoop(m.plan, sab!, m.layout, m.worker, carry);
+          const kept = loop.runner.modules.filter((rm) => carry.get(rm.id)?.kernel === rm.kernel).length;
+          port.postMessage({ type: 'swapped', atBlock: next, kept, created: loop.runner.modules.length - kept } satisfies FromWorker);
         } else if (m.type === 'unload') {
           loop = undefined;
         } else if (m.type === 'describe') {
@@ -71,9 +83,15 @@ function main(): void {
     if (loop) {
       const ctrl = loop.views.ctrl;
       const g = Atomics.load(ctrl, Ctrl.RunGen);
-      if (g !== gen) {
+      if (g !== gen || resume) {
         gen = g;
         next = loop.run(next, Atomics.load(ctrl, Ctrl.RunTo));
+        if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.SwapAt) === next && Atomics.load(ctrl, Ctrl.Stop) === 0) {
+          // Stopped at the swap block: the new plan's message is already queued; take it and go on.
+          resume = true;
+          continue;
+        }
+        resume = false;
         Atomics.add(ctrl, Ctrl.WorkersDone, 1);
         Atomics.notify(ctrl, Ctrl.WorkersDone);
       }

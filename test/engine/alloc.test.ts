@@ -19,7 +19,7 @@ test('block loop: a patch of lfo, adsr, vca, mixer, noise and output allocates n
     ],
   });
   const plan = compilePatch(patch, { sampleRate: 48000, blockSize: 64 });
-  const p = await probeHeap(plan, 30_000, 0, 5_000);
+  const p = await probeHeap(plan, 30_000, 0, 20_000);
   assert.equal(p.gcs, 0, `${p.gcs} garbage collections during 30,000 blocks`);
   assert.ok(p.heapAfter - p.heapBefore < 64 * 1024, `heap grew ${p.heapAfter - p.heapBefore} bytes`);
 });
