@@ -9,7 +9,7 @@ import { PatchError } from '../engine/patch';
 import { allReferences, referenceMarkdown, referenceText } from '../engine/reference';
 import { loadPatchFile } from './load';
 import { renderCommand } from './render';
-import { playCommand } from './play';
+import { playCommand, serveCommand } from './play';
 import { UsageError } from './errors';
 
 
@@ -82,23 +82,29 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'print nothing but errors')
     .action(renderCommand);
 
-  program
-    .command('play')
-    .description('play a patch on the audio device in real time (JACK if running, else ALSA/PulseAudio; null sink if none)')
-    .argument('<patch>', 'patch file (.json)')
-    .option('-b, --block <frames>', 'engine block size in frames', intArg('--block', 16, 4096), 128)
-    .option('--buffer <frames>', 'device buffer in frames (latency hint)', intArg('--buffer', 64, 16384), 256)
-    .option('-w, --workers <n>', 'DSP worker threads', intArg('--workers', 1, 64), availableParallelism())
-    .option('-s, --seconds <seconds>', 'stop after this much audio (default: until Ctrl-C)', numberArg('--seconds', 0.01, 86400 * 7))
-    .option('--ring <blocks>', 'output ring size in blocks (default: one device buffer plus one block)', intArg('--ring', 1, 1024))
-    .option('--record <file>', 'also write exactly what went to the device to a WAV file (32-bit float)')
-    .option('--device <name>', 'output device (substring of its name)')
-    .option('-r, --sample-rate <hz>', 'sample rate', intArg('--sample-rate', 8000, 192000), 48000)
-    .option('-q, --quiet', 'print nothing but warnings and errors')
-    .action(async (path: string, opts) => {
-      const code = await playCommand(path, opts);
-      if (typeof code === 'number' && code !== 0) process.exitCode = code;
-    });
+  const live = (cmd: Command, describe: string, argument: string) =>
+    cmd
+      .description(describe)
+      .argument(argument, 'patch file (.json)')
+      .option('-b, --block <frames>', 'engine block size in frames', intArg('--block', 16, 4096), 128)
+      .option('--buffer <frames>', 'device buffer in frames (latency hint)', intArg('--buffer', 64, 16384), 256)
+      .option('-w, --workers <n>', 'DSP worker threads', intArg('--workers', 1, 64), availableParallelism())
+      .option('-s, --seconds <seconds>', 'stop after this much audio (default: until Ctrl-C)', numberArg('--seconds', 0.01, 86400 * 7))
+      .option('--ring <blocks>', 'output ring size in blocks (default: one device buffer plus one block)', intArg('--ring', 1, 1024))
+      .option('--record <file>', 'also write exactly what went to the device to a WAV file (32-bit float)')
+      .option('--device <name>', 'output device (substring of its name)')
+      .option('-r, --sample-rate <hz>', 'sample rate', intArg('--sample-rate', 8000, 192000), 48000)
+      .option('--osc <host:port>', 'OSC control server address (other interfaces only when asked)', '127.0.0.1:57130')
+      .option('--no-osc', 'no OSC server')
+      .option('--patch-dir <dir>', 'directory that /patch/load and /patch/save may use (default: the patch file\'s)')
+      .option('-q, --quiet', 'print nothing but warnings and errors');
+  const exitWith = (code: number | void) => {
+    if (typeof code === 'number' && code !== 0) process.exitCode = code;
+  };
+  live(program.command('play'), 'play a patch on the audio device in real time, with OSC control (JACK if running, else ALSA/PulseAudio; null sink if none)', '<patch>')
+    .action(async (path: string, opts) => exitWith(await playCommand(path, opts)));
+  live(program.command('serve'), 'run the engine with OSC control, starting empty or with a patch', '[patch]')
+    .action(async (path: string | undefined, opts) => exitWith(await serveCommand(path, opts)));
 
   return program;
 }

@@ -4,7 +4,11 @@
  * underruns, load) at the start, live on a terminal and at the end, drains the record tap, and stops
  * cleanly on Ctrl-C, SIGTERM or after --seconds.
  */
+import { dirname, resolve } from 'node:path';
 import { Engine } from '../engine/engine';
+import type { Patch } from '../engine/patch';
+import { LiveSession } from '../control/session';
+import { OscServer } from '../control/osc-server';
 import { DeviceSink, RecordTap } from '../io/device';
 import { writeWav } from '../io/wav';
 import { loadPatchFile } from './load';
@@ -21,11 +25,31 @@ export interface PlayOptions {
   sampleRate: number;
   /** Output ring capacity in blocks (default: enough for one device buffer plus one block). */
   ring?: number;
+  /** OSC server address HOST:PORT, or false (--no-osc). */
+  osc: string | false;
+  /** Directory /patch/load and /patch/save may use. */
+  patchDir?: string;
   quiet?: boolean;
 }
 
+/** `modsynth serve [PATCH]`: like play, starting empty when no patch is given. */
+export async function serveCommand(path: string | undefined, opts: PlayOptions): Promise<number | void> {
+  return liveCommand(path, path ? loadPatchFile(path) : LiveSession.emptyPatch(), opts);
+}
+
 export async function playCommand(path: string, opts: PlayOptions): Promise<number | void> {
-  const patch = loadPatchFile(path); // validate before anything else (and before re-running under chrt)
+  return liveCommand(path, loadPatchFile(path), opts); // validated before anything else (and before chrt)
+}
+
+function parseHostPort(text: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !m[1] || port > 65535) throw new UsageError(`--osc takes HOST:PORT, got "${text}"`);
+  return { host: m[1], port };
+}
+
+async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOptions): Promise<number | void> {
+  const osc = opts.osc === false ? undefined : parseHostPort(opts.osc);
   const rt = await ensureRealtime(process.argv);
   if (rt.state === 'ran') return rt.code;
   const say = (line: string) => {
@@ -61,8 +85,30 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
   }
   const ringMs = (ringBlocks * B * 1000) / sr;
   const deviceMs = sink.info.reportedLatency > 0 ? sink.info.reportedLatency * 1000 : (opts.buffer * 1000) / sr;
+  const session = new LiveSession(patch, engine, resolve(opts.patchDir ?? (path ? dirname(path) : '.')));
+  let server: OscServer | undefined;
+  if (osc) {
+    try {
+      server = await OscServer.start({
+        host: osc.host,
+        port: osc.port,
+        session,
+        status: () => {
+          const c = engine.sinkCounters();
+          const load = engine.stats().load;
+          return {
+            sampleRate: sr, block: B, workers: plan.workers, loadPercent: Math.round(Math.max(0, ...load) * 1000) / 10,
+            underruns: c.underruns, paramsDropped: c.paramsDropped, seconds: Math.round((c.framesPlayed / sr) * 100) / 100,
+          };
+        },
+      });
+      say(`OSC on udp://${server.address.host}:${server.address.port} (patch directory ${session.patchDir})`);
+    } catch (e) {
+      console.warn(`warning: no OSC server: cannot bind ${osc.host}:${osc.port} (${(e as Error).message})`);
+    }
+  }
   say(
-    `playing ${path} — ${sink.info.backend === 'null' ? 'null sink' : 'device'} at ${sink.info.sampleRate} Hz, block ${B}, ` +
+    `playing ${path ?? '(empty patch)'} — ${sink.info.backend === 'null' ? 'null sink' : 'device'} at ${sink.info.sampleRate} Hz, block ${B}, ` +
       `${plan.workers} of ${opts.workers} workers; latency ${(ringMs + deviceMs).toFixed(1)} ms ` +
       `(ring ${ringMs.toFixed(1)} ms = ${ringBlocks} blocks, device ${deviceMs.toFixed(1)} ms${sink.info.reportedLatency > 0 ? '' : ' requested'})`,
   );
@@ -99,6 +145,7 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
     process.on('SIGTERM', finish);
   });
   await done;
+  await server?.close();
   await sink.close();
   const final = status();
   tap?.drain();

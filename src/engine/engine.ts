@@ -273,11 +273,31 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Resolves once every param record sent so far has been taken by its worker and one more block has
+   * been written to the output ring (so the changes are in the audio). Control thread.
+   */
+  async drained(timeoutMs = 2000): Promise<void> {
+    const views = this.views, layout = this.layout;
+    if (!views || !layout || !this.streaming) return;
+    const deadline = Date.now() + timeoutMs;
+    const heads = Array.from({ length: layout.poolWorkers }, (_, w) => views.cmdIndex[2 * w]);
+    const pending = () => heads.some((h, w) => Atomics.load(views.cmdIndex, 2 * w + 1) < h);
+    while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
+    while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  }
+
   /** Live counters of the device sink (written by the worklet). */
-  sinkCounters(): { underruns: number; framesPlayed: number; blocksWritten: number } {
+  sinkCounters(): { underruns: number; framesPlayed: number; blocksWritten: number; paramsDropped: number } {
     const ctrl = this.views?.ctrl;
-    if (!ctrl) return { underruns: 0, framesPlayed: 0, blocksWritten: 0 };
-    return { underruns: Atomics.load(ctrl, Ctrl.Underruns), framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames), blocksWritten: Atomics.load(ctrl, Ctrl.RingWritten) };
+    if (!ctrl) return { underruns: 0, framesPlayed: 0, blocksWritten: 0, paramsDropped: 0 };
+    return {
+      underruns: Atomics.load(ctrl, Ctrl.Underruns),
+      framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames),
+      blocksWritten: Atomics.load(ctrl, Ctrl.RingWritten),
+      paramsDropped: Atomics.load(ctrl, Ctrl.CmdDropped),
+    };
   }
 
   /** Counters from the arena (written by the workers, read here without locks). */

@@ -46,6 +46,7 @@ export class BlockLoop {
   private readonly outputAt: number;
   /** Local index after which this worker publishes RingWritten, or -1. */
   private readonly ringAt: number;
+  private readonly advancesRing: boolean;
   private readonly ringLeft: Float32Array[] = [];
   private readonly ringRight: Float32Array[] = [];
   private readonly statBase: number;
@@ -110,8 +111,10 @@ export class BlockLoop {
     this.publishes = Int32Array.from(positions.map((p) => (crosses[p] ? p : -1)));
 
     this.outputAt = positions.indexOf(plan.output);
-    // Without an output module, worker 0 still advances the ring (silent blocks) so the sink never waits.
-    this.ringAt = this.outputAt >= 0 ? this.outputAt : plan.output < 0 && worker === 0 ? positions.length - 1 : -1;
+    // Without an output module, worker 0 still advances the ring (silent blocks) so the sink never waits;
+    // with no modules at all it does so at the end of each block.
+    this.advancesRing = this.outputAt >= 0 || (plan.output < 0 && worker === 0);
+    this.ringAt = this.outputAt >= 0 ? this.outputAt : this.advancesRing ? positions.length - 1 : -1;
     const B = layout.blockSize;
     for (let s = 0; s < layout.ringBlocks; s++) {
       this.ringLeft.push(this.views.ring.subarray(s * 2 * B, s * 2 * B + B));
@@ -178,7 +181,7 @@ export class BlockLoop {
         if (pub >= 0) publish(stamps, pub, b + 1);
         if (m === this.ringAt) publish(ctrl, Ctrl.RingWritten, b + 1);
       }
-      if (n === 0 && this.ringAt >= 0) publish(ctrl, Ctrl.RingWritten, b + 1);
+      if (n === 0 && this.advancesRing) publish(ctrl, Ctrl.RingWritten, b + 1);
       stats[sb + WorkerStat.Blocks]++;
       if (timed) {
         const total = performance.now() - t0;

@@ -1,0 +1,226 @@
+/**
+ * The OSC control plane: UDP, bound to 127.0.0.1 by default. Decodes packets with node-osc's codec,
+ * dispatches through the one command table (protocol/commands.ts), replies to the sender (or to the
+ * port it named with /reply/to). Malformed packets, unknown addresses, failed and late commands are
+ * counted, never fatal. Control thread only; nothing here touches the audio path directly.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { decode, encode, Message } from 'node-osc';
+import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
+import { CommandError, type LiveSession } from './session';
+
+export interface OscCounters {
+  received: number;
+  malformed: number;
+  unknown: number;
+  failed: number;
+  late: number;
+}
+
+interface Sender {
+  address: string;
+  port: number;
+}
+
+type Handler = (args: ArgValue[], from: Sender) => Promise<ArgValue[] | undefined> | ArgValue[] | undefined;
+
+export interface OscServerOptions {
+  host: string;
+  port: number;
+  session: LiveSession;
+  /** Extra status fields (sample rate, block, workers, load, underruns...). */
+  status: () => Record<string, number>;
+}
+
+/** Largest datagram we accept; anything bigger is counted as malformed. */
+const MAX_PACKET = 65_507;
+
+export class OscServer {
+  readonly counters: OscCounters = { received: 0, malformed: 0, unknown: 0, failed: 0, late: 0 };
+  private readonly socket: Socket;
+  private readonly replyPorts = new Map<string, number>();
+  private readonly subscribers = new Map<string, Sender>();
+  private readonly handlers: { [K in CommandAddress]: Handler };
+
+  private constructor(private readonly opts: OscServerOptions) {
+    this.socket = createSocket('udp4');
+    const s = opts.session;
+    const pairs = (rest: ArgValue[]) => {
+      const out: [string, number][] = [];
+      for (let i = 0; i < rest.length; i += 2) out.push([rest[i] as string, rest[i + 1] as number]);
+      return out;
+    };
+    this.handlers = {
+      '/module/add': async ([type, id, ...rest]) => {
+        await s.addModule(type as string, id as string, pairs(rest));
+        this.event('/module/added', [id, type]);
+        return ['/module/add', id];
+      },
+      '/module/remove': async ([id]) => {
+        await s.removeModule(id as string);
+        this.event('/module/removed', [id]);
+        return ['/module/remove', id];
+      },
+      '/cable/connect': async ([from, to]) => {
+        await s.connect(from as string, to as string);
+        return ['/cable/connect', from, to];
+      },
+      '/cable/disconnect': async ([from, to]) => {
+        await s.disconnect(from as string, to as string);
+        return ['/cable/disconnect', from, to];
+      },
+      '/param/set': ([id, ...rest]) => {
+        s.setParams(id as string, pairs(rest));
+        return undefined;
+      },
+      '/patch/load': async ([name]) => {
+        await s.loadPatch(name as string);
+        return ['/patch/load', name];
+      },
+      '/patch/save': async ([name]) => {
+        await s.savePatch(name as string);
+        return ['/patch/save', name];
+      },
+      '/patch/get': () => ['#patch', JSON.stringify(s.current)],
+      '/patch/clear': async () => {
+        await s.clear();
+        return ['/patch/clear'];
+      },
+      '/status': () => {
+        const fields: Record<string, number> = { ...this.opts.status(), modules: s.current.modules.length, ...this.counters };
+        return ['#status', ...Object.entries(fields).flat()];
+      },
+      '/sync': async ([id]) => {
+        await s.sync();
+        return ['#synced', id];
+      },
+      '/notify': ([on], from) => {
+        const key = `${from.address}:${from.port}`;
+        if (on) this.subscribers.set(key, this.replyTarget(from));
+        else this.subscribers.delete(key);
+        return ['/notify', on];
+      },
+      '/reply/to': ([port], from) => {
+        if ((port as number) < 1 || (port as number) > 65535) throw new CommandError(`port ${port} out of range`);
+        this.replyPorts.set(from.address, port as number);
+        return ['/reply/to', port];
+      },
+    };
+  }
+
+  static async start(opts: OscServerOptions): Promise<OscServer> {
+    const server = new OscServer(opts);
+    await new Promise<void>((resolve, reject) => {
+      server.socket.once('error', reject);
+      server.socket.bind(opts.port, opts.host, () => {
+        server.socket.off('error', reject);
+        resolve();
+      });
+    });
+    server.socket.on('message', (buf, rinfo) => server.receive(buf, rinfo));
+    server.socket.on('error', () => server.counters.malformed++);
+    return server;
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.socket.address();
+    return { host: a.address, port: a.port };
+  }
+
+  private receive(buf: Buffer, rinfo: RemoteInfo): void {
+    this.counters.received++;
+    const from: Sender = { address: rinfo.address, port: rinfo.port };
+    let packet: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[] };
+    try {
+      if (buf.length > MAX_PACKET) throw new Error('too large');
+      packet = decode(buf) as typeof packet;
+    } catch {
+      this.counters.malformed++;
+      this.reply(from, '/fail', ['(packet)', 'malformed OSC packet']);
+      return;
+    }
+    if (packet.oscType === 'bundle') {
+      // Timed bundles are applied at once for now (sample-accurate timetags are not implemented yet).
+      for (const el of (packet.elements ?? []) as (typeof packet)[]) this.dispatchPacket(el, from);
+      return;
+    }
+    this.dispatchPacket(packet, from);
+  }
+
+  private dispatchPacket(p: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[] }, from: Sender): void {
+    if (p.oscType === 'bundle') {
+      for (const el of (p.elements ?? []) as (typeof p)[]) this.dispatchPacket(el, from);
+      return;
+    }
+    const address = String(p.address ?? '');
+    const args = (p.args ?? []).map((a) => a.value);
+    void this.dispatch(address, args, from);
+  }
+
+  /** Runs one command; every failure becomes a /fail reply and a count. */
+  async dispatch(address: string, args: unknown[], from: Sender): Promise<void> {
+    let spec = (COMMANDS as Record<string, (typeof COMMANDS)[CommandAddress]>)[address];
+    let handlerAddress = address as CommandAddress;
+    let callArgs = args;
+    if (!spec) {
+      const short = SHORT_PARAM_FORM.exec(address);
+      if (short && !(address in COMMANDS)) {
+        spec = COMMANDS['/param/set'];
+        handlerAddress = '/param/set';
+        callArgs = [short[1], short[2], ...args];
+      } else {
+        this.counters.unknown++;
+        this.fail(from, address, 'unknown address');
+        return;
+      }
+    }
+    const why = checkArgs(spec, callArgs);
+    if (why) {
+      this.fail(from, address, why);
+      return;
+    }
+    try {
+      const out = await this.handlers[handlerAddress](callArgs as ArgValue[], from);
+      if (!out) return;
+      const [head, ...rest] = out;
+      if (head === '#patch') this.reply(from, '/patch', rest);
+      else if (head === '#status') this.reply(from, '/status.reply', rest);
+      else if (head === '#synced') this.reply(from, '/synced', rest);
+      else this.reply(from, '/done', out);
+    } catch (e) {
+      this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
+    }
+  }
+
+  private fail(to: Sender, address: string, reason: string): void {
+    this.counters.failed++;
+    this.reply(to, '/fail', [address, reason]);
+  }
+
+  private replyTarget(from: Sender): Sender {
+    const port = this.replyPorts.get(from.address);
+    return port ? { address: from.address, port } : from;
+  }
+
+  private reply(to: Sender, address: string, args: ArgValue[]): void {
+    this.send(this.replyTarget(to), address, args);
+  }
+
+  /** Sends an event to every /notify subscriber. */
+  event(address: string, args: ArgValue[]): void {
+    for (const s of this.subscribers.values()) this.send(s, address, args);
+  }
+
+  private send(to: Sender, address: string, args: ArgValue[]): void {
+    try {
+      const msg = new Message(address, ...args.map((a) => (typeof a === 'number' && !Number.isInteger(a) ? { type: 'float', value: a } : a)));
+      this.socket.send(encode(msg), to.port, to.address);
+    } catch {
+      // A reply that cannot be encoded or sent is dropped; the command itself already ran.
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * A live session: the patch model the control plane edits, and the engine that plays it. Every edit is
+ * checked with the same rules as a patch file (validatePatch), then applied: structural edits through a
+ * live plan swap at a block boundary (Engine.applyPatch), param values through the workers' command
+ * rings (Engine.setParam). Edits are serialised: each one starts after the previous one is playing.
+ * Control thread only.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { Engine } from '../engine/engine';
+import { checkParam, checkPort, parsePatch, PatchError, serializePatch, validatePatch, ID_PATTERN, PATCH_FORMAT, PATCH_VERSION, type Patch, type PatchModule } from '../engine/patch';
+import { findModule, MODULES } from '../modules';
+
+/** A refused command: the reason goes back to the client in /fail. */
+export class CommandError extends Error {}
+
+export class LiveSession {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private patch: Patch,
+    readonly engine: Engine,
+    /** Directory /patch/load and /patch/save may use (nothing outside it). */
+    readonly patchDir: string,
+  ) {}
+
+  get current(): Patch {
+    return this.patch;
+  }
+
+  /** Runs `op` after every earlier edit has been applied. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op, op);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once every edit queued before it is playing and every param record has been taken. */
+  sync(): Promise<void> {
+    return this.serial(() => this.engine.drained());
+  }
+
+  private async commit(next: Patch): Promise<void> {
+    let valid: Patch;
+    try {
+      valid = validatePatch(JSON.parse(serializePatch(next)));
+    } catch (e) {
+      if (e instanceof PatchError) throw new CommandError(e.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+      throw e;
+    }
+    await this.engine.applyPatch(valid);
+    this.patch = valid;
+  }
+
+  private module(id: string): PatchModule {
+    const m = this.patch.modules.find((x) => x.id === id);
+    if (!m) throw new CommandError(`no module "${id}"`);
+    return m;
+  }
+
+  addModule(type: string, id: string, params: [string, number][]): Promise<void> {
+    return this.serial(async () => {
+      const desc = findModule(type);
+      if (!desc) throw new CommandError(`unknown module type "${type}" (known: ${MODULES.map((d) => d.type).join(', ')})`);
+      if (!ID_PATTERN.test(id)) throw new CommandError(`bad module id "${id}": a letter, then letters, digits, "_" or "-"`);
+      if (this.patch.modules.some((m) => m.id === id)) throw new CommandError(`module "${id}" already exists`);
+      if (type === 'output' && this.patch.modules.some((m) => m.type === 'output')) throw new CommandError('a patch has at most one output module');
+      const values: Record<string, number> = {};
+      for (const [name, value] of params) {
+        const why = checkParam(desc, name, value);
+        if (why) throw new CommandError(why);
+        values[name] = value;
+      }
+      const mod: PatchModule = { id, type, params: Object.fromEntries(Object.entries(desc.params).map(([n, p]) => [n, values[n] ?? p.default])) };
+      await this.commit({ ...this.patch, modules: [...this.patch.modules, mod] });
+    });
+  }
+
+  removeModule(id: string): Promise<void> {
+    return this.serial(async () => {
+      this.module(id);
+      const touches = (ref: string) => ref.startsWith(`${id}.`);
+      await this.commit({
+        ...this.patch,
+        modules: this.patch.modules.filter((m) => m.id !== id),
+        cables: this.patch.cables.filter((c) => !touches(c.from) && !touches(c.to)),
+      });
+    });
+  }
+
+  connect(from: string, to: string): Promise<void> {
+    return this.serial(async () => {
+      const byId = new Map(this.patch.modules.map((m) => [m.id, m]));
+      const why = checkPort(byId, from, 'output') ?? checkPort(byId, to, 'input');
+      if (why) throw new CommandError(why);
+      const taken = this.patch.cables.find((c) => c.to === to);
+      if (taken) throw new CommandError(`input "${to}" already has a cable (from "${taken.from}"); disconnect it first or use a mixer`);
+      await this.commit({ ...this.patch, cables: [...this.patch.cables, { from, to }] });
+    });
+  }
+
+  disconnect(from: string, to: string): Promise<void> {
+    return this.serial(async () => {
+      if (!this.patch.cables.some((c) => c.from === from && c.to === to)) throw new CommandError(`no cable from "${from}" to "${to}"`);
+      await this.commit({ ...this.patch, cables: this.patch.cables.filter((c) => !(c.from === from && c.to === to)) });
+    });
+  }
+
+  /**
+   * Sets params. Checked synchronously (so the reply can name the bad one), then sent to the workers'
+   * command rings without a plan rebuild. `atFrame` > 0 applies them at that absolute sample.
+   */
+  setParams(id: string, pairs: [string, number][], atFrame = 0): void {
+    const m = this.module(id);
+    const desc = findModule(m.type)!;
+    for (const [name, value] of pairs) {
+      const why = checkParam(desc, name, value);
+      if (why) throw new CommandError(why);
+    }
+    for (const [name, value] of pairs) {
+      m.params[name] = value;
+      if (!this.engine.setParam(id, name, value, atFrame)) throw new CommandError('parameter queue full (too many changes at once); retry');
+    }
+  }
+
+  /** A file in the patch directory; refuses anything that would leave it. */
+  private patchFile(name: string): string {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(name) || name.includes('..') || basename(name) !== name) {
+      throw new CommandError(`bad patch name "${name}": letters, digits, "_", "-" and "." only, no directories`);
+    }
+    const file = resolve(this.patchDir, name.endsWith('.json') ? name : `${name}.json`);
+    if (!file.startsWith(resolve(this.patchDir) + '/')) throw new CommandError(`"${name}" is outside the patch directory`);
+    return file;
+  }
+
+  loadPatch(name: string): Promise<void> {
+    return this.serial(async () => {
+      const file = this.patchFile(name);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        throw new CommandError(`no patch "${name}" in the patch directory`);
+      }
+      let next: Patch;
+      try {
+        next = parsePatch(text, basename(file));
+      } catch (e) {
+        if (e instanceof PatchError) throw new CommandError(e.message.replace(/\n/g, '; '));
+        throw e;
+      }
+      await this.engine.applyPatch(next);
+      this.patch = next;
+    });
+  }
+
+  savePatch(name: string): Promise<void> {
+    return this.serial(async () => {
+      writeFileSync(this.patchFile(name), serializePatch(this.patch));
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.serial(() => this.commit({ ...this.patch, modules: [], cables: [] }));
+  }
+
+  static emptyPatch(): Patch {
+    return validatePatch({ format: PATCH_FORMAT, version: PATCH_VERSION, modules: [], cables: [] });
+  }
+}
+
