@@ -1,0 +1,210 @@
+/**
+ * The OSC control plane against a running `modsynth serve` (real UDP, null sink, real time): our own
+ * client and liblo's oscsend/oscdump as the external one.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode, encode, Message, Bundle } from 'node-osc';
+import { BIN, ROOT } from '../support/cli';
+import { readWav } from '../../src/io/wav';
+import { zeroCrossingHz } from '../support/analysis';
+import { Random } from '../../src/dsp/random';
+
+const tmp = mkdtempSync(join(tmpdir(), 'modsynth-osc-'));
+const servers: ChildProcessWithoutNullStreams[] = [];
+after(() => servers.forEach((s) => s.kill('SIGTERM')));
+
+interface Server {
+  port: number;
+  proc: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  exited: Promise<number>;
+}
+
+/** Starts `modsynth serve` on an ephemeral port; resolves when it prints its OSC address. */
+function serve(args: string[]): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', tmp, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: tmp, PULSE_SERVER: 'unix:/nonexistent' } });
+    servers.push(proc);
+    let out = '';
+    const exited = new Promise<number>((r) => proc.on('exit', (c) => r(c ?? -1)));
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ port: Number(m[1]), proc, stdout: () => out, exited });
+    });
+    proc.stderr.on('data', () => undefined);
+    setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000).unref();
+  });
+}
+
+/** A UDP OSC client that collects replies. */
+async function client(port: number) {
+  const sock = createSocket('udp4');
+  const replies: { address: string; args: unknown[] }[] = [];
+  sock.on('message', (b) => {
+    const m = decode(b) as { address: string; args: { value: unknown }[] };
+    replies.push({ address: m.address, args: m.args.map((a) => a.value) });
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const sendRaw = (buf: Buffer) => sock.send(buf, port, '127.0.0.1');
+  const send = (address: string, ...args: unknown[]) => sendRaw(encode(new Message(address, ...(args as never[]))));
+  let syncId = 1000;
+  /** Sends, then /sync; resolves with the replies that arrived before /synced. */
+  const call = async (address: string, ...args: unknown[]) => {
+    const from = replies.length;
+    send(address, ...args);
+    return sync().then(() => replies.slice(from).filter((r) => r.address !== '/synced'));
+  };
+  const sync = async () => {
+    const id = ++syncId;
+    send('/sync', id);
+    const end = Date.now() + 10_000;
+    while (!replies.some((r) => r.address === '/synced' && r.args[0] === id)) {
+      if (Date.now() > end) throw new Error('no /synced');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { send, sendRaw, call, sync, replies, close: () => sock.close() };
+}
+
+test('osc: build a patch from an empty server, change the pitch, hear both pitches in the recording', async () => {
+  const rec = join(tmp, 'live.wav');
+  const srv = await serve(['--seconds', '4', '--record', rec]);
+  const c = await client(srv.port);
+  assert.deepEqual(await c.call('/module/add', 'vco', 'osc', 'coarse', 9), [{ address: '/done', args: ['/module/add', 'osc'] }]);
+  await c.call('/module/add', 'vca', 'amp', 'level', 0.5);
+  await c.call('/module/add', 'output', 'out');
+  assert.deepEqual(await c.call('/cable/connect', 'osc.sin', 'amp.in'), [{ address: '/done', args: ['/cable/connect', 'osc.sin', 'amp.in'] }]);
+  await c.call('/cable/connect', 'amp.out', 'out.left');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(await c.call('/osc/coarse', 21), []); // short form of /param/set: A5
+  await new Promise((r) => setTimeout(r, 1000));
+  const patch = await c.call('/patch/get');
+  const doc = JSON.parse(patch[0].args[0] as string);
+  assert.deepEqual(doc.modules.map((m: { id: string }) => m.id), ['osc', 'amp', 'out']);
+  assert.equal(doc.modules[0].params.coarse, 21);
+  c.close();
+  assert.equal(await srv.exited, 0);
+  const x = readWav(rec).channels[0];
+  // Find the two tones: 440 Hz then 880 Hz, each held for most of a second.
+  const hzAround = (t: number) => zeroCrossingHz(x, 48000, Math.round(t * 48000), Math.round((t + 0.2) * 48000));
+  const times = Array.from({ length: 18 }, (_, i) => 0.2 * i);
+  const pitches = times.map(hzAround);
+  assert.ok(pitches.some((h) => Math.abs(h - 440) < 1), `440 Hz heard: ${pitches.map((h) => h.toFixed(0)).join(' ')}`);
+  assert.ok(pitches.some((h) => Math.abs(h - 880) < 1), `880 Hz heard: ${pitches.map((h) => h.toFixed(0)).join(' ')}`);
+  assert.ok(pitches.findIndex((h) => Math.abs(h - 880) < 1) > pitches.findIndex((h) => Math.abs(h - 440) < 1), '440 before 880');
+});
+
+test('osc: every refused command gets /fail <address> <reason> and is counted; status reports it', async () => {
+  const srv = await serve(['examples/sine.json', '--seconds', '6']);
+  const c = await client(srv.port);
+  const fails: [string, unknown[], RegExp][] = [
+    ['/module/remove', ['nope'], /no module "nope"/],
+    ['/module/add', ['vcoo', 'x'], /unknown module type "vcoo"/],
+    ['/module/add', ['vco', 'osc'], /module "osc" already exists/],
+    ['/module/add', [3, 'x'], /wrong type/],
+    ['/cable/connect', ['osc.nope', 'amp.in'], /has no output "nope"/],
+    ['/cable/connect', ['osc.saw', 'amp.in'], /already has a cable/],
+    ['/cable/disconnect', ['osc.saw', 'amp.in'], /no cable/],
+    ['/param/set', ['osc', 'coarse', 99], /99 is out of range/],
+    ['/param/set', ['osc', 'coarse', NaN], /NaN and ±Inf are refused/],
+    ['/param/set', ['osc', 'detune', 1], /unknown param "detune"/],
+    ['/param/set', ['osc'], /too few arguments/],
+    ['/osc/coarse', ['high'], /wrong type/],
+    ['/patch/load', ['../etc/passwd'], /bad patch name/],
+    ['/patch/load', ['missing'], /no patch "missing"/],
+    ['/no/such/thing/here', [], /unknown address/],
+  ];
+  for (const [address, args, reason] of fails) {
+    const r = await c.call(address, ...args);
+    assert.equal(r.length, 1, `${address}: ${JSON.stringify(r)}`);
+    assert.equal(r[0].address, '/fail');
+    assert.equal(r[0].args[0], address);
+    assert.match(String(r[0].args[1]), reason);
+  }
+  const st = await c.call('/status');
+  const kv = st[0].args;
+  const field = (k: string) => kv[kv.indexOf(k) + 1];
+  assert.equal(field('failed'), fails.length);
+  assert.equal(field('sampleRate'), 48000);
+  assert.equal(field('modules'), 3);
+  assert.ok((field('received') as number) >= fails.length);
+  // Save and load inside the patch directory.
+  assert.deepEqual(await c.call('/patch/save', 'saved'), [{ address: '/done', args: ['/patch/save', 'saved'] }]);
+  assert.ok(existsSync(join(tmp, 'saved.json')));
+  assert.deepEqual(await c.call('/patch/clear'), [{ address: '/done', args: ['/patch/clear'] }]);
+  assert.deepEqual(await c.call('/patch/load', 'saved'), [{ address: '/done', args: ['/patch/load', 'saved'] }]);
+  assert.equal(JSON.parse(readFileSync(join(tmp, 'saved.json'), 'utf8')).modules.length, 3);
+  c.close();
+  assert.equal(await srv.exited, 0);
+});
+
+test('osc: malformed packets never crash the server and are each counted', async () => {
+  const srv = await serve(['examples/sine.json', '--seconds', '8']);
+  const c = await client(srv.port);
+  const rng = new Random(42);
+  const packets: Buffer[] = [];
+  for (let i = 0; i < 40; i++) packets.push(Buffer.from(Array.from({ length: 1 + (rng.nextUint32() % 200) }, () => rng.nextUint32() & 0xff)));
+  const good = encode(new Message('/param/set', 'osc', 'coarse', 3));
+  packets.push(good.subarray(0, good.length - 3)); // truncated
+  packets.push(Buffer.from('/status\0,iii\0\0\0\0\0\0\0\x01', 'latin1')); // type tags promise more than there is
+  packets.push(Buffer.from('/x\0\0,s\0\0' + 'A'.repeat(60_000), 'latin1')); // huge unterminated string
+  let deep = '#bundle\0' + '\0'.repeat(8);
+  for (let i = 0; i < 2000; i++) deep = '#bundle\0' + '\0'.repeat(8) + '\0\0\0\x10' + deep.slice(0, 16); // nested headers, bad sizes
+  packets.push(Buffer.from(deep, 'latin1'));
+  const before = (await c.call('/status'))[0].args;
+  const malformed0 = before[before.indexOf('malformed') + 1] as number;
+  let decodable = 0;
+  for (const p of packets) {
+    try {
+      decode(p);
+      decodable++;
+    } catch {
+      /* expected */
+    }
+    c.sendRaw(p);
+  }
+  await c.sync();
+  const st = (await c.call('/status'))[0].args;
+  const malformed = (st[st.indexOf('malformed') + 1] as number) - malformed0;
+  assert.equal(malformed, packets.length - decodable, `counted ${malformed} of ${packets.length - decodable} undecodable packets`);
+  // Still alive and playing: a normal command works.
+  assert.deepEqual(await c.call('/osc/coarse', 12), []);
+  c.close();
+  assert.equal(await srv.exited, 0);
+  void Bundle;
+});
+
+test('osc: liblo oscsend drives the server; oscdump receives the replies', async () => {
+  const srv = await serve(['--seconds', '6']);
+  const dumpPort = 20000 + (process.pid % 20000);
+  const dump = spawn('oscdump', ['-L', String(dumpPort)]);
+  servers.push(dump as unknown as ChildProcessWithoutNullStreams);
+  let dumped = '';
+  dump.stdout.on('data', (d) => (dumped += d));
+  await new Promise((r) => setTimeout(r, 300));
+  const oscsend = (...args: string[]) => {
+    const r = spawnSync('oscsend', ['localhost', String(srv.port), ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  oscsend('/reply/to', 'i', String(dumpPort));
+  oscsend('/module/add', 'sssf', 'vco', 'osc', 'coarse', '9');
+  oscsend('/module/add', 'ss', 'output', 'out');
+  oscsend('/cable/connect', 'ss', 'osc.sin', 'out.left');
+  oscsend('/module/add', 'ss', 'nosuch', 'x');
+  oscsend('/sync', 'i', '5');
+  const end = Date.now() + 10_000;
+  while (!/\/synced i 5/.test(dumped) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  dump.kill();
+  assert.match(dumped, /\/done ss "\/module\/add" "osc"/);
+  assert.match(dumped, /\/done sss "\/cable\/connect" "osc\.sin" "out\.left"/);
+  assert.match(dumped, /\/fail ss "\/module\/add" "unknown module type \\?"nosuch/);
+  assert.match(dumped, /\/synced i 5/);
+  assert.equal(await srv.exited, 0);
+});
