@@ -10,6 +10,7 @@ import { renderOffline } from '../src/io/offline';
 import { canonicalParallel, handoff, spawnVsPlace, tinyModules } from './engine';
 import { heapFlat } from './heap';
 import { realtimeOutput } from './realtime';
+import { oscControl } from './osc';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   if (want('handoff')) add(await handoff(Math.min(seconds, 10), repeats));
   if (want('spawn')) add(await spawnVsPlace(Math.max(repeats, 5)));
   if (want('heap')) add(await heapFlat(quick ? 10_000 : 100_000));
+  if (want('osc')) for (const s of await oscControl(quick ? 2 : 3)) add(s);
   if (want('realtime')) add(await realtimeOutput(quick ? 5 : 60));
   console.log(`\nJSON: ${writeResults(sections)}`);
 }

@@ -43,7 +43,8 @@ export class OscServer {
   private readonly handlers: { [K in CommandAddress]: Handler };
 
   private constructor(private readonly opts: OscServerOptions) {
-    this.socket = createSocket('udp4');
+    // A large receive buffer absorbs bursts (tens of thousands of messages per second) without loss.
+    this.socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 2 ** 20 });
     const s = opts.session;
     const pairs = (rest: ArgValue[]) => {
       const out: [string, number][] = [];
