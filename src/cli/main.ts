@@ -11,6 +11,7 @@ import { loadPatchFile } from './load';
 import { renderCommand } from './render';
 import { playCommand, serveCommand } from './play';
 import { UsageError } from './errors';
+import { oscReferenceMarkdown } from '../protocol/reference';
 
 
 export function intArg(name: string, min: number, max: number) {
@@ -81,6 +82,13 @@ export function buildProgram(): Command {
     .option('-w, --workers <n>', 'DSP worker threads (0 = single-threaded on the main thread)', intArg('--workers', 0, 64), availableParallelism())
     .option('-q, --quiet', 'print nothing but errors')
     .action(renderCommand);
+
+  program
+    .command('osc-commands')
+    .description('print the OSC address space (Markdown, as in docs/osc.md)')
+    .action(() => {
+      process.stdout.write(oscReferenceMarkdown());
+    });
 
   const live = (cmd: Command, describe: string, argument: string) =>
     cmd

@@ -88,6 +88,7 @@ export class OscServer {
         return ['/patch/clear'];
       },
       '/status': () => {
+        this.counters.late = s.late;
         const fields: Record<string, number> = { ...this.opts.status(), modules: s.current.modules.length, ...this.counters };
         return ['#status', ...Object.entries(fields).flat()];
       },
@@ -140,22 +141,58 @@ export class OscServer {
       this.reply(from, '/fail', ['(packet)', 'malformed OSC packet']);
       return;
     }
-    if (packet.oscType === 'bundle') {
-      // Timed bundles are applied at once for now (sample-accurate timetags are not implemented yet).
-      for (const el of (packet.elements ?? []) as (typeof packet)[]) this.dispatchPacket(el, from);
-      return;
-    }
     this.dispatchPacket(packet, from);
   }
 
-  private dispatchPacket(p: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[] }, from: Sender): void {
+  /**
+   * A bundle with a timetag: its param changes (/param/set and the short form) land on the exact sample
+   * of that time on the engine's clock, and the sender gets `/done #bundle <frame>`; other commands in
+   * it run on arrival. Timetag 0 ("immediately") runs everything on arrival.
+   */
+  private dispatchPacket(p: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[]; timetag?: number }, from: Sender, time = 0): void {
     if (p.oscType === 'bundle') {
-      for (const el of (p.elements ?? []) as (typeof p)[]) this.dispatchPacket(el, from);
+      const t = typeof p.timetag === 'number' && p.timetag > 0 ? p.timetag : time;
+      const frames: number[] = [];
+      for (const el of (p.elements ?? []) as (typeof p)[]) {
+        const f = this.dispatchTimed(el, from, t);
+        if (f !== undefined) frames.push(f);
+      }
+      if (t > 0 && frames.length) this.reply(from, '/done', ['#bundle', Math.min(...frames)]);
       return;
     }
     const address = String(p.address ?? '');
     const args = (p.args ?? []).map((a) => a.value);
     void this.dispatch(address, args, from);
+  }
+
+  /** Dispatches a bundle element; param changes under a timetag are scheduled (returns their frame). */
+  private dispatchTimed(el: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[]; timetag?: number }, from: Sender, t: number): number | undefined {
+    if (el.oscType === 'bundle' || t <= 0) {
+      this.dispatchPacket(el, from, t);
+      return undefined;
+    }
+    const address = String(el.address ?? '');
+    const args = (el.args ?? []).map((a) => a.value);
+    const short = SHORT_PARAM_FORM.exec(address);
+    const callArgs = address === '/param/set' ? args : short && !(address in COMMANDS) ? [short[1], short[2], ...args] : undefined;
+    if (!callArgs) {
+      void this.dispatch(address, args, from);
+      return undefined;
+    }
+    const why = checkArgs(COMMANDS['/param/set'], callArgs);
+    if (why) {
+      this.fail(from, address, why);
+      return undefined;
+    }
+    try {
+      const rest = callArgs.slice(1) as ArgValue[];
+      const pairs: [string, number][] = [];
+      for (let i = 0; i < rest.length; i += 2) pairs.push([rest[i] as string, rest[i + 1] as number]);
+      return this.opts.session.scheduleParams(callArgs[0] as string, pairs, t);
+    } catch (e) {
+      this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   /** Runs one command; every failure becomes a /fail reply and a count. */

@@ -14,8 +14,20 @@ import { findModule, MODULES } from '../modules';
 /** A refused command: the reason goes back to the client in /fail. */
 export class CommandError extends Error {}
 
+interface TimedParam {
+  frame: number;
+  id: string;
+  param: string;
+  value: number;
+}
+
 export class LiveSession {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Timed param changes not yet handed to the workers, in frame order. */
+  private timed: TimedParam[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** Timed changes that arrived after their frame could be reached (applied at once). */
+  late = 0;
 
   constructor(
     private patch: Patch,
@@ -120,6 +132,47 @@ export class LiveSession {
     for (const [name, value] of pairs) {
       m.params[name] = value;
       if (!this.engine.setParam(id, name, value, atFrame)) throw new CommandError('parameter queue full (too many changes at once); retry');
+    }
+  }
+
+  /**
+   * Schedules params at Unix time `t` (an OSC timetag): the change lands on the exact frame the engine's
+   * clock gives for `t`. Returns that frame. Records are handed to the workers only a few blocks before
+   * they are due (so they never hold up immediate changes queued behind them); a change whose frame
+   * can no longer be reached is applied at once and counted as late.
+   */
+  scheduleParams(id: string, pairs: [string, number][], t: number): number {
+    const m = this.module(id);
+    const desc = findModule(m.type)!;
+    for (const [name, value] of pairs) {
+      const why = checkParam(desc, name, value);
+      if (why) throw new CommandError(why);
+    }
+    const frame = this.engine.frameAt(t);
+    if (frame === undefined || frame < this.engine.firstReachableFrame()) {
+      this.late++;
+      this.setParams(id, pairs);
+      return frame ?? 0;
+    }
+    for (const [param, value] of pairs) this.timed.push({ frame, id, param, value });
+    this.timed.sort((a, b) => a.frame - b.frame);
+    this.timer ??= setInterval(() => this.release(), 1);
+    return frame;
+  }
+
+  /** Hands due timed records to the workers (control thread timer, ~1 ms). */
+  private release(): void {
+    const horizon = this.engine.firstReachableFrame() + 8 * this.engine.blockSize();
+    while (this.timed.length > 0 && this.timed[0].frame < horizon) {
+      const r = this.timed.shift()!;
+      if (r.frame < this.engine.firstReachableFrame()) this.late++;
+      const m = this.patch.modules.find((x) => x.id === r.id);
+      if (m) m.params[r.param] = r.value;
+      this.engine.setParam(r.id, r.param, r.value, r.frame);
+    }
+    if (this.timed.length === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
     }
   }
 

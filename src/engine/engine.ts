@@ -188,6 +188,7 @@ export class Engine {
     Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
     this.streaming = true;
+    this.clockOrigin = undefined;
     this.pool.kick();
   }
 
@@ -286,6 +287,41 @@ export class Engine {
     while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
     while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  }
+
+  /** Unix time (s) of engine frame 0 while streaming, anchored on the device's first frames. */
+  private clockOrigin: number | undefined;
+
+  /**
+   * The engine's clock: the absolute frame that plays at Unix time `t` (seconds). Anchored when the
+   * device has taken its first frames (frame F plays at origin + F / sampleRate); undefined before.
+   */
+  frameAt(t: number): number | undefined {
+    const views = this.views, plan = this.plan;
+    if (!views || !plan || !this.streaming) return undefined;
+    if (this.clockOrigin === undefined) {
+      const played = Atomics.load(views.ctrl, Ctrl.SinkFrames);
+      if (played === 0) return undefined;
+      this.clockOrigin = (performance.timeOrigin + performance.now()) / 1000 - played / plan.sampleRate;
+    }
+    return Math.round((t - this.clockOrigin) * plan.sampleRate);
+  }
+
+  /** The first frame a param record sent now can still reach exactly (later blocks not yet started). */
+  firstReachableFrame(): number {
+    const views = this.views, layout = this.layout;
+    if (!views || !layout) return 0;
+    // A worker may be rendering any block below RingRead + ringBlocks; the next one is still open.
+    return (Atomics.load(views.ctrl, Ctrl.RingRead) + layout.ringBlocks) * layout.blockSize;
+  }
+
+  blockSize(): number {
+    return this.plan?.blockSize ?? 128;
+  }
+
+  /** Blocks the device sink has consumed (the ring's read counter). */
+  blocksConsumed(): number {
+    return this.views ? Atomics.load(this.views.ctrl, Ctrl.RingRead) : 0;
   }
 
   /** Live counters of the device sink (written by the worklet). */

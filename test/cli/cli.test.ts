@@ -10,6 +10,7 @@ import { compilePatch } from '../../src/engine/compile';
 import { renderOffline } from '../../src/io/offline';
 import { referenceMarkdown } from '../../src/engine/reference';
 import { MODULES } from '../../src/modules';
+import { oscReferenceMarkdown } from '../../src/protocol/reference';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-cli-'));
 
@@ -61,6 +62,10 @@ test('cli: modules --json lists every module with ports and params', () => {
 
 test('docs/modules.md is the generated reference (docs cannot drift from code)', () => {
   assert.equal(readFileSync(join(ROOT, 'docs/modules.md'), 'utf8'), referenceMarkdown(), 'run: node bin/modsynth.js modules --markdown > docs/modules.md');
+});
+
+test('docs/osc.md is the generated OSC reference', () => {
+  assert.equal(readFileSync(join(ROOT, 'docs/osc.md'), 'utf8'), oscReferenceMarkdown(), 'run: node bin/modsynth.js osc-commands > docs/osc.md');
 });
 
 test('cli: render examples/sine.json — sox measures 440 Hz ± 0.5 Hz at −6.02 dBFS peak, −9.03 dBFS RMS', () => {

@@ -178,7 +178,6 @@ test('osc: malformed packets never crash the server and are each counted', async
   assert.deepEqual(await c.call('/osc/coarse', 12), []);
   c.close();
   assert.equal(await srv.exited, 0);
-  void Bundle;
 });
 
 test('osc: liblo oscsend drives the server; oscdump receives the replies', async () => {
@@ -207,4 +206,38 @@ test('osc: liblo oscsend drives the server; oscdump receives the replies', async
   assert.match(dumped, /\/fail ss "\/module\/add" "unknown module type \\?"nosuch/);
   assert.match(dumped, /\/synced i 5/);
   assert.equal(await srv.exited, 0);
+});
+
+test('osc: a timed bundle changes the VCO pitch at the exact sample it names; late bundles apply at once and are counted', async () => {
+  const rec = join(tmp, 'timed.wav');
+  const srv = await serve(['examples/sine.json', '--seconds', '3', '--record', rec]);
+  const c = await client(srv.port);
+  await new Promise((r) => setTimeout(r, 800)); // the engine clock is anchored once the device plays
+  const t = Date.now() / 1000 + 0.6;
+  c.sendRaw(encode(new Bundle(t, ['/osc/coarse', 21])));
+  const end = Date.now() + 5000;
+  while (!c.replies.some((r) => r.args[0] === '#bundle') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  const scheduled = c.replies.find((r) => r.args[0] === '#bundle');
+  assert.ok(scheduled, 'the bundle was acknowledged with its frame');
+  const frame = scheduled.args[1] as number;
+  // A bundle whose time has passed is applied at once and counted as late.
+  c.sendRaw(encode(new Bundle(Date.now() / 1000 - 1, ['/osc/fine', 0])));
+  await c.sync();
+  const st = (await c.call('/status'))[0].args;
+  assert.equal(st[st.indexOf('late') + 1], 1);
+  c.close();
+  assert.equal(await srv.exited, 0);
+  const ref = join(tmp, 'timed-ref.wav');
+  assert.equal(spawnSync(process.execPath, [BIN, 'render', 'examples/sine.json', '--out', ref, '--seconds', '3', '--format', '32f', '-q'], { cwd: ROOT }).status, 0);
+  const live = readWav(rec).channels[0], reference = readWav(ref).channels[0];
+  let first = -1;
+  for (let i = 0; i < live.length; i++) {
+    if (live[i] !== reference[i]) {
+      first = i;
+      break;
+    }
+  }
+  // The VCO's outputs run 16 samples behind its phase (the linear-phase BLEP delay).
+  assert.equal(first, frame + 16, `first changed sample ${first}, bundle frame ${frame}`);
+  assert.ok(Math.abs(zeroCrossingHz(live, 48000, first + 2400, first + 24000) - 880) < 0.5);
 });

@@ -1,0 +1,27 @@
+/** The OSC address space reference, generated from the command table (docs/osc.md is this output). */
+import { COMMANDS, type CommandSpec } from './commands';
+
+export function oscReferenceMarkdown(): string {
+  const kinds = (ks: readonly string[]) => ks.join('');
+  const lines = [
+    '# OSC address space',
+    '',
+    '_Generated from `src/protocol/commands.ts` (`modsynth osc-commands`); do not edit by hand._',
+    '',
+    'UDP, bound to `127.0.0.1:57130` by default (`--osc HOST:PORT`; other interfaces only when asked).',
+    'Argument types: `s` string, `f` number (int or float), `i` integer; `(…)*` repeats, `(…)+` at least once.',
+    'Every command that cannot be done replies `/fail <address> <reason>` to the sender; malformed packets,',
+    'unknown addresses and failed commands are counted in `/status`. Replies go to the sending address, or',
+    'to the port given with `/reply/to` for that host.',
+    '',
+    '| address | arguments | reply | |',
+    '|---|---|---|---|',
+  ];
+  for (const [address, spec] of Object.entries(COMMANDS) as [string, CommandSpec][]) {
+    const args = `${kinds(spec.args)}${spec.repeat ? ` (${kinds(spec.repeat)})${spec.minRepeats ? '+' : '*'}` : ''}` || '—';
+    lines.push(`| \`${address}\` | \`${args}\` | \`${spec.reply}\` | ${spec.doc} |`);
+  }
+  lines.push('| `/<id>/<param>` | `f` | (none; `/fail` on error) | Short form of `/param/set id param value`. |');
+  lines.push('', 'Events for `/notify` subscribers: `/module/added id type`, `/module/removed id`.', '');
+  return lines.join('\n');
+}
