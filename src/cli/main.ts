@@ -80,6 +80,7 @@ export function buildProgram(): Command {
     .option('-b, --block <frames>', 'block size in frames', intArg('--block', 1, 4096), 128)
     .addOption(new Option('-f, --format <format>', 'sample format').choices(['16', '32f']).default('16'))
     .option('-w, --workers <n>', 'DSP worker threads (0 = single-threaded on the main thread)', intArg('--workers', 0, 64), availableParallelism())
+    .option('--session <file>', 're-render a session recorded with play/serve --record-session (its start patch and every change)')
     .option('-q, --quiet', 'print nothing but errors')
     .action(renderCommand);
 
@@ -105,6 +106,7 @@ export function buildProgram(): Command {
       .option('--osc <host:port>', 'OSC control server address (other interfaces only when asked)', '127.0.0.1:57130')
       .option('--no-osc', 'no OSC server')
       .option('--patch-dir <dir>', 'directory that /patch/load and /patch/save may use (default: the patch file\'s)')
+      .option('--record-session <file>', 'log every applied command with its sample time (replay with render --session)')
       .option('-q, --quiet', 'print nothing but warnings and errors');
   const exitWith = (code: number | void) => {
     if (typeof code === 'number' && code !== 0) process.exitCode = code;

@@ -9,6 +9,7 @@ import { Engine } from '../engine/engine';
 import type { Patch } from '../engine/patch';
 import { LiveSession } from '../control/session';
 import { OscServer } from '../control/osc-server';
+import { SessionLog } from '../control/session-log';
 import { DeviceSink, RecordTap } from '../io/device';
 import { writeWav } from '../io/wav';
 import { loadPatchFile } from './load';
@@ -29,6 +30,8 @@ export interface PlayOptions {
   osc: string | false;
   /** Directory /patch/load and /patch/save may use. */
   patchDir?: string;
+  /** Log every applied command with its sample time (replay with render --session). */
+  recordSession?: string;
   quiet?: boolean;
 }
 
@@ -85,7 +88,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   }
   const ringMs = (ringBlocks * B * 1000) / sr;
   const deviceMs = sink.info.reportedLatency > 0 ? sink.info.reportedLatency * 1000 : (opts.buffer * 1000) / sr;
-  const session = new LiveSession(patch, engine, resolve(opts.patchDir ?? (path ? dirname(path) : '.')));
+  const session = new LiveSession(patch, engine, resolve(opts.patchDir ?? (path ? dirname(path) : '.')), opts.recordSession ? new SessionLog(opts.recordSession) : undefined);
   let server: OscServer | undefined;
   if (osc) {
     try {
@@ -149,6 +152,9 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   await sink.close();
   const final = status();
   tap?.drain();
+  const playedFrames = opts.seconds !== undefined ? Math.min(final.framesPlayed, Math.round(opts.seconds * sr)) : final.framesPlayed;
+  session.endLog(playedFrames);
+  if (opts.recordSession) say(`session recorded to ${opts.recordSession} (replay: modsynth render PATCH --session ${opts.recordSession} --out FILE.wav)`);
   await engine.stopStreaming();
   const stats = engine.stats();
   await engine.close();

@@ -2,6 +2,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Engine } from '../engine/engine';
 import { writeWav, type WavFormat } from '../io/wav';
 import { loadPatchFile } from './load';
+import { readSessionLog } from '../control/session-log';
+import { replaySession } from '../io/session-replay';
 
 export interface RenderCliOptions {
   out: string;
@@ -10,6 +12,7 @@ export interface RenderCliOptions {
   block: number;
   format: WavFormat;
   workers: number;
+  session?: string;
   quiet?: boolean;
 }
 
@@ -20,6 +23,7 @@ export function wantsProgressBar(quiet?: boolean): boolean {
 
 export async function renderCommand(path: string, opts: RenderCliOptions): Promise<void> {
   const patch = loadPatchFile(path);
+  if (opts.session) return renderSession(opts.session, opts);
   const engine = await Engine.start({ workers: opts.workers });
   const plan = await engine.load(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
   const frames = Math.round(opts.seconds * opts.sampleRate);
@@ -43,4 +47,15 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
         `${opts.workers === 0 ? 'single-threaded' : `${plan.workers} of ${opts.workers} workers`})`,
     );
   }
+}
+
+/** `render PATCH --session FILE`: replays a recorded session (its own start patch and every change). */
+async function renderSession(file: string, opts: RenderCliOptions): Promise<void> {
+  const events = readSessionLog(file);
+  const start = events[0];
+  const sr = start.type === 'start' ? start.sampleRate : opts.sampleRate;
+  const explicit = process.argv.includes('--seconds') || process.argv.includes('-s');
+  const r = await replaySession(events, { workers: opts.workers, frames: explicit ? Math.round(opts.seconds * sr) : undefined });
+  writeWav(opts.out, [r.left, r.right], sr, opts.format);
+  if (!opts.quiet) console.log(`wrote ${opts.out}: session ${file} re-rendered, ${(r.frames / sr).toFixed(3)} s in ${r.seconds.toFixed(3)} s`);
 }

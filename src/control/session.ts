@@ -10,6 +10,12 @@ import { basename, resolve } from 'node:path';
 import type { Engine } from '../engine/engine';
 import { checkParam, checkPort, parsePatch, PatchError, serializePatch, validatePatch, ID_PATTERN, PATCH_FORMAT, PATCH_VERSION, type Patch, type PatchModule } from '../engine/patch';
 import { findModule, MODULES } from '../modules';
+import type { SessionLog } from './session-log';
+
+/** The patch as its file document (what a session log stores). */
+function patchDocument(patch: Patch): unknown {
+  return JSON.parse(serializePatch(patch));
+}
 
 /** A refused command: the reason goes back to the client in /fail. */
 export class CommandError extends Error {}
@@ -34,7 +40,22 @@ export class LiveSession {
     readonly engine: Engine,
     /** Directory /patch/load and /patch/save may use (nothing outside it). */
     readonly patchDir: string,
-  ) {}
+    /** When recording the session: every applied change with its frame. */
+    private readonly log?: SessionLog,
+  ) {
+    const plan = engine.currentPlan;
+    log?.write({ type: 'start', sampleRate: plan?.sampleRate ?? 48000, blockSize: plan?.blockSize ?? 128, patch: patchDocument(patch) });
+  }
+
+  /** Writes the end of the session log (frames played) and closes it. */
+  endLog(frames: number): void {
+    this.log?.write({ type: 'end', frame: frames });
+    this.log?.close();
+  }
+
+  private logPatch(): void {
+    this.log?.write({ type: 'patch', frame: this.engine.lastSwapBlock * this.engine.blockSize(), patch: patchDocument(this.patch) });
+  }
 
   get current(): Patch {
     return this.patch;
@@ -62,6 +83,7 @@ export class LiveSession {
     }
     await this.engine.applyPatch(valid);
     this.patch = valid;
+    this.logPatch();
   }
 
   private module(id: string): PatchModule {
@@ -122,7 +144,7 @@ export class LiveSession {
    * Sets params. Checked synchronously (so the reply can name the bad one), then sent to the workers'
    * command rings without a plan rebuild. `atFrame` > 0 applies them at that absolute sample.
    */
-  setParams(id: string, pairs: [string, number][], atFrame = 0): void {
+  setParams(id: string, pairs: [string, number][], atFrame = this.engine.nextParamFrame()): void {
     const m = this.module(id);
     const desc = findModule(m.type)!;
     for (const [name, value] of pairs) {
@@ -132,6 +154,7 @@ export class LiveSession {
     for (const [name, value] of pairs) {
       m.params[name] = value;
       if (!this.engine.setParam(id, name, value, atFrame)) throw new CommandError('parameter queue full (too many changes at once); retry');
+      this.log?.write({ type: 'param', frame: atFrame, id, param: name, value });
     }
   }
 
@@ -165,10 +188,15 @@ export class LiveSession {
     const horizon = this.engine.firstReachableFrame() + 8 * this.engine.blockSize();
     while (this.timed.length > 0 && this.timed[0].frame < horizon) {
       const r = this.timed.shift()!;
-      if (r.frame < this.engine.firstReachableFrame()) this.late++;
+      const reachable = this.engine.firstReachableFrame();
+      if (r.frame < reachable) {
+        this.late++;
+        r.frame = reachable; // applied at a known frame, so the session log stays exact
+      }
       const m = this.patch.modules.find((x) => x.id === r.id);
       if (m) m.params[r.param] = r.value;
       this.engine.setParam(r.id, r.param, r.value, r.frame);
+      this.log?.write({ type: 'param', frame: r.frame, id: r.id, param: r.param, value: r.value });
     }
     if (this.timed.length === 0 && this.timer) {
       clearInterval(this.timer);
@@ -204,6 +232,7 @@ export class LiveSession {
       }
       await this.engine.applyPatch(next);
       this.patch = next;
+      this.logPatch();
     });
   }
 

@@ -217,7 +217,7 @@ export class Engine {
    */
   async applyPatch(patch: Patch): Promise<RenderPlan> {
     const cur = this.plan, views = this.views, layout = this.layout, opts = this.loadOpts;
-    if (!this.streaming || !cur || !views || !layout || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
+    if (!cur || !views || !layout || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
     const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
     const ids = patch.modules.map((m) => m.id), types = patch.modules.map((m) => m.type);
     const plan = compilePatch(patch, opts, (order) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize));
@@ -225,8 +225,9 @@ export class Engine {
     const next = layoutPlan(layout, region, { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats });
     const nextViews = arenaViews(this.sab!, next);
     const ctrl = views.ctrl;
-    // No worker can have started block RingRead + ringBlocks yet; one more block of margin.
-    const at = Atomics.load(ctrl, Ctrl.RingRead) + layout.ringBlocks + 1;
+    // Streaming: a block no worker can have started before it sees SwapAt (see safeBlock). Offline
+    // (between render calls): the workers are idle at the next block.
+    const at = this.streaming ? this.safeBlock() : this.nextBlock;
     nextViews.stamps.fill(at);
     nextViews.stats.fill(0);
     nextViews.buffers.fill(0);
@@ -239,15 +240,19 @@ export class Engine {
     this.plan = plan;
     this.layout = next;
     this.views = nextViews;
+    this.lastSwapBlock = at;
     return plan;
   }
+
+  /** Block at which the last live edit took effect. */
+  lastSwapBlock = 0;
 
   /**
    * Sets a param through the owning worker's command ring (no plan rebuild): applied at the start of
    * the next block, or at absolute frame `atFrame` (sample-accurate: the module's block is split there).
    * Control thread only (single producer per ring). Returns false when the ring is full (counted).
    */
-  setParam(moduleId: string, param: string, value: number, atFrame = 0): boolean {
+  setParam(moduleId: string, param: string, value: number, atFrame = this.nextParamFrame()): boolean {
     const plan = this.plan, views = this.views, layout = this.layout;
     if (!plan) return false;
     const pos = plan.modules.findIndex((m) => m.id === moduleId);
@@ -289,6 +294,14 @@ export class Engine {
     while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
   }
 
+  /**
+   * The frame an untimed param change lands on: the first block no worker can have started (streaming),
+   * or the next block to render (offline). Giving every change an exact frame makes sessions replayable.
+   */
+  nextParamFrame(): number {
+    return this.streaming ? this.firstReachableFrame() : this.nextBlock * (this.plan?.blockSize ?? 0);
+  }
+
   /** Unix time (s) of engine frame 0 while streaming, anchored on the device's first frames. */
   private clockOrigin: number | undefined;
 
@@ -307,12 +320,21 @@ export class Engine {
     return Math.round((t - this.clockOrigin) * plan.sampleRate);
   }
 
-  /** The first frame a param record sent now can still reach exactly (later blocks not yet started). */
+  /**
+   * The first frame a param record sent now is sure to reach exactly. A worker may be rendering any
+   * block below RingRead + ringBlocks, and the device can take a whole ring's worth of blocks between
+   * this read and the record's arrival (JACK takes a period at once), so one more ring of margin.
+   */
   firstReachableFrame(): number {
     const views = this.views, layout = this.layout;
     if (!views || !layout) return 0;
-    // A worker may be rendering any block below RingRead + ringBlocks; the next one is still open.
-    return (Atomics.load(views.ctrl, Ctrl.RingRead) + layout.ringBlocks) * layout.blockSize;
+    return this.safeBlock() * layout.blockSize;
+  }
+
+  /** First block no worker can start before a message sent now is seen (see firstReachableFrame). */
+  private safeBlock(): number {
+    const views = this.views!, layout = this.layout!;
+    return Atomics.load(views.ctrl, Ctrl.RingRead) + 2 * layout.ringBlocks + 1;
   }
 
   blockSize(): number {

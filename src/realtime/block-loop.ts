@@ -23,6 +23,8 @@ import { Runner, type RunnerModule } from './runner';
 
 /** Param records due in one block, at most (more wait for the next block). */
 const MAX_DUE = 256;
+/** Records taken from the ring but not yet due (timed changes waiting for their block). */
+const MAX_PENDING = 2048;
 
 /**
  * Timing is sampled: one block in TIMING_EVERY is timed (busy and wait time of the worker, plus one
@@ -57,6 +59,9 @@ export class BlockLoop {
   /** Param records due in the current block: [offset in block, local module, param index, value]. */
   private readonly due = new Float64Array(MAX_DUE * 4);
   private dueCount = 0;
+  /** Records taken from the ring, not yet due: [absolute frame, local module, param index, value]. */
+  private readonly pending = new Float64Array(MAX_PENDING * 4);
+  private pendingCount = 0;
 
   constructor(
     readonly plan: RenderPlan,
@@ -193,34 +198,77 @@ export class BlockLoop {
   }
 
   /**
-   * Moves the param records due before the end of this block from this worker's command ring into
-   * `due` (offset in block, local module, param index, value). Records for a later block stay in the
-   * ring (the control thread writes them in time order). RT-safe: no allocation.
+   * Takes every record from this worker's command ring into `pending` (records arrive in any frame
+   * order: a timed change never holds up an earlier one behind it), then moves those due before the end
+   * of this block into `due` (offset in block, local module, param index, value), sorted by offset.
+   * A record whose frame has passed is applied at the start of this block. RT-safe: no allocation.
    */
   private takeDueRecords(blockFrame: number, frames: number): void {
     const { cmdIndex, cmd } = this.views;
     const w = this.worker, cap = this.layout.cmdRecords, base = w * cap * CMD_FIELDS;
     const head = Atomics.load(cmdIndex, 2 * w);
     let tail = cmdIndex[2 * w + 1];
-    let n = 0;
-    const due = this.due;
-    while (tail < head && n < MAX_DUE) {
+    const pending = this.pending;
+    let np = this.pendingCount;
+    while (tail < head && np < MAX_PENDING) {
       const r = base + (tail % cap) * CMD_FIELDS;
-      const frame = cmd[r];
-      if (frame >= blockFrame + frames) break;
       const local = this.localOf[cmd[r + 1]];
       if (local >= 0) {
-        const at = frame - blockFrame;
-        due[n * 4] = at > 0 ? at : 0;
-        due[n * 4 + 1] = local;
-        due[n * 4 + 2] = cmd[r + 2];
-        due[n * 4 + 3] = cmd[r + 3];
-        n++;
+        pending[np * 4] = cmd[r];
+        pending[np * 4 + 1] = local;
+        pending[np * 4 + 2] = cmd[r + 2];
+        pending[np * 4 + 3] = cmd[r + 3];
+        np++;
       }
       tail++;
     }
-    this.dueCount = n;
     Atomics.store(cmdIndex, 2 * w + 1, tail);
+    const due = this.due, end = blockFrame + frames;
+    let n = 0, keep = 0;
+    for (let k = 0; k < np; k++) {
+      const frame = pending[k * 4];
+      if (frame < end && n < MAX_DUE) {
+        const at = frame > blockFrame ? frame - blockFrame : 0;
+        // Insertion by offset (stable: equal offsets keep their arrival order).
+        let j = n;
+        while (j > 0 && due[(j - 1) * 4] > at) {
+          due[j * 4] = due[(j - 1) * 4];
+          due[j * 4 + 1] = due[(j - 1) * 4 + 1];
+          due[j * 4 + 2] = due[(j - 1) * 4 + 2];
+          due[j * 4 + 3] = due[(j - 1) * 4 + 3];
+          j--;
+        }
+        due[j * 4] = at;
+        due[j * 4 + 1] = pending[k * 4 + 1];
+        due[j * 4 + 2] = pending[k * 4 + 2];
+        due[j * 4 + 3] = pending[k * 4 + 3];
+        n++;
+      } else {
+        if (keep !== k) {
+          pending[keep * 4] = frame;
+          pending[keep * 4 + 1] = pending[k * 4 + 1];
+          pending[keep * 4 + 2] = pending[k * 4 + 2];
+          pending[keep * 4 + 3] = pending[k * 4 + 3];
+        }
+        keep++;
+      }
+    }
+    this.pendingCount = keep;
+    this.dueCount = n;
+  }
+
+  /** Takes over the records another loop (the plan this one replaces) still held. Not RT (swap time). */
+  carryPending(from: BlockLoop): void {
+    const ids = new Map(this.runner.modules.map((m, i) => [m.id, i]));
+    for (let k = 0; k < from.pendingCount && this.pendingCount < MAX_PENDING; k++) {
+      const local = ids.get(from.runner.modules[from.pending[k * 4 + 1]].id);
+      if (local === undefined) continue; // the module was removed
+      const at = this.pendingCount++ * 4;
+      this.pending[at] = from.pending[k * 4];
+      this.pending[at + 1] = local;
+      this.pending[at + 2] = from.pending[k * 4 + 2];
+      this.pending[at + 3] = from.pending[k * 4 + 3];
+    }
   }
 
   /** Waits for arr[idx] ≥ target; counts sleeps; returns ms waited when timed (else 0). RT-safe. */

@@ -65,7 +65,9 @@ function main(): void {
         } else if (m.type === 'swap') {
           // Kernels of modules that stay (same id and type) keep their state.
           const carry = new Map((loop?.runner.modules ?? []).map((rm) => [rm.id, rm]));
+          const old = loop;
           loop = new BlockLoop(m.plan, sab!, m.layout, m.worker, carry);
+          if (old) loop.carryPending(old);
           const kept = loop.runner.modules.filter((rm) => carry.get(rm.id)?.kernel === rm.kernel).length;
           port.postMessage({ type: 'swapped', atBlock: next, kept, created: loop.runner.modules.length - kept } satisfies FromWorker);
         } else if (m.type === 'unload') {

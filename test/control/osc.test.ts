@@ -241,3 +241,27 @@ test('osc: a timed bundle changes the VCO pitch at the exact sample it names; la
   assert.equal(first, frame + 16, `first changed sample ${first}, bundle frame ${frame}`);
   assert.ok(Math.abs(zeroCrossingHz(live, 48000, first + 2400, first + 24000) - 880) < 0.5);
 });
+
+test('osc: a recorded session re-rendered offline is bit-identical to the live recording', async () => {
+  const rec = join(tmp, 'session-live.wav'), log = join(tmp, 'session.jsonl'), out = join(tmp, 'session-render.wav');
+  const srv = await serve(['examples/sine.json', '--seconds', '3', '--record', rec, '--record-session', log]);
+  const c = await client(srv.port);
+  await new Promise((r) => setTimeout(r, 500));
+  await c.call('/osc/coarse', 12);
+  await c.call('/module/add', 'lfo', 'wobble', 'rate', 5);
+  await c.call('/param/set', 'osc', 'fmAmount', 0.1);
+  await c.call('/cable/connect', 'wobble.sin', 'osc.fm');
+  c.sendRaw(encode(new Bundle(Date.now() / 1000 + 0.3, ['/amp/level', 0.8], ['/wobble/rate', 2])));
+  await new Promise((r) => setTimeout(r, 500));
+  await c.call('/cable/disconnect', 'wobble.sin', 'osc.fm');
+  c.close();
+  assert.equal(await srv.exited, 0);
+  const r = spawnSync(process.execPath, [BIN, 'render', 'examples/sine.json', '--session', log, '--out', out, '--format', '32f', '--workers', '1'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const live = readWav(rec).channels, offline = readWav(out).channels;
+  assert.equal(offline[0].length, 3 * 48000);
+  assert.deepEqual(offline[0], live[0]);
+  assert.deepEqual(offline[1], live[1]);
+  const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
+  assert.deepEqual([...new Set(events)].sort(), ['end', 'param', 'patch', 'start']);
+});
