@@ -215,7 +215,7 @@ export class Engine {
    * at the same block (SwapAt, chosen past any block a worker may have started); modules that stay keep
    * their worker and their kernel state. Not streaming: same as `load`.
    */
-  async applyPatch(patch: Patch): Promise<RenderPlan> {
+  async applyPatch(patch: Patch, atBlock?: number): Promise<RenderPlan> {
     const cur = this.plan, views = this.views, layout = this.layout, opts = this.loadOpts;
     if (!cur || !views || !layout || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
     const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
@@ -226,17 +226,24 @@ export class Engine {
     const nextViews = arenaViews(this.sab!, next);
     const ctrl = views.ctrl;
     // Streaming: a block no worker can have started before it sees SwapAt (see safeBlock). Offline
-    // (between render calls): the workers are idle at the next block.
-    const at = this.streaming ? this.safeBlock() : this.nextBlock;
+    // (between render calls): `atBlock` (armed ahead, so the fade-out happens; replay does this), or the
+    // next block.
+    const at = this.streaming ? this.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
+    const armedAhead = !this.streaming && at > this.nextBlock;
     nextViews.stamps.fill(at);
     nextViews.stats.fill(0);
     nextViews.buffers.fill(0);
     fillConstants(plan, nextViews.buffers);
-    const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next, plan, worker: w }, 'swapped'));
+    const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next, plan, worker: w, atBlock: at }, 'swapped'));
     publish(ctrl, Ctrl.SwapAt, at);
-    this.pool.kick();
-    await Promise.all(replies);
-    Atomics.store(ctrl, Ctrl.SwapAt, 0x7fffffff);
+    if (armedAhead) {
+      // The workers swap when a later render reaches `at`; SwapAt is cleared after that render.
+      this.pendingSwap = replies;
+    } else {
+      this.pool.kick();
+      await Promise.all(replies);
+      Atomics.store(ctrl, Ctrl.SwapAt, 0x7fffffff);
+    }
     this.plan = plan;
     this.layout = next;
     this.views = nextViews;
@@ -246,6 +253,18 @@ export class Engine {
 
   /** Block at which the last live edit took effect. */
   lastSwapBlock = 0;
+  /** Replies of a swap armed ahead offline (completed during a later render). */
+  private pendingSwap: Promise<unknown>[] | undefined;
+
+  /** Offline: after a render that passed an armed swap, wait for the workers' acknowledgements. */
+  async settle(): Promise<void> {
+    if (!this.pendingSwap || !this.views) return;
+    const swapAt = Atomics.load(this.views.ctrl, Ctrl.SwapAt);
+    if (this.nextBlock <= swapAt) return;
+    await Promise.all(this.pendingSwap);
+    this.pendingSwap = undefined;
+    Atomics.store(this.views.ctrl, Ctrl.SwapAt, 0x7fffffff);
+  }
 
   /**
    * Sets a param through the owning worker's command ring (no plan rebuild): applied at the start of

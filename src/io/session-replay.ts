@@ -4,6 +4,7 @@
  * edits as plan swaps at their block, exactly as the live engine did. Not an audio-path API.
  */
 import { Engine } from '../engine/engine';
+import { FADE_BLOCKS } from '../realtime/block-loop';
 import { validatePatch } from '../engine/patch';
 import type { SessionEvent } from '../control/session-log';
 import type { OfflineResult } from './offline';
@@ -32,11 +33,15 @@ export async function replaySession(events: SessionEvent[], opts: { workers: num
         renderTo(Math.floor(ev.frame / B) * B); // the record must be queued before its block starts
         engine.setParam(ev.id, ev.param, ev.value, ev.frame);
       } else if (ev.type === 'patch') {
-        renderTo(ev.frame);
-        await engine.applyPatch(validatePatch(ev.patch));
+        // Arm the swap before the fade-out blocks, as the live engine did, then let the render reach it.
+        await engine.settle();
+        renderTo(ev.frame - FADE_BLOCKS * B);
+        await engine.applyPatch(validatePatch(ev.patch), ev.frame / B);
       }
+      await engine.settle();
     }
     renderTo(total);
+    await engine.settle();
     const left = new Float32Array(total), right = new Float32Array(total);
     let at = 0;
     for (const c of chunks) {

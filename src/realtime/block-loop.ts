@@ -25,6 +25,13 @@ import { Runner, type RunnerModule } from './runner';
 const MAX_DUE = 256;
 /** Records taken from the ring but not yet due (timed changes waiting for their block). */
 const MAX_PENDING = 2048;
+/**
+ * Structural edits are click-free: the output is faded out over the FADE_BLOCKS blocks before a plan
+ * swap and back in over the FADE_BLOCKS after it (linear, per sample). The swap block is always known
+ * that far ahead (live: it is published at least ringBlocks + 2 blocks ahead; replay: armed 2 blocks
+ * before), so the fade is the same live and offline.
+ */
+export const FADE_BLOCKS = 2;
 
 /**
  * Timing is sampled: one block in TIMING_EVERY is timed (busy and wait time of the worker, plus one
@@ -69,6 +76,8 @@ export class BlockLoop {
     readonly layout: ArenaLayout,
     readonly worker: number,
     carry?: ReadonlyMap<string, RunnerModule>,
+    /** Block at which this plan replaced the previous one (fade-in starts there), or -1. */
+    private readonly startedAt = -1,
   ) {
     this.views = arenaViews(sab, layout);
     const positions: number[] = [];
@@ -184,6 +193,7 @@ export class BlockLoop {
         }
         const pub = publishes[m];
         if (pub >= 0) publish(stamps, pub, b + 1);
+        if (m === this.outputAt) this.fade(b);
         if (m === this.ringAt) publish(ctrl, Ctrl.RingWritten, b + 1);
       }
       if (n === 0 && this.advancesRing) publish(ctrl, Ctrl.RingWritten, b + 1);
@@ -255,6 +265,27 @@ export class BlockLoop {
     }
     this.pendingCount = keep;
     this.dueCount = n;
+  }
+
+  /** Applies the swap fades to ring slot of block b (see FADE_BLOCKS). RT-safe. */
+  private fade(b: number): void {
+    const swapAt = Atomics.load(this.views.ctrl, Ctrl.SwapAt);
+    let g0 = 1, g1 = 1;
+    if (b >= swapAt - FADE_BLOCKS && b < swapAt) {
+      g0 = (swapAt - b) / FADE_BLOCKS;
+      g1 = (swapAt - b - 1) / FADE_BLOCKS;
+    } else if (this.startedAt >= 0 && b >= this.startedAt && b < this.startedAt + FADE_BLOCKS) {
+      g0 = (b - this.startedAt) / FADE_BLOCKS;
+      g1 = (b - this.startedAt + 1) / FADE_BLOCKS;
+    } else return;
+    const R = this.layout.ringBlocks, B = this.layout.blockSize;
+    const left = this.ringLeft[b % R], right = this.ringRight[b % R];
+    const step = (g1 - g0) / B;
+    for (let i = 0; i < B; i++) {
+      const g = g0 + step * i;
+      left[i] *= g;
+      right[i] *= g;
+    }
   }
 
   /** Takes over the records another loop (the plan this one replaces) still held. Not RT (swap time). */

@@ -22,7 +22,7 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number }
-  | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number }
+  | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
   | { type: 'unload' }
   | { type: 'describe'; module: string }
   | { type: 'heap' }
@@ -47,7 +47,17 @@ function main(): void {
   let gen = -1; // run generation last served
   let next = 0; // next block to run in the current generation
   let resume = false; // a run stopped at a swap block and goes on with the new plan
+  let deferred: Extract<ToWorker, { type: 'swap' }> | undefined; // a swap armed for a later block
   let seen = Atomics.load(wake, 0);
+  const swapNow = (m: Extract<ToWorker, { type: 'swap' }>) => {
+    // Kernels of modules that stay (same id and type) keep their state; so do pending param records.
+    const carry = new Map((loop?.runner.modules ?? []).map((rm) => [rm.id, rm]));
+    const old = loop;
+    loop = new BlockLoop(m.plan, sab!, m.layout, m.worker, carry, m.atBlock);
+    if (old) loop.carryPending(old);
+    const kept = loop.runner.modules.filter((rm) => carry.get(rm.id)?.kernel === rm.kernel).length;
+    port.postMessage({ type: 'swapped', atBlock: next, kept, created: loop.runner.modules.length - kept } satisfies FromWorker);
+  };
   for (;;) {
     for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
       const m = msg.message as ToWorker;
@@ -63,13 +73,9 @@ function main(): void {
           resume = false;
           port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
         } else if (m.type === 'swap') {
-          // Kernels of modules that stay (same id and type) keep their state.
-          const carry = new Map((loop?.runner.modules ?? []).map((rm) => [rm.id, rm]));
-          const old = loop;
-          loop = new BlockLoop(m.plan, sab!, m.layout, m.worker, carry);
-          if (old) loop.carryPending(old);
-          const kept = loop.runner.modules.filter((rm) => carry.get(rm.id)?.kernel === rm.kernel).length;
-          port.postMessage({ type: 'swapped', atBlock: next, kept, created: loop.runner.modules.length - kept } satisfies FromWorker);
+          // Installed exactly at its block: now if this worker is there, else when its run reaches it.
+          if (loop && next < m.atBlock) deferred = m;
+          else swapNow(m);
         } else if (m.type === 'unload') {
           loop = undefined;
         } else if (m.type === 'describe') {
@@ -89,7 +95,11 @@ function main(): void {
         gen = g;
         next = loop.run(next, Atomics.load(ctrl, Ctrl.RunTo));
         if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.SwapAt) === next && Atomics.load(ctrl, Ctrl.Stop) === 0) {
-          // Stopped at the swap block: the new plan's message is already queued; take it and go on.
+          // Stopped at the swap block: install the new plan (held, or still in the queue) and go on.
+          if (deferred && deferred.atBlock === next) {
+            swapNow(deferred);
+            deferred = undefined;
+          }
           resume = true;
           continue;
         }

@@ -262,6 +262,14 @@ test('osc: a recorded session re-rendered offline is bit-identical to the live r
   assert.equal(offline[0].length, 3 * 48000);
   assert.deepEqual(offline[0], live[0]);
   assert.deepEqual(offline[1], live[1]);
-  const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type);
-  assert.deepEqual([...new Set(events)].sort(), ['end', 'param', 'patch', 'start']);
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; frame?: number });
+  assert.deepEqual([...new Set(lines.map((e) => e.type))].sort(), ['end', 'param', 'patch', 'start']);
+  // Structural edits are faded: the output passes through silence at each swap, ramping over 2 blocks.
+  for (const swap of lines.filter((e) => e.type === 'patch')) {
+    const k = swap.frame!;
+    const around = Math.max(...Array.from(live[0].subarray(k - 2, k + 2), Math.abs));
+    assert.ok(around < 0.02, `swap at ${k}: |out| ${around} near the swap`);
+    const before = Math.max(...Array.from(live[0].subarray(k - 1000, k - 300), Math.abs));
+    assert.ok(before > 0.3, `full level before the fade (${before})`);
+  }
 });
