@@ -20,7 +20,8 @@ function pct(xs: number[], p: number): number {
 }
 
 export async function oscControl(seconds: number): Promise<BenchSection[]> {
-  const proc = spawn(process.execPath, [BIN, 'serve', 'examples/voice.json', '--osc', '127.0.0.1:0', '--seconds', String(seconds + 30)], {
+  // Runs until killed at the end (a fixed --seconds could end it while a measurement still waits).
+  const proc = spawn(process.execPath, [BIN, 'serve', 'examples/voice.json', '--osc', '127.0.0.1:0'], {
     cwd: ROOT,
     env: { ...process.env, CI: 'true', PULSE_SERVER: 'unix:/nonexistent', XDG_RUNTIME_DIR: '/nonexistent' },
   });
@@ -48,7 +49,14 @@ export async function oscControl(seconds: number): Promise<BenchSection[]> {
   });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const send = (address: string, ...args: (string | number)[]) => sock.send(encode(new Message(address, ...args)), port, '127.0.0.1');
-  const expect = (key: string) => new Promise<unknown[]>((r) => waiters.set(key, r));
+  const expect = (key: string) =>
+    new Promise<unknown[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${key} from the server within 10 s`)), 10_000);
+      waiters.set(key, (args) => {
+        clearTimeout(timer);
+        resolve(args);
+      });
+    });
   let id = 0;
   const syncRtt = async (withParam: boolean) => {
     const n = ++id;
@@ -101,6 +109,7 @@ export async function oscControl(seconds: number): Promise<BenchSection[]> {
   }
   sock.close();
   proc.kill('SIGTERM');
+  void seconds;
   return [
     latency,
     {

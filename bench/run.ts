@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     sections.push(s);
   };
   if (want('canonical')) add(canonicalSingleThread());
-  if (want('parallel')) add(await canonicalParallel(seconds, repeats));
+  const voicesArg = process.argv.indexOf('--voices');
+  const voices = voicesArg >= 0 ? process.argv[voicesArg + 1].split(',').map(Number) : undefined;
+  if (want('parallel')) add(await canonicalParallel(seconds, repeats, voices));
   if (want('tiny')) add(await tinyModules(Math.min(seconds, 20), repeats));
   if (want('handoff')) add(await handoff(Math.min(seconds, 10), repeats));
   if (want('spawn')) add(await spawnVsPlace(Math.max(repeats, 5)));
