@@ -107,7 +107,9 @@ export function planBytes(p: PlanSize): number {
 }
 
 export function layoutEngine(opts: { ringBlocks: number; blockSize: number; poolWorkers: number; regionBytes: number; cmdRecords?: number }): EngineLayout {
-  const cmdRecords = opts.cmdRecords ?? 4096;
+  // 65,536 records (2 MiB) per worker: the OSC server takes UDP in bursts (a whole socket buffer in
+  // one event-loop turn after any stall), and tens of thousands of changes can arrive within one block.
+  const cmdRecords = opts.cmdRecords ?? 65536;
   const ctrlOffset = 0;
   const ringOffset = align(Ctrl.Count * 4, 64);
   const cmdIndexOffset = align(ringOffset + opts.ringBlocks * opts.blockSize * 2 * 4, 64);

@@ -22,9 +22,9 @@ import { publish, waitAtLeast } from '../memory/wait';
 import { Runner, type RunnerModule } from './runner';
 
 /** Param records due in one block, at most (more wait for the next block). */
-const MAX_DUE = 256;
+const MAX_DUE = 4096;
 /** Records taken from the ring but not yet due (timed changes waiting for their block). */
-const MAX_PENDING = 2048;
+const MAX_PENDING = 16384;
 /**
  * Structural edits are click-free: the output is faded out over the FADE_BLOCKS blocks before a plan
  * swap and back in over the FADE_BLOCKS after it (linear, per sample). The swap block is always known

@@ -95,7 +95,7 @@ test('play into PulseAudio (null sink): 440 Hz ± 1 Hz, −9.03 dBFS rms, 3 s, n
     await new Promise((r) => setTimeout(r, 300));
     // ALSA's PulseAudio plugin needs a large buffer here (smaller ones lose audio downstream of us,
     // about once a second, while our ring never runs short); JACK is the low-latency path.
-    const r = await play(['examples/sine.json', '--seconds', '3', '--buffer', '4096', '--record', rec], pulse.env);
+    const r = await play(['examples/sine.json', '--seconds', '3', '--buffer', '8192', '--record', rec], pulse.env);
     await new Promise((res) => setTimeout(res, 500));
     await recorder.stop();
     assert.equal(r.status, 0, r.stderr);
