@@ -119,6 +119,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   const live = !opts.quiet && process.stdout.isTTY === true && !process.env.CI;
   const underrunTimes: number[] = [];
   let stalled = false;
+  let reachedEnd = false;
   let lastUnderruns = 0;
   const t0 = Date.now();
   const status = () => {
@@ -148,7 +149,10 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
         const load = engine.stats().load.map((l) => `${(l * 100).toFixed(0)}%`).join('/');
         process.stdout.write(`\r  ${(c.framesPlayed / sr).toFixed(1)} s  underruns ${c.underruns}  load ${load}   `);
       }
-      if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) finish();
+      if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) {
+        reachedEnd = true;
+        finish();
+      }
     }, 50);
     const finish = () => {
       clearInterval(timer);
@@ -160,6 +164,9 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
     process.on('SIGTERM', finish);
   });
   await done;
+  // After --seconds the sink plays only silence; let the device's own buffer drain before closing it,
+  // so the last frames are heard (closing at once drops up to a device buffer).
+  if (reachedEnd) await new Promise((r) => setTimeout(r, deviceMs + 150));
   await server?.close();
   await sink.close();
   const final = status();
