@@ -54,9 +54,7 @@ export async function realtimeOutput(seconds: number): Promise<BenchSection> {
   const patch = 'bench/patches/canonical-64.json';
   const configs = [
     { period: 256, block: 64, ring: undefined as number | undefined }, // auto: period + one block = 5 blocks
-    { period: 256, block: 64, ring: 6 },
     { period: 256, block: 64, ring: 8 },
-    { period: 128, block: 64, ring: 4 },
     { period: 128, block: 64, ring: 6 },
   ];
   for (const c of configs) {
