@@ -1,6 +1,5 @@
 /** Multi-worker engine benchmarks (issue #3). Each function returns a section for bench/run.ts. */
 import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import { canonicalPatch } from './canonical';
 import { median, type BenchSection } from './report';
 import { validatePatch, type Patch } from '../src/engine/patch';
@@ -138,5 +137,3 @@ export async function spawnVsPlace(repeats: number): Promise<BenchSection> {
     ],
   };
 }
-
-export const ENGINE_ENTRY = join(__dirname, '../src/realtime/worker-entry.js');

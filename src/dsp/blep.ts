@@ -70,15 +70,13 @@ function lookup(table: Float64Array, t: number): number {
   return table[i] + f * (table[i + 1] - table[i]);
 }
 
-/** Band-limited step minus the naive step (0 before t = 0, 1 from t = 0 on). */
-function stepResidual(t: number): number {
+/**
+ * Step residual at time t (samples) after the discontinuity: band-limited step minus the naive step
+ * (0 before t = 0, 1 from t = 0 on). Exposed for tests; BlepLine.step inlines the same lookup.
+ */
+export function residualStep(t: number): number {
   if (!(t > -HALF_WIDTH) || t >= HALF_WIDTH) return 0;
   return lookup(TABLES.step, t) - (t >= 0 ? 1 : 0);
-}
-
-/** Step residual at time t (samples) after the discontinuity. Exposed for tests. */
-export function residualStep(t: number): number {
-  return stepResidual(t);
 }
 /** Ramp residual at time t (samples) after the slope change. Exposed for tests. */
 export function residualRamp(t: number): number {

@@ -8,11 +8,6 @@ export function clamp(x: number, lo: number, hi: number): number {
   return x > lo ? (x < hi ? x : hi) : lo;
 }
 
-/** True for finite numbers (no NaN, no ±Inf), without the call overhead of Number.isFinite on non-numbers. */
-export function isFiniteNumber(x: number): boolean {
-  return x - x === 0;
-}
-
 /**
  * Returns 0 for NaN, ±Inf and values too small to matter (|x| < 1e-20, which covers float denormals);
  * otherwise x. Use when storing filter and oscillator state (SuperCollider's zapgremlins).
@@ -38,13 +33,6 @@ export function softTanh(x: number): number {
   return (x * (27 + x2)) / (27 + 9 * x2);
 }
 
-/** dB ↔ linear amplitude. */
-export function dbToGain(db: number): number {
-  return Math.pow(10, db / 20);
-}
-export function gainToDb(gain: number): number {
-  return 20 * Math.log10(gain);
-}
 
 /**
  * sin(2π·x) for any finite x (x in cycles). Range-reduced to a quarter wave, then the Taylor series

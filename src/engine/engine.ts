@@ -360,11 +360,6 @@ export class Engine {
     return this.plan?.blockSize ?? 128;
   }
 
-  /** Blocks the device sink has consumed (the ring's read counter). */
-  blocksConsumed(): number {
-    return this.views ? Atomics.load(this.views.ctrl, Ctrl.RingRead) : 0;
-  }
-
   /** Live counters of the device sink (written by the worklet). */
   sinkCounters(): { underruns: number; framesPlayed: number; blocksWritten: number; paramsDropped: number } {
     const ctrl = this.views?.ctrl;

@@ -20,8 +20,7 @@ export const enum Ctrl {
   RunTo = 2,
   /** Generation of the current run; bumped to wake and restart workers. */
   RunGen = 3,
-  /** The sink asks to be notified when RingWritten reaches this value. */
-  SinkWakeAt = 4,
+  // 4: unused (reserved; indices are mirrored in io/ring-worklet.ts)
   /** Workers that finished the current run. */
   WorkersDone = 5,
   /** Stop request (1 = stop at the next block boundary). */
