@@ -118,7 +118,6 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
 
   const live = !opts.quiet && process.stdout.isTTY === true && !process.env.CI;
   const underrunTimes: number[] = [];
-  let stalled = false;
   let reachedEnd = false;
   let lastUnderruns = 0;
   const t0 = Date.now();
@@ -130,20 +129,9 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
     }
     return c;
   };
-  let lastFrames = -1, lastAdvance = Date.now();
   const done = new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const c = status();
-      if (c.framesPlayed !== lastFrames) {
-        lastFrames = c.framesPlayed;
-        lastAdvance = Date.now();
-      } else if (Date.now() - lastAdvance > 5000) {
-        // Seen with two clients on one JACK server (dummy driver): the device stops pulling.
-        console.warn('modsynth: the audio device has taken no audio for 5 s; stopping');
-        stalled = true;
-        finish();
-        return;
-      }
       tap?.drain();
       if (live) {
         const load = engine.stats().load.map((l) => `${(l * 100).toFixed(0)}%`).join('/');
@@ -185,7 +173,6 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}` +
       ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load })}`,
   );
-  if (stalled) process.exitCode = 4;
   if (tap && opts.record) {
     const limit = opts.seconds !== undefined ? Math.round(opts.seconds * sr) : Infinity;
     const [left, right] = tap.channels(limit);
