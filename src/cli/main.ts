@@ -99,7 +99,7 @@ export function buildProgram(): Command {
       .option('--buffer <frames>', 'device buffer in frames (latency hint)', intArg('--buffer', 64, 16384), 256)
       .option('-w, --workers <n>', 'DSP worker threads', intArg('--workers', 1, 64), availableParallelism())
       .option('-s, --seconds <seconds>', 'stop after this much audio (default: until Ctrl-C)', numberArg('--seconds', 0.01, 86400 * 7))
-      .option('--ring <blocks>', 'output ring size in blocks (default: one device buffer plus one block)', intArg('--ring', 1, 1024))
+      .option('--ring <blocks>', 'output ring size in blocks (default: one device buffer plus two blocks)', intArg('--ring', 1, 1024))
       .option('--record <file>', 'also write exactly what went to the device to a WAV file (32-bit float)')
       .option('--device <name>', 'output device (substring of its name)')
       .option('-r, --sample-rate <hz>', 'sample rate', intArg('--sample-rate', 8000, 192000), 48000)

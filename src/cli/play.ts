@@ -62,32 +62,18 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   if (opts.workers < 1) throw new UsageError('play needs at least one worker (--workers ≥ 1)');
 
   const sr = opts.sampleRate, B = opts.block;
-  // The ring must cover one device period plus one block.
-  const ringBlocks = opts.ring ?? Math.max(2, Math.ceil((opts.buffer + B) / B));
+  // The ring must cover one device period plus the block being computed; the default adds one block of
+  // margin, which absorbs a late wake-up on a loaded machine (measured: period + 1 block at 256 frames
+  // gave 29 underruns a minute on the canonical 64-voice workload; see README, Latency).
+  const ringBlocks = opts.ring ?? Math.ceil(opts.buffer / B) + 2;
   const engine = await Engine.start({ workers: opts.workers });
   // Warm the JIT on this very plan for about half a second of audio before the device starts.
   const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks, warmBlocks: Math.ceil((0.5 * sr) / B) });
   const arena = engine.arena!;
   const tap = opts.record ? new RecordTap(sr * 4) : undefined;
   engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);
-  let sink: DeviceSink;
-  try {
-    sink = await DeviceSink.open({
-      sampleRate: sr,
-      bufferFrames: opts.buffer,
-      device: opts.device,
-      sab: arena.sab,
-      layout: arena.layout,
-      record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
-      onFallback: (reason) => console.warn(`modsynth: ${reason}`),
-    });
-  } catch (e) {
-    await engine.stopStreaming();
-    await engine.close();
-    throw new UsageError((e as Error).message);
-  }
-  const ringMs = (ringBlocks * B * 1000) / sr;
-  const deviceMs = sink.info.reportedLatency > 0 ? sink.info.reportedLatency * 1000 : (opts.buffer * 1000) / sr;
+  // Everything the main thread has to set up happens before the device starts pulling, so that its
+  // start-up work does not compete with the first device periods on a small machine.
   const session = new LiveSession(patch, engine, resolve(opts.patchDir ?? (path ? dirname(path) : '.')), opts.recordSession ? new SessionLog(opts.recordSession) : undefined);
   let server: OscServer | undefined;
   if (osc) {
@@ -110,6 +96,25 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       console.warn(`warning: no OSC server: cannot bind ${osc.host}:${osc.port} (${(e as Error).message})`);
     }
   }
+  let sink: DeviceSink;
+  try {
+    sink = await DeviceSink.open({
+      sampleRate: sr,
+      bufferFrames: opts.buffer,
+      device: opts.device,
+      sab: arena.sab,
+      layout: arena.layout,
+      record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
+      onFallback: (reason) => console.warn(`modsynth: ${reason}`),
+    });
+  } catch (e) {
+    await server?.close();
+    await engine.stopStreaming();
+    await engine.close();
+    throw new UsageError((e as Error).message);
+  }
+  const ringMs = (ringBlocks * B * 1000) / sr;
+  const deviceMs = sink.info.reportedLatency > 0 ? sink.info.reportedLatency * 1000 : (opts.buffer * 1000) / sr;
   say(
     `playing ${path ?? '(empty patch)'} — ${sink.info.backend === 'null' ? 'null sink' : 'device'} at ${sink.info.sampleRate} Hz, block ${B}, ` +
       `${plan.workers} of ${opts.workers} workers; latency ${(ringMs + deviceMs).toFixed(1)} ms ` +
