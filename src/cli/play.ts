@@ -32,6 +32,10 @@ export interface PlayOptions {
   patchDir?: string;
   /** Log every applied command with its sample time (replay with render --session). */
   recordSession?: string;
+  hangMs?: number;
+  maxFaults: number;
+  faultWindow: number;
+  spares: number;
   quiet?: boolean;
 }
 
@@ -66,9 +70,9 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   // margin, which absorbs a late wake-up on a loaded machine (measured: period + 1 block at 256 frames
   // gave 29 underruns a minute on the canonical 64-voice workload; see README, Latency).
   const ringBlocks = opts.ring ?? Math.ceil(opts.buffer / B) + 2;
-  const engine = await Engine.start({ workers: opts.workers });
+  const engine = await Engine.start({ workers: opts.workers, spares: opts.spares, faults: { maxFaults: opts.maxFaults, windowS: opts.faultWindow } });
   // Warm the JIT on this very plan for about half a second of audio before the device starts.
-  const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks, warmBlocks: Math.ceil((0.5 * sr) / B) });
+  const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks, hangMs: opts.hangMs, warmBlocks: Math.ceil((0.5 * sr) / B) });
   const arena = engine.arena!;
   const tap = opts.record ? new RecordTap(sr * 4) : undefined;
   engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);
@@ -85,9 +89,11 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
         status: () => {
           const c = engine.sinkCounters();
           const load = engine.stats().load;
+          const f = engine.supervisor!.status();
           return {
             sampleRate: sr, block: B, workers: plan.workers, loadPercent: Math.round(Math.max(0, ...load) * 1000) / 10,
             underruns: c.underruns, paramsDropped: c.paramsDropped, seconds: Math.round((c.framesPlayed / sr) * 100) / 100,
+            faults: f.faults, restarts: f.restarts, workersReplaced: f.workersReplaced, down: f.down.length, disabled: f.disabled.length,
           };
         },
       });
@@ -96,6 +102,23 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       console.warn(`warning: no OSC server: cannot bind ${osc.host}:${osc.port} (${(e as Error).message})`);
     }
   }
+  // Faults are reported as they happen: on stdout (with the engine frame) and to /notify subscribers.
+  engine.supervisor!.onEvent((e) => {
+    const at = (block: number) => `frame ${block * B} (${((block * B) / sr).toFixed(3)} s)`;
+    if (e.type === 'fault') {
+      say(`fault: ${e.id} (${e.kind}) at ${at(e.block)}; its outputs read 0 V`);
+      server?.event('/fault', [e.id, e.kind, e.block * B]);
+    } else if (e.type === 'restarted') {
+      say(`restarted: ${e.id} at ${at(e.block)}${e.replacedWorker ? ' on a replacement worker' : ''}; down ${((e.downBlocks * B * 1000) / sr).toFixed(1)} ms of audio`);
+      server?.event('/restarted', [e.id, e.block * B, e.downBlocks * B]);
+    } else if (e.type === 'disabled') {
+      say(`disabled: ${e.id} after ${e.faults} faults within ${e.windowS} s (last: ${e.kind}); enable with /module/enable ${e.id}`);
+      server?.event('/disabled', [e.id, e.kind]);
+    } else if (e.type === 'enabled') {
+      say(`enabled: ${e.id}`);
+      server?.event('/enabled', [e.id]);
+    } else console.warn(`modsynth: ${e.message}`);
+  });
   let sink: DeviceSink;
   try {
     sink = await DeviceSink.open({
@@ -169,6 +192,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   if (opts.recordSession) say(`session recorded to ${opts.recordSession} (replay: modsynth render PATCH --session ${opts.recordSession} --out FILE.wav)`);
   await engine.stopStreaming();
   const stats = engine.stats();
+  const faults = engine.supervisor!.status();
   await engine.close();
   if (live) process.stdout.write('\n');
   const played = final.framesPlayed / sr;
@@ -176,7 +200,8 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
     `stopped after ${played.toFixed(2)} s (${((Date.now() - t0) / 1000).toFixed(2)} s wall): ${final.underruns} underruns` +
       (underrunTimes.length ? ` (first at ${underrunTimes.slice(0, 5).map((t) => `${t.toFixed(2)} s`).join(', ')})` : '') +
       `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}` +
-      ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load })}`,
+      (faults.faults ? `, ${faults.faults} faults, ${faults.restarts} restarts${faults.disabled.length ? `, disabled: ${faults.disabled.join(' ')}` : ''}` : '') +
+      ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load, faults: faults.faults, restarts: faults.restarts, workersReplaced: faults.workersReplaced })}`,
   );
   if (tap && opts.record) {
     const limit = opts.seconds !== undefined ? Math.round(opts.seconds * sr) : Infinity;

@@ -62,6 +62,10 @@ export class OscServer {
         this.event('/module/removed', [id]);
         return ['/module/remove', id];
       },
+      '/module/enable': ([id]) => {
+        s.enableModule(id as string);
+        return ['/module/enable', id];
+      },
       '/cable/connect': async ([from, to]) => {
         await s.connect(from as string, to as string);
         return ['/cable/connect', from, to];

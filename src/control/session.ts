@@ -92,6 +92,12 @@ export class LiveSession {
     return m;
   }
 
+  /** Brings back a module disabled after repeated faults. */
+  enableModule(id: string): void {
+    if (!this.current.modules.some((m) => m.id === id)) throw new CommandError(`no module "${id}"`);
+    if (!this.engine.supervisor?.enable(id)) throw new CommandError(`module "${id}" is not disabled`);
+  }
+
   addModule(type: string, id: string, params: [string, number][]): Promise<void> {
     return this.serial(async () => {
       const desc = findModule(type);

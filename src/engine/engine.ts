@@ -7,7 +7,9 @@ import { compilePatch, type RenderPlan } from './compile';
 import { partition, stickyPartition } from './partition';
 import type { Patch } from './patch';
 import { WorkerPool } from './pool';
-import { arenaViews, CMD_FIELDS, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { arenaViews, CMD_FIELDS, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { Supervisor, type SupervisorOptions } from './supervisor';
+import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
 import { fillConstants } from '../realtime/runner';
 import { OfflineRenderer, type OfflineResult } from '../io/offline';
@@ -15,6 +17,10 @@ import { OfflineRenderer, type OfflineResult } from '../io/offline';
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */
   workers: number;
+  /** Warm spare workers kept aside to replace a hung or dead one (default 1). */
+  spares?: number;
+  /** Crash-loop policy (default: disabled after 3 faults within 10 s). */
+  faults?: Partial<Pick<SupervisorOptions, 'maxFaults' | 'windowS'>>;
 }
 
 export interface LoadOptions {
@@ -29,6 +35,12 @@ export interface LoadOptions {
   warmBlocks?: number;
   /** Bytes reserved per plan region (two regions; live edits alternate). Default 16 MiB or the plan's need. */
   regionBytes?: number;
+  /**
+   * Hang budget in ms: a module stuck in one `process` call this long is declared hung and its worker
+   * replaced. Default: half the output ring's duration, at least 3 ms (so a hang is over before the
+   * ring runs dry).
+   */
+  hangMs?: number;
 }
 
 export interface EngineStats {
@@ -55,15 +67,49 @@ export class Engine {
   private loadOpts: LoadOptions | undefined;
   /** The single-threaded session (workers: 0). */
   private local: OfflineRenderer | undefined;
+  /** Fault supervision (workers ≥ 1): reports faults and restarts failed modules while streaming. */
+  readonly supervisor: Supervisor | undefined;
 
   private constructor(
     readonly options: EngineOptions,
     readonly pool: WorkerPool | undefined,
-  ) {}
+    private readonly watchdog: Watchdog | undefined,
+  ) {
+    if (!pool) return;
+    const engine = this;
+    this.supervisor = new Supervisor(
+      {
+        get plan() {
+          return engine.plan;
+        },
+        get views() {
+          return engine.views;
+        },
+        get layout() {
+          return engine.layout;
+        },
+        get sab() {
+          return engine.sab;
+        },
+        pool,
+        safeBlock: () => this.safeBlock(),
+        rewatch: () => this.rewatch(),
+      },
+      { maxFaults: options.faults?.maxFaults ?? 3, windowS: options.faults?.windowS ?? 10 },
+    );
+  }
 
   static async start(options: EngineOptions): Promise<Engine> {
-    const pool = options.workers > 0 ? await WorkerPool.start(options.workers) : undefined;
-    return new Engine(options, pool);
+    const pool = options.workers > 0 ? await WorkerPool.start(options.workers, options.spares ?? 1) : undefined;
+    const watchdog = pool ? await Watchdog.start() : undefined;
+    const engine = new Engine(options, pool, watchdog);
+    if (watchdog) watchdog.onHung = () => engine.supervisor?.poke();
+    return engine;
+  }
+
+  /** Points the watchdog at the current plan and worker threads. Control thread. */
+  private rewatch(): void {
+    if (this.watchdog && this.sab && this.layout && this.plan && this.pool) this.watchdog.watch(this.sab, this.layout, this.plan, this.pool.workers.map((w) => w.tid));
   }
 
   get currentPlan(): RenderPlan | undefined {
@@ -105,6 +151,8 @@ export class Engine {
       this.local = new OfflineRenderer(plan);
       return plan;
     }
+    // Isolated modules may need more workers than the pool has (spawned cold, at load time).
+    await this.pool.grow(plan.workers);
     const size = { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats };
     const engineLayout = layoutEngine({
       ringBlocks: opts.ringBlocks ?? 64,
@@ -116,6 +164,10 @@ export class Engine {
     const sab = new SharedArrayBuffer(layout.byteLength);
     const views = arenaViews(sab, layout);
     Atomics.store(views.ctrl, Ctrl.SwapAt, 0x7fffffff);
+    const ringMs = ((opts.ringBlocks ?? 64) * opts.blockSize * 1000) / opts.sampleRate;
+    const hangMs = Math.max(1, Math.round(opts.hangMs ?? Math.max(3, ringMs / 2)));
+    Atomics.store(views.ctrl, Ctrl.HangMs, hangMs);
+    for (let w = 0; w < engineLayout.poolWorkers; w++) Atomics.store(views.workerWords, w * WorkerWord.Count + WorkerWord.Running, -1);
     fillConstants(plan, views.buffers);
     this.loadOpts = opts;
     this.streaming = false;
@@ -130,6 +182,7 @@ export class Engine {
           : Promise.resolve(this.pool!.send(w, { type: 'unload' })),
       ),
     );
+    this.rewatch();
     return plan;
   }
 
@@ -189,6 +242,7 @@ export class Engine {
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
     this.streaming = true;
     this.clockOrigin = undefined;
+    this.supervisor?.start();
     this.pool.kick();
   }
 
@@ -201,6 +255,7 @@ export class Engine {
     const views = this.views, plan = this.plan;
     if (!views || !plan || !this.pool) return;
     const ctrl = views.ctrl;
+    this.supervisor?.stop();
     publish(ctrl, Ctrl.Stop, 1);
     publish(ctrl, Ctrl.RingRead, 0x7fffffff);
     for (let i = 0; i < views.stamps.length; i++) publish(views.stamps, i, 0x7fffffff);
@@ -231,9 +286,11 @@ export class Engine {
     const at = this.streaming ? this.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
     const armedAhead = !this.streaming && at > this.nextBlock;
     nextViews.stamps.fill(at);
+    nextViews.health.fill(0);
     nextViews.stats.fill(0);
     nextViews.buffers.fill(0);
     fillConstants(plan, nextViews.buffers);
+    this.supervisor?.markDisabled(plan, nextViews.health);
     const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next, plan, worker: w, atBlock: at }, 'swapped'));
     publish(ctrl, Ctrl.SwapAt, at);
     if (armedAhead) {
@@ -248,6 +305,7 @@ export class Engine {
     this.layout = next;
     this.views = nextViews;
     this.lastSwapBlock = at;
+    this.rewatch();
     return plan;
   }
 
@@ -351,7 +409,7 @@ export class Engine {
   }
 
   /** First block no worker can start before a message sent now is seen (see firstReachableFrame). */
-  private safeBlock(): number {
+  safeBlock(): number {
     const views = this.views!, layout = this.layout!;
     return Atomics.load(views.ctrl, Ctrl.RingRead) + 2 * layout.ringBlocks + 1;
   }
@@ -408,6 +466,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.supervisor?.stop();
+    await this.watchdog?.close();
     await this.pool?.close();
   }
 }

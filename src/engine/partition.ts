@@ -8,8 +8,13 @@
  * hand-offs are the few cables that cross a cut (summing mixers, shared clocks). A worker is used only
  * if it gets at least MIN_WORK_NS of estimated work per block: a patch of tiny modules stays on one
  * worker, so it is never slower on several.
+ *
+ * Modules whose descriptor says `isolated` (fault-prone by design) each get a worker of their own after
+ * those, whatever the worker count asked for: a hang or heap exhaustion there costs no other module
+ * its state.
  */
 import type { Edge } from './compile';
+import { findModule } from '../modules';
 
 /**
  * Estimated cost in ns per sample, measured with the engine's own per-module CPU counters on the
@@ -30,16 +35,23 @@ export interface PartitionOptions {
 
 export function partition(order: readonly number[], _edges: readonly Edge[], opts: PartitionOptions): { worker: number[]; workers: number } {
   const cost = (i: number) => (MODULE_COST_NS[opts.types[i]] ?? 30) * opts.blockSize;
-  const total = order.reduce((s, i) => s + cost(i), 0);
+  const isolated = order.filter((i) => isIsolated(opts.types[i]));
+  const shared = order.filter((i) => !isIsolated(opts.types[i]));
+  const total = shared.reduce((s, i) => s + cost(i), 0);
   const k = Math.max(1, Math.min(opts.workers, Math.floor(total / MIN_WORK_NS)));
   const worker = new Array<number>(opts.types.length).fill(0);
   let acc = 0;
-  for (const i of order) {
+  for (const i of shared) {
     const w = Math.min(k - 1, Math.floor((acc + cost(i) / 2) / (total / k)));
     worker[i] = w;
     acc += cost(i);
   }
-  return { worker, workers: k };
+  isolated.forEach((i, j) => (worker[i] = k + j));
+  return { worker, workers: k + isolated.length };
+}
+
+function isIsolated(type: string): boolean {
+  return findModule(type)?.isolated === true;
 }
 
 /**
@@ -66,8 +78,13 @@ export function stickyPartition(
       load[w] += cost(i);
     } else fresh.push(i);
   }
+  const used = new Set(worker.filter((_, i) => !fresh.includes(i)));
   for (const i of fresh) {
-    const w = load.indexOf(Math.min(...load));
+    // An isolated module added live takes an empty worker when there is one (the worker count is
+    // fixed for a live session); otherwise it shares, like any module.
+    const empty = isIsolated(types[i]) ? load.findIndex((_, w) => !used.has(w)) : -1;
+    const w = empty >= 0 ? empty : load.indexOf(Math.min(...load));
+    used.add(w);
     worker[i] = w;
     load[w] += cost(i);
   }

@@ -26,6 +26,7 @@ export interface OfflineOptions {
 export class OfflineRenderer {
   private readonly runner: Runner;
   private block = 0;
+  private faultsSeen = 0;
 
   constructor(readonly plan: RenderPlan) {
     const arena = new Float32Array(new SharedArrayBuffer(plan.arenaFloats * 4));
@@ -39,6 +40,15 @@ export class OfflineRenderer {
     if (m && Object.prototype.hasOwnProperty.call(m.params, param)) m.params[param] = value;
   }
 
+  /**
+   * Offline, a module that threw or output NaN/±Inf is silent for the rest of the block it failed in
+   * and restarted (fresh state, same params) for the next one: deterministic, so renders repeat.
+   */
+  private restartFaulted(): void {
+    this.faultsSeen = this.runner.faults;
+    this.runner.modules.forEach((_, m) => this.runner.isUp(m) || this.runner.restart(m));
+  }
+
   render(opts: OfflineOptions): OfflineResult {
     const { plan, runner } = this;
     const B = plan.blockSize;
@@ -50,6 +60,7 @@ export class OfflineRenderer {
     for (let frame = 0; frame < opts.frames; this.block++, frame += B) {
       const n = Math.min(B, opts.frames - frame);
       runner.runBlock(this.block, this.block * B, n);
+      if (runner.faults !== this.faultsSeen) this.restartFaulted();
       if (out) {
         left.set(n === B ? out.left : out.left.subarray(0, n), frame);
         right.set(n === B ? out.right : out.right.subarray(0, n), frame);

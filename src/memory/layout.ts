@@ -20,7 +20,8 @@ export const enum Ctrl {
   RunTo = 2,
   /** Generation of the current run; bumped to wake and restart workers. */
   RunGen = 3,
-  // 4: unused (reserved; indices are mirrored in io/ring-worklet.ts)
+  /** Faults published by workers (see realtime/faults.ts); the supervisor polls it. */
+  Faults = 4,
   /** Workers that finished the current run. */
   WorkersDone = 5,
   /** Stop request (1 = stop at the next block boundary). */
@@ -35,7 +36,45 @@ export const enum Ctrl {
   SwapAt = 10,
   /** Parameter records dropped because a worker's command ring was full. */
   CmdDropped = 11,
-  Count = 12,
+  /** Bumped by the control thread when a worker has a control message it must act on mid-run. */
+  Service = 12,
+  /**
+   * Hang budget in ms: a worker found inside the same `process` call this long by a worker waiting
+   * for it is declared hung (see realtime/faults.ts). Set by the control thread at load.
+   */
+  HangMs = 13,
+  Count = 14,
+}
+
+/**
+ * Per pool worker (Int32, WorkerWord.Count each): the heartbeat the hang detector reads. Written by
+ * the worker on the audio path (Atomics.store), read by other workers and the supervisor.
+ */
+export const enum WorkerWord {
+  /** Plan position of the module being processed, or -1 (between modules, waiting or idle). */
+  Running = 0,
+  /** Modules processed so far (wraps). */
+  Beat = 1,
+  /** 1 once the worker is declared hung or dead (its modules are down until it is replaced). */
+  Dead = 2,
+  /**
+   * Incarnation of the thread that owns this worker index, bumped when a replacement takes over. A
+   * thread whose incarnation is no longer current stops at its next block (a worker declared hung
+   * that was only slow must not write beside its replacement).
+   */
+  Owner = 3,
+  Count = 4,
+}
+
+/** Per plan position (Int32, Health.Count each): the module's health, see realtime/faults.ts. */
+export const enum Health {
+  /** HealthState. */
+  State = 0,
+  /** FaultKind of the last fault. */
+  Kind = 1,
+  /** Block in which it went down. */
+  Block = 2,
+  Count = 3,
 }
 
 /** Per-worker statistics (Float64 slots, WORKER_STATS per worker). */
@@ -53,11 +92,11 @@ export const enum WorkerStat {
 /**
  * The engine's arena, laid out once for the engine's life:
  *
- *   [Int32 control words][Float32 output ring][Int32 command-ring indices][Float64 command records]
- *   [plan region 0][plan region 1]
+ *   [Int32 control words][Float32 output ring][Int32 command-ring indices][Int32 worker words]
+ *   [Float64 command records][plan region 0][plan region 1]
  *
- * A plan region holds one plan's [Int32 stamps][Float64 stats][Float32 cable buffers]. Plans alternate
- * between the two regions, so a new plan is laid out while the current one plays and both exist at
+ * A plan region holds one plan's [Int32 stamps][Int32 health][Float64 stats][Float32 cable buffers].
+ * Plans alternate between the two regions, so a new plan is laid out while the current one plays and both exist at
  * the swap block; the control words, the ring (which the device reads) and the command rings never move.
  */
 export interface EngineLayout {
@@ -72,6 +111,8 @@ export interface EngineLayout {
   cmdOffset: number;
   cmdRecords: number;
   poolWorkers: number;
+  /** Int32 WorkerWord.Count words per pool worker. */
+  workerWordsOffset: number;
   regions: readonly { offset: number; bytes: number }[];
 }
 
@@ -81,6 +122,8 @@ export const CMD_FIELDS = 4;
 export interface ArenaLayout extends EngineLayout {
   region: number;
   stampsOffset: number;
+  /** Int32 Health.Count words per plan position. */
+  healthOffset: number;
   moduleCount: number;
   /** Byte offset of Float64 stats: workers × WorkerStat.Count, then one CPU-ns slot per module. */
   statsOffset: number;
@@ -100,7 +143,8 @@ export interface PlanSize {
 
 /** Bytes a plan needs in a region. */
 export function planBytes(p: PlanSize): number {
-  const stats = align(p.moduleCount * 4, 64);
+  const health = align(p.moduleCount * 4, 64);
+  const stats = align(health + p.moduleCount * Health.Count * 4, 64);
   const buffers = align(stats + (p.workers * WorkerStat.Count + p.moduleCount) * 8, 64);
   return align(buffers + p.bufferFloats * 4, 64);
 }
@@ -112,7 +156,8 @@ export function layoutEngine(opts: { ringBlocks: number; blockSize: number; pool
   const ctrlOffset = 0;
   const ringOffset = align(Ctrl.Count * 4, 64);
   const cmdIndexOffset = align(ringOffset + opts.ringBlocks * opts.blockSize * 2 * 4, 64);
-  const cmdOffset = align(cmdIndexOffset + opts.poolWorkers * 2 * 4, 64);
+  const workerWordsOffset = align(cmdIndexOffset + opts.poolWorkers * 2 * 4, 64);
+  const cmdOffset = align(workerWordsOffset + opts.poolWorkers * WorkerWord.Count * 4, 64);
   const r0 = align(cmdOffset + opts.poolWorkers * cmdRecords * CMD_FIELDS * 8, 64);
   const bytes = align(opts.regionBytes, 64);
   return {
@@ -125,6 +170,7 @@ export function layoutEngine(opts: { ringBlocks: number; blockSize: number; pool
     cmdOffset,
     cmdRecords,
     poolWorkers: opts.poolWorkers,
+    workerWordsOffset,
     regions: [
       { offset: r0, bytes },
       { offset: r0 + bytes, bytes },
@@ -138,9 +184,10 @@ export function layoutPlan(engine: EngineLayout, region: number, p: PlanSize): A
   const r = engine.regions[region];
   if (need > r.bytes) throw new Error(`the patch needs ${(need / 2 ** 20).toFixed(1)} MiB of buffers, the arena has ${(r.bytes / 2 ** 20).toFixed(1)} MiB per plan`);
   const stampsOffset = r.offset;
-  const statsOffset = align(stampsOffset + p.moduleCount * 4, 64);
+  const healthOffset = align(stampsOffset + p.moduleCount * 4, 64);
+  const statsOffset = align(healthOffset + p.moduleCount * Health.Count * 4, 64);
   const buffersOffset = align(statsOffset + (p.workers * WorkerStat.Count + p.moduleCount) * 8, 64);
-  return { ...engine, region, stampsOffset, moduleCount: p.moduleCount, statsOffset, workers: p.workers, buffersOffset, bufferFloats: p.bufferFloats };
+  return { ...engine, region, stampsOffset, healthOffset, moduleCount: p.moduleCount, statsOffset, workers: p.workers, buffersOffset, bufferFloats: p.bufferFloats };
 }
 
 /** An arena holding exactly one plan (offline tools, benchmarks). */
@@ -153,6 +200,10 @@ export function layoutArena(opts: PlanSize & { ringBlocks: number; blockSize: nu
 export interface ArenaViews {
   ctrl: Int32Array;
   stamps: Int32Array;
+  /** Health.Count words per plan position. */
+  health: Int32Array;
+  /** WorkerWord.Count words per pool worker. */
+  workerWords: Int32Array;
   stats: Float64Array;
   buffers: Float32Array;
   /** Ring slot s: left = ring[s·2B .. s·2B+B), right = next B floats. */
@@ -165,6 +216,8 @@ export function arenaViews(sab: SharedArrayBuffer, l: ArenaLayout): ArenaViews {
   return {
     ctrl: new Int32Array(sab, l.ctrlOffset, Ctrl.Count),
     stamps: new Int32Array(sab, l.stampsOffset, l.moduleCount),
+    health: new Int32Array(sab, l.healthOffset, l.moduleCount * Health.Count),
+    workerWords: new Int32Array(sab, l.workerWordsOffset, l.poolWorkers * WorkerWord.Count),
     stats: new Float64Array(sab, l.statsOffset, l.workers * WorkerStat.Count + l.moduleCount),
     buffers: new Float32Array(sab, l.buffersOffset, l.bufferFloats),
     ring: new Float32Array(sab, l.ringOffset, l.ringBlocks * l.blockSize * 2),

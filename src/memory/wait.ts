@@ -35,3 +35,23 @@ export function publish(arr: Int32Array, index: number, value: number): void {
   Atomics.store(arr, index, value);
   Atomics.notify(arr, index);
 }
+
+/**
+ * One bounded wait for `arr[index] >= target`: spins (when `spin`), then sleeps once, until the word
+ * is notified or `sliceMs` passes. Returns 0 when satisfied without sleeping, 1 when satisfied after
+ * sleeping, -1 when not satisfied yet (woken early, or timed out): the caller checks whatever else it
+ * waits for and calls again. It never reads the clock (performance.now allocates in Node 20).
+ * RT-safe: no allocation; pass `sliceMs` as an integer.
+ */
+export function waitSlice(arr: Int32Array, index: number, target: number, sliceMs: number, spin: boolean): number {
+  let v = Atomics.load(arr, index);
+  if (v >= target) return 0;
+  if (spin) {
+    for (let s = 0; s < SPIN_LOADS; s++) {
+      v = Atomics.load(arr, index);
+      if (v >= target) return 0;
+    }
+  }
+  Atomics.wait(arr, index, v, sliceMs);
+  return Atomics.load(arr, index) >= target ? 1 : -1;
+}

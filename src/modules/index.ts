@@ -1,5 +1,6 @@
 import type { AnyModule } from '../engine/module-api';
 import { Adsr } from './adsr';
+import { Fault } from './fault';
 import { Lfo } from './lfo';
 import { Mixer } from './mixer';
 import { Noise } from './noise';
@@ -9,7 +10,7 @@ import { Vcf } from './vcf';
 import { Vco } from './vco';
 
 /** Every module type, in the order the reference lists them. Type names are append-only. */
-export const MODULES: readonly AnyModule[] = [Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output];
+export const MODULES: readonly AnyModule[] = [Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault];
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));
 

@@ -14,15 +14,23 @@
  * barrier.
  * The output ring bounds everything: block b is started only when b < RingRead + ringBlocks.
  *
+ * Faults (realtime/faults.ts). A wait on a module that is down is skipped (its outputs hold 0 V). The
+ * worker stores its heartbeat around every module call (WorkerWord.Running and Beat); the watchdog
+ * thread reads it and declares a worker stuck in one call for Ctrl.HangMs dead, which takes its modules
+ * down and wakes every wait on them. So no worker waits on a hung or dead one past the hang budget.
+ *
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
  */
 import { SLOTS, type RenderPlan } from '../engine/compile';
-import { arenaViews, CMD_FIELDS, Ctrl, WorkerStat, type ArenaLayout, type ArenaViews } from '../memory/layout';
-import { publish, waitAtLeast } from '../memory/wait';
+import { arenaViews, CMD_FIELDS, Ctrl, Health, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { publish, waitAtLeast, waitSlice } from '../memory/wait';
+import { FaultTable, HealthState } from './faults';
 import { Runner, type RunnerModule } from './runner';
 
 /** Param records due in one block, at most (more wait for the next block). */
 const MAX_DUE = 4096;
+/** Longest sleep of a cross-worker wait before it re-checks the producer's health (ms, integer). */
+const WAIT_SLICE_MS = 2;
 /** Records taken from the ring but not yet due (timed changes waiting for their block). */
 const MAX_PENDING = 16384;
 /**
@@ -60,6 +68,20 @@ export class BlockLoop {
   private readonly ringRight: Float32Array[] = [];
   private readonly statBase: number;
   private readonly moduleStatBase: number;
+  /** Health of every plan position (shared). */
+  readonly table: FaultTable;
+  /** This worker's heartbeat words: workerWords[wordBase + WorkerWord.*]. */
+  private readonly wordBase: number;
+  private readonly owner: number;
+
+  get ownerId(): number {
+    return this.owner;
+  }
+
+  /** True once another thread took over this worker index. RT-safe. */
+  retired(): boolean {
+    return Atomics.load(this.views.workerWords, this.wordBase + WorkerWord.Owner) !== this.owner;
+  }
 
   /** Plan position → local module index (-1: another worker's). */
   private readonly localOf: Int32Array;
@@ -78,6 +100,8 @@ export class BlockLoop {
     carry?: ReadonlyMap<string, RunnerModule>,
     /** Block at which this plan replaced the previous one (fade-in starts there), or -1. */
     private readonly startedAt = -1,
+    /** Incarnation of this worker index this thread is (WorkerWord.Owner); default: the current one. */
+    owner?: number,
   ) {
     this.views = arenaViews(sab, layout);
     const positions: number[] = [];
@@ -87,7 +111,10 @@ export class BlockLoop {
     this.positions = Int32Array.from(positions);
     this.localOf = new Int32Array(plan.modules.length).fill(-1);
     positions.forEach((p, i) => (this.localOf[p] = i));
-    this.runner = new Runner(plan, this.views.buffers, positions, carry);
+    this.table = new FaultTable(plan, this.views.buffers, this.views.health, this.views.ctrl, this.views.workerWords, this.views.stamps);
+    this.runner = new Runner(plan, this.views.buffers, positions, carry, this.table);
+    this.wordBase = worker * WorkerWord.Count;
+    this.owner = owner ?? Atomics.load(this.views.workerWords, this.wordBase + WorkerWord.Owner);
 
     // Cross-worker waits and publications.
     const waits: number[][] = positions.map(() => []);
@@ -153,9 +180,16 @@ export class BlockLoop {
     const positions = this.positions, n = positions.length;
     const out = this.runner.output;
     const sb = this.statBase, msb = this.moduleStatBase, every = this.timingEvery;
+    const words = this.views.workerWords, running = this.wordBase + WorkerWord.Running, beat = this.wordBase + WorkerWord.Beat;
+    const ownerWord = this.wordBase + WorkerWord.Owner;
+    const service = Atomics.load(ctrl, Ctrl.Service);
     let b = from;
     for (; b < to; b++) {
       if (Atomics.load(ctrl, Ctrl.Stop) !== 0) break;
+      // A control message this worker must act on (a module restart): return to the caller, who reads
+      // it and calls run again from this block.
+      if (Atomics.load(ctrl, Ctrl.Service) !== service) break;
+      if (Atomics.load(words, ownerWord) !== this.owner) break;
       // At the swap block the caller installs the new plan, then resumes here (the resumed call starts
       // at that block, hence `b !== from`).
       if (b !== from && Atomics.load(ctrl, Ctrl.SwapAt) === b) break;
@@ -170,12 +204,13 @@ export class BlockLoop {
       for (let m = 0; m < n; m++) {
         for (let w = waitStart[m]; w < waitStart[m + 1]; w += 2) {
           const idx = waitData[w], target = b + waitData[w + 1];
-          if (Atomics.load(stamps, idx) < target) waited += this.wait(stamps, idx, target, timed);
+          if (Atomics.load(stamps, idx) < target) waited += this.waitModule(idx, target, timed);
         }
         if (m === this.outputAt && out) {
           out.left = this.ringLeft[b % R];
           out.right = this.ringRight[b % R];
         }
+        Atomics.store(words, running, positions[m]);
         let cursor = 0;
         for (let d = 0; d < dueCount; d++) {
           if (due[d * 4 + 1] !== m) continue;
@@ -191,6 +226,8 @@ export class BlockLoop {
         } else {
           runner.runRange(m, b, b * B, cursor, B);
         }
+        Atomics.store(words, running, -1);
+        Atomics.add(words, beat, 1);
         const pub = publishes[m];
         if (pub >= 0) publish(stamps, pub, b + 1);
         if (m === this.outputAt) this.fade(b);
@@ -300,6 +337,62 @@ export class BlockLoop {
       this.pending[at + 2] = from.pending[k * 4 + 2];
       this.pending[at + 3] = from.pending[k * 4 + 3];
     }
+  }
+
+  /**
+   * Waits for stamps[idx] ≥ target, unless module idx is or goes down (the watchdog or a fault wakes
+   * this wait then). Sleeps in slices so a missed wake-up costs at most one slice. Returns ms waited when
+   * timed (else 0). RT-safe.
+   */
+  private waitModule(idx: number, target: number, timed: boolean): number {
+    const stamps = this.views.stamps, ctrl = this.views.ctrl, table = this.table;
+    const tw = timed ? performance.now() : 0;
+    let spin = true, slept = false;
+    for (;;) {
+      if (!table.isUp(idx)) {
+        table.settle(idx);
+        break;
+      }
+      const r = waitSlice(stamps, idx, target, WAIT_SLICE_MS, spin);
+      if (r === 0) break;
+      slept = true;
+      if (r > 0 || Atomics.load(ctrl, Ctrl.Stop) !== 0) break;
+      spin = false;
+    }
+    if (slept) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
+    return timed ? performance.now() - tw : 0;
+  }
+
+  /**
+   * Restarts the modules with these ids that are down (fresh kernels, current params); they run again
+   * from the next block. Not RT-safe: called by the worker between runs (service point).
+   */
+  restart(ids: readonly string[]): string[] {
+    const done: string[] = [];
+    for (const id of ids) {
+      const m = this.runner.indexOf(id);
+      if (m >= 0 && !this.runner.isUp(m)) {
+        this.runner.restart(m);
+        done.push(id);
+      }
+    }
+    return done;
+  }
+
+  /**
+   * A replacement worker taking over a dead one's modules: they start up (fresh kernels, zeroed
+   * outputs) except those that stay disabled, and this worker's heartbeat is cleared. The caller has set
+   * their stamps to the start block. Not RT-safe (start-up).
+   */
+  revive(keepDown: readonly string[]): void {
+    const words = this.views.workerWords;
+    Atomics.store(words, this.wordBase + WorkerWord.Running, -1);
+    this.runner.modules.forEach((rm) => {
+      if (keepDown.includes(rm.id)) return;
+      this.table.zero(rm.position);
+      Atomics.store(this.views.health, rm.position * Health.Count, HealthState.Up);
+    });
+    Atomics.store(words, this.wordBase + WorkerWord.Dead, 0);
   }
 
   /** Waits for arr[idx] ≥ target; counts sleeps; returns ms waited when timed (else 0). RT-safe. */

@@ -2,20 +2,27 @@
  * The block loop: runs a set of modules of a RenderPlan over views of the shared arena.
  *
  * Construction (not RT-safe: creates kernels, views and BlockIO objects) happens when a plan is
- * installed. `runBlock` is the audio path: one `process` call per module per block, then a pass over
- * the module's used outputs that turns NaN/±Inf into 0 V (the cable contract) and counts it. No
- * allocation, no closures, no string-keyed lookups, no logging.
+ * installed. `runRange` is the audio path: one `process` call per module per block, inside a try, then
+ * a pass over the module's used outputs that checks every sample is finite. A module that throws or
+ * outputs NaN/±Inf goes down (realtime/faults.ts): its outputs read 0 V and it is skipped until it is
+ * restarted. No allocation (except the error object a throwing kernel makes), no closures, no
+ * string-keyed lookups, no logging.
  */
 import { makeBlockIO } from '../engine/block-io';
 import { SLOTS, type RenderPlan } from '../engine/compile';
 import type { BlockIO, Kernel } from '../engine/module-api';
 import { findModule } from '../modules';
 import { OutputKernel } from '../modules/output';
+import { Health } from '../memory/layout';
+import { FaultKind, FaultTable, HealthState } from './faults';
 
 export interface RunnerModule {
   readonly id: string;
   readonly type: string;
-  readonly kernel: Kernel;
+  /** Replaced when the module is restarted after a fault. */
+  kernel: Kernel;
+  /** Plan position. */
+  readonly position: number;
   /** Param names in declaration order (index → name for param records). */
   readonly paramNames: readonly string[];
   /** The params object every BlockIO of this module shares. */
@@ -28,18 +35,29 @@ export interface RunnerModule {
 
 export class Runner {
   readonly modules: RunnerModule[] = [];
-  /** Non-finite samples replaced by 0 V, per module (same order as `modules`). */
-  readonly nonFinite: Float64Array;
+  /** Plan position of each module (same order as `modules`). */
+  private readonly pos: Int32Array;
+  /** Faults this runner saw (throw or non-finite output). */
+  faults = 0;
   /** Set when the plan has an output module run by this runner. */
-  readonly output: OutputKernel | undefined;
+  output: OutputKernel | undefined;
+  readonly table: FaultTable;
+  private readonly health: Int32Array;
 
   /**
    * @param plan     the compiled plan
    * @param arena    Float32Array over the whole shared arena
    * @param positions which plan modules (indices into plan.modules, in execution order) this runner owns
    * @param carry     kernels to keep (by module id, when the type matches): their state survives a plan swap
+   * @param faults    the shared health table (default: a private one, for single-threaded runs)
    */
-  constructor(plan: RenderPlan, arena: Float32Array, positions: readonly number[], carry?: ReadonlyMap<string, RunnerModule>) {
+  constructor(
+    readonly plan: RenderPlan,
+    arena: Float32Array,
+    positions: readonly number[],
+    carry?: ReadonlyMap<string, RunnerModule>,
+    faults?: FaultTable,
+  ) {
     const B = plan.blockSize;
     const view = (off: number) => arena.subarray(off, off + B);
     let output: OutputKernel | undefined;
@@ -64,16 +82,42 @@ export class Runner {
       const first = make(0);
       const io = Array.from({ length: SLOTS }, (_, s) => (s === 0 || !multi ? first : make(s)));
       const checked = io.map((x) => x.outputs.filter((_, k) => pm.outputs[k].used));
-      this.modules.push({ id: pm.id, type: pm.type, kernel, paramNames: Object.keys(desc.params), params, io, checked });
+      this.modules.push({ id: pm.id, type: pm.type, kernel, position: pos, paramNames: Object.keys(desc.params), params, io, checked });
       if (kernel instanceof OutputKernel) output = kernel;
     }
-    this.nonFinite = new Float64Array(this.modules.length);
+    this.pos = Int32Array.from(positions);
     this.output = output;
+    this.table = faults ?? new FaultTable(plan, arena, new Int32Array(plan.modules.length * Health.Count));
+    this.health = this.table.health;
+  }
+
+  /**
+   * Brings module m back after a fault: a fresh kernel (state reset) with the params it has now, then
+   * marks it up; it runs again from the next block. Not RT-safe (creates the kernel): the worker calls
+   * it between runs, at a service point.
+   */
+  restart(m: number): void {
+    const rm = this.modules[m];
+    const pm = this.plan.modules[rm.position];
+    rm.kernel = findModule(rm.type)!.create({ sampleRate: this.plan.sampleRate, seed: pm.seed, maxBlock: this.plan.blockSize });
+    if (rm.kernel instanceof OutputKernel) this.output = rm.kernel;
+    this.table.zero(rm.position);
+    Atomics.store(this.health, rm.position * Health.Count, HealthState.Up);
+  }
+
+  /** Index in `modules` of the module with this id, or -1. */
+  indexOf(id: string): number {
+    return this.modules.findIndex((m) => m.id === id);
+  }
+
+  /** True when module m is up. RT-safe. */
+  isUp(m: number): boolean {
+    return Atomics.load(this.health, this.pos[m] * Health.Count) === HealthState.Up;
   }
 
   /**
    * Audio path. Runs module `m` (index into `modules`) for block `block` (absolute index) of `frames`
-   * samples starting at absolute frame `frame`, then sanitises its used outputs (NaN/±Inf → 0 V).
+   * samples starting at absolute frame `frame`. A module that is down is skipped (its outputs hold 0 V).
    */
   runModule(m: number, block: number, frame: number, frames: number): void {
     this.runRange(m, block, frame, 0, frames);
@@ -85,19 +129,30 @@ export class Runner {
    */
   runRange(m: number, block: number, frame: number, start: number, end: number): void {
     const rm = this.modules[m];
+    const hp = this.pos[m] * Health.Count;
+    if (Atomics.load(this.health, hp) !== HealthState.Up) return;
     const slot = block & (SLOTS - 1);
-    rm.kernel.process(rm.io[slot], start, end, frame);
+    try {
+      rm.kernel.process(rm.io[slot], start, end, frame);
+    } catch {
+      this.fault(m, FaultKind.Throw, block);
+      return;
+    }
+    // Any NaN or ±Inf makes the sum NaN (x * 0 is 0 for finite x, NaN otherwise).
     const outs = rm.checked[slot];
+    let probe = 0;
     for (let k = 0; k < outs.length; k++) {
       const o = outs[k];
-      for (let i = start; i < end; i++) {
-        const v = o[i];
-        if (v - v !== 0) {
-          o[i] = 0;
-          this.nonFinite[m]++;
-        }
-      }
+      for (let i = start; i < end; i++) probe += o[i] * 0;
     }
+    if (probe !== probe) this.fault(m, FaultKind.NonFinite, block);
+    // Declared hung by another thread while it ran: it may have written after its outputs were zeroed.
+    else if (Atomics.load(this.health, hp) !== HealthState.Up) this.table.zero(this.pos[m]);
+  }
+
+  private fault(m: number, kind: FaultKind, block: number): void {
+    this.faults++;
+    this.table.markDown(this.pos[m], kind, block);
   }
 
   /** Sets param `index` of module `m` (a param record). Audio path; keyed store, no allocation. */

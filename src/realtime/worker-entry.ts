@@ -12,6 +12,7 @@ import type { RenderPlan } from '../engine/compile';
 import { Ctrl, type ArenaLayout } from '../memory/layout';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
+import { currentTid } from '../engine/thread-policy';
 
 export interface WorkerInit {
   /** Pool mailbox: Int32Array [wake generation]. */
@@ -21,17 +22,23 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number }
+  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number }
   | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
+  /** Restart these modules if they are down (fault recovery on a healthy worker). */
+  | { type: 'restart'; ids: string[] }
+  /** A replacement worker (loaded with `load`) joins the running stream at `atBlock`. */
+  | { type: 'start'; atBlock: number; keepDown: string[] }
   | { type: 'unload' }
   | { type: 'describe'; module: string }
   | { type: 'heap' }
   | { type: 'quit' };
 
 export type FromWorker =
-  | { type: 'ready'; threadId: number; warmMs: number }
+  | { type: 'ready'; threadId: number; tid: number; warmMs: number }
   | { type: 'loaded'; modules: number; buildMs: number }
   | { type: 'swapped'; atBlock: number; kept: number; created: number }
+  | { type: 'restarted'; ids: string[]; atBlock: number }
+  | { type: 'started'; atBlock: number }
   | { type: 'described'; inputs: { name: string; byteOffset: number; isShared: boolean; first: number }[]; outputs: { name: string; byteOffset: number; isShared: boolean }[] }
   | { type: 'heap'; usedHeap: number; totalHeap: number }
   | { type: 'error'; message: string };
@@ -40,7 +47,7 @@ function main(): void {
   const { mailbox, port } = workerData as WorkerInit;
   const wake = new Int32Array(mailbox);
   const warmMs = warmUp();
-  port.postMessage({ type: 'ready', threadId, warmMs } satisfies FromWorker);
+  port.postMessage({ type: 'ready', threadId, tid: currentTid(), warmMs } satisfies FromWorker);
 
   let loop: BlockLoop | undefined;
   let sab: SharedArrayBuffer | undefined;
@@ -51,9 +58,10 @@ function main(): void {
   let seen = Atomics.load(wake, 0);
   const swapNow = (m: Extract<ToWorker, { type: 'swap' }>) => {
     // Kernels of modules that stay (same id and type) keep their state; so do pending param records.
-    const carry = new Map((loop?.runner.modules ?? []).map((rm) => [rm.id, rm]));
+    // A module that is down gets a fresh kernel (the swap restarts it).
+    const carry = new Map((loop?.runner.modules ?? []).filter((_, i) => loop!.runner.isUp(i)).map((rm) => [rm.id, rm]));
     const old = loop;
-    loop = new BlockLoop(m.plan, sab!, m.layout, m.worker, carry, m.atBlock);
+    loop = new BlockLoop(m.plan, sab!, m.layout, m.worker, carry, m.atBlock, old?.ownerId);
     if (old) loop.carryPending(old);
     const kept = loop.runner.modules.filter((rm) => carry.get(rm.id)?.kernel === rm.kernel).length;
     port.postMessage({ type: 'swapped', atBlock: next, kept, created: loop.runner.modules.length - kept } satisfies FromWorker);
@@ -67,7 +75,7 @@ function main(): void {
           const t0 = performance.now();
           if (m.warmBlocks > 0) warmPlan(m.plan, m.warmBlocks);
           sab = m.sab;
-          loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker);
+          loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker, undefined, -1, m.owner);
           gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
           next = 0;
           resume = false;
@@ -76,6 +84,14 @@ function main(): void {
           // Installed exactly at its block: now if this worker is there, else when its run reaches it.
           if (loop && next < m.atBlock) deferred = m;
           else swapNow(m);
+        } else if (m.type === 'restart') {
+          const ids = loop ? loop.restart(m.ids) : [];
+          port.postMessage({ type: 'restarted', ids, atBlock: next } satisfies FromWorker);
+        } else if (m.type === 'start') {
+          loop!.revive(m.keepDown);
+          next = m.atBlock;
+          resume = true;
+          port.postMessage({ type: 'started', atBlock: next } satisfies FromWorker);
         } else if (m.type === 'unload') {
           loop = undefined;
         } else if (m.type === 'describe') {
@@ -94,9 +110,15 @@ function main(): void {
       if (g !== gen || resume) {
         gen = g;
         next = loop.run(next, Atomics.load(ctrl, Ctrl.RunTo));
-        if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.SwapAt) === next && Atomics.load(ctrl, Ctrl.Stop) === 0) {
-          // Stopped at the swap block: install the new plan (held, or still in the queue) and go on.
-          if (deferred && deferred.atBlock === next) {
+        if (loop.retired()) {
+          // Replaced (this thread was declared hung, and is about to be terminated): idle.
+          loop = undefined;
+          continue;
+        }
+        if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.Stop) === 0) {
+          // Stopped early at a swap block or for a service message: install the new plan (held, or
+          // still in the queue), read the messages, and go on from the same block.
+          if (Atomics.load(ctrl, Ctrl.SwapAt) === next && deferred && deferred.atBlock === next) {
             swapNow(deferred);
             deferred = undefined;
           }

@@ -1,0 +1,281 @@
+/**
+ * The supervisor: watches module health while the engine streams, reports faults and brings modules
+ * back. Control thread only; it polls shared memory every 2 ms (a timer, never on the audio path), and
+ * at once when the watchdog reports a hang.
+ *
+ * - A module that threw or output NaN/±Inf on a healthy worker is restarted in place: the worker gets a
+ *   `restart` message and a Ctrl.Service bump, makes a fresh kernel with the params the module has, and
+ *   runs it again from its next block.
+ * - A worker declared hung by the watchdog (realtime/watchdog-entry.ts), or one that exited (heap
+ *   exhausted), is terminated; a warm spare loads its modules (fresh kernels,
+ *   current params) and joins the stream at the first block no other worker can have reached.
+ * - Crash loops back off: a module with `maxFaults` faults within `windowS` seconds stays down
+ *   (disabled) until `enable` (OSC /module/enable).
+ * Every fault, restart, disable and enable is an event for /notify, the log and /status.
+ */
+import type { RenderPlan } from './compile';
+import type { WorkerPool } from './pool';
+import { Ctrl, Health, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { FAULT_NAMES, FaultKind, FaultTable, HealthState, type FaultName } from '../realtime/faults';
+
+export interface SupervisorHost {
+  readonly plan: RenderPlan | undefined;
+  readonly views: ArenaViews | undefined;
+  readonly layout: ArenaLayout | undefined;
+  readonly sab: SharedArrayBuffer | undefined;
+  readonly pool: WorkerPool;
+  /** First block no worker can have started (a replacement joins there). */
+  safeBlock(): number;
+  /** Points the watchdog at the current workers (after a replacement). */
+  rewatch(): void;
+}
+
+export interface SupervisorOptions {
+  /** Faults within `windowS` after which a module stays disabled (default 3). */
+  maxFaults: number;
+  /** Seconds (default 10). */
+  windowS: number;
+}
+
+export type FaultEvent =
+  | { type: 'fault'; id: string; kind: FaultName; block: number }
+  /** Back up: playing again from `block`; `downBlocks` blocks were silent; `ms` from detection. */
+  | { type: 'restarted'; id: string; block: number; downBlocks: number; ms: number; replacedWorker: boolean }
+  | { type: 'disabled'; id: string; kind: FaultName; faults: number; windowS: number }
+  | { type: 'enabled'; id: string }
+  | { type: 'error'; message: string };
+
+export interface FaultStatus {
+  faults: number;
+  restarts: number;
+  workersReplaced: number;
+  /** Modules down now (waiting for a restart, or disabled). */
+  down: string[];
+  disabled: string[];
+}
+
+interface Down {
+  block: number;
+  detectedAt: number;
+}
+
+export class Supervisor {
+  faults = 0;
+  restarts = 0;
+  workersReplaced = 0;
+  /** Disabled module ids and the kind of their last fault. */
+  readonly disabled = new Map<string, FaultName>();
+  private readonly history = new Map<string, number[]>();
+  private readonly listeners: ((e: FaultEvent) => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private plan: RenderPlan | undefined;
+  private table: FaultTable | undefined;
+  /** Per plan position: 1 once its current fault is being handled. */
+  private handled = new Uint8Array(0);
+  /** Down modules by id, until they are back. */
+  private readonly downs = new Map<string, Down>();
+  private faultsSeen = 0;
+  private readonly replacing = new Set<number>();
+  private readonly outOfMemory = new Set<number>();
+
+  constructor(
+    private readonly host: SupervisorHost,
+    readonly options: SupervisorOptions,
+  ) {
+    host.pool.onExit = (w, error) => {
+      if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
+      this.sync();
+      this.table?.markWorkerDead(w, this.currentBlock());
+      this.tick();
+    };
+  }
+
+  onEvent(listener: (e: FaultEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    this.stop();
+    this.timer = setInterval(() => this.tick(), 2);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  status(): FaultStatus {
+    return { faults: this.faults, restarts: this.restarts, workersReplaced: this.workersReplaced, down: [...this.downs.keys()], disabled: [...this.disabled.keys()] };
+  }
+
+  /**
+   * Enables a disabled module again (restarted with its params); false when it is not disabled. The
+   * fault history is cleared.
+   */
+  enable(id: string): boolean {
+    if (!this.disabled.delete(id)) return false;
+    this.history.delete(id);
+    this.emit({ type: 'enabled', id });
+    this.sync();
+    const p = this.plan?.modules.findIndex((m) => m.id === id) ?? -1;
+    if (p >= 0) this.restartInPlace(this.plan!.modules[p].worker, [id]);
+    return true;
+  }
+
+  /** Follows plan swaps: a new plan has fresh health words; disabled modules stay down. */
+  private sync(): void {
+    const plan = this.host.plan, views = this.host.views;
+    if (!plan || !views || plan === this.plan) return;
+    this.plan = plan;
+    this.table = new FaultTable(plan, views.buffers, views.health, views.ctrl, views.workerWords);
+    this.handled = new Uint8Array(plan.modules.length);
+    this.faultsSeen = Atomics.load(views.ctrl, Ctrl.Faults);
+    for (const id of [...this.downs.keys()]) if (!this.disabled.has(id)) this.downs.delete(id);
+    plan.modules.forEach((m, p) => {
+      if (this.disabled.has(m.id)) this.handled[p] = 1;
+    });
+  }
+
+  /** Marks the disabled modules of a plan down before it starts (Engine, at a swap). Not RT. */
+  markDisabled(plan: RenderPlan, health: Int32Array): void {
+    plan.modules.forEach((m, p) => {
+      if (!this.disabled.has(m.id)) return;
+      Atomics.store(health, p * Health.Count + Health.Kind, FaultKind.Disabled);
+      Atomics.store(health, p * Health.Count, HealthState.Down);
+    });
+  }
+
+  private currentBlock(): number {
+    const v = this.host.views;
+    return v ? Atomics.load(v.ctrl, Ctrl.RingWritten) : 0;
+  }
+
+  /** Checks at once (the watchdog just declared a worker hung). */
+  poke(): void {
+    this.tick();
+  }
+
+  private tick(): void {
+    this.sync();
+    const plan = this.plan, views = this.host.views;
+    if (!plan || !views) return;
+    const words = views.workerWords, now = performance.now();
+    const seen = Atomics.load(views.ctrl, Ctrl.Faults);
+    if (seen !== this.faultsSeen) {
+      this.faultsSeen = seen;
+      this.scan(now);
+    }
+    for (let w = 0; w < plan.workers; w++) {
+      if (!this.replacing.has(w) && Atomics.load(words, w * WorkerWord.Count + WorkerWord.Dead) !== 0) {
+        void this.replace(w).catch((e: Error) => this.emit({ type: 'error', message: `could not replace worker ${w}: ${e.message}` }));
+      }
+    }
+  }
+
+  /** Faults on healthy workers (throw, NaN): report, then restart in place or disable. */
+  private scan(now: number): void {
+    const plan = this.plan!, health = this.host.views!.health, words = this.host.views!.workerWords;
+    const restart = new Map<number, string[]>();
+    plan.modules.forEach((m, p) => {
+      if (this.handled[p] || Atomics.load(health, p * Health.Count) !== HealthState.Down) return;
+      if (Atomics.load(words, m.worker * WorkerWord.Count + WorkerWord.Dead) !== 0) return; // replace() handles it
+      this.handled[p] = 1;
+      const kind = Atomics.load(health, p * Health.Count + Health.Kind) as FaultKind;
+      if (this.record(m.id, kind, Atomics.load(health, p * Health.Count + Health.Block), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
+    });
+    for (const [w, ids] of restart) this.restartInPlace(w, ids);
+  }
+
+  /** Counts a fault; returns false when the module is now disabled (not to be restarted). */
+  private record(id: string, kind: FaultKind, block: number, now: number): boolean {
+    const name = FAULT_NAMES[kind] ?? 'throw';
+    this.faults++;
+    this.downs.set(id, { block, detectedAt: now });
+    this.emit({ type: 'fault', id, kind: name, block });
+    if (kind === FaultKind.Lost) return true; // collateral: not the module's own fault
+    const times = (this.history.get(id) ?? []).filter((t) => now - t < this.options.windowS * 1000);
+    times.push(now);
+    this.history.set(id, times);
+    if (times.length < this.options.maxFaults) return true;
+    this.disabled.set(id, name);
+    this.emit({ type: 'disabled', id, kind: name, faults: times.length, windowS: this.options.windowS });
+    const p = this.plan!.modules.findIndex((m) => m.id === id);
+    if (p >= 0) Atomics.store(this.host.views!.health, p * Health.Count + Health.Kind, FaultKind.Disabled);
+    return false;
+  }
+
+  private restartInPlace(w: number, ids: string[]): void {
+    const pool = this.host.pool, views = this.host.views!;
+    const reply = pool.request(w, { type: 'restart', ids }, 'restarted');
+    Atomics.add(views.ctrl, Ctrl.Service, 1);
+    pool.kick();
+    void reply.then(
+      (r) => {
+        for (const id of r.ids) this.back(id, r.atBlock, false);
+        this.scan(performance.now()); // a module that failed again meanwhile
+      },
+      () => undefined,
+    );
+  }
+
+  private back(id: string, block: number, replacedWorker: boolean): void {
+    const p = this.plan?.modules.findIndex((m) => m.id === id) ?? -1;
+    if (p >= 0) this.handled[p] = 0;
+    const d = this.downs.get(id);
+    this.downs.delete(id);
+    this.restarts++;
+    this.emit({ type: 'restarted', id, block, downBlocks: d ? block - d.block : 0, ms: d ? performance.now() - d.detectedAt : 0, replacedWorker });
+  }
+
+  /**
+   * A hung or dead worker: terminate it, report its modules' faults (a thread that died of heap
+   * exhaustion reports its running module as `heap`), load its modules on a warm spare and start it at
+   * a block no other worker has reached.
+   */
+  private async replace(w: number): Promise<void> {
+    const host = this.host, plan = this.plan!, table = this.table!;
+    this.replacing.add(w);
+    const detectedAt = performance.now();
+    try {
+      // The hung thread is terminated in the background: the replacement does not wait for it. It is
+      // retired first (WorkerWord.Owner), so if it was only slow it stops at its next block.
+      const words = host.views!.workerWords;
+      const owner = Atomics.add(words, w * WorkerWord.Count + WorkerWord.Owner, 1) + 1;
+      const { old } = await host.pool.replace(w);
+      if (old.error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
+      this.workersReplaced++;
+      const health = host.views!.health;
+      const keepDown: string[] = [];
+      for (const p of table.positionsOf(w)) {
+        const m = plan.modules[p];
+        let kind = Atomics.load(health, p * Health.Count + Health.Kind) as FaultKind;
+        if (this.handled[p]) {
+          if (this.disabled.has(m.id)) keepDown.push(m.id);
+          continue; // already down before the worker died (restart pending, or disabled)
+        }
+        if (kind === FaultKind.Hang && this.outOfMemory.has(w)) {
+          kind = FaultKind.Heap;
+          Atomics.store(health, p * Health.Count + Health.Kind, kind);
+        }
+        this.handled[p] = 1;
+        if (!this.record(m.id, kind, Atomics.load(health, p * Health.Count + Health.Block), detectedAt)) keepDown.push(m.id);
+      }
+      this.outOfMemory.delete(w);
+      if (host.plan !== plan) return; // the patch changed meanwhile: the swap rebuilt every worker's modules
+      await host.pool.request(w, { type: 'load', sab: host.sab!, layout: host.layout!, plan, worker: w, warmBlocks: 0, owner }, 'loaded');
+      const at = host.safeBlock();
+      const stamps = host.views!.stamps;
+      for (const p of table.positionsOf(w)) Atomics.store(stamps, p, at);
+      await host.pool.request(w, { type: 'start', atBlock: at, keepDown }, 'started');
+      host.rewatch();
+      for (const p of table.positionsOf(w)) if (!keepDown.includes(plan.modules[p].id)) this.back(plan.modules[p].id, at, true);
+    } finally {
+      this.replacing.delete(w);
+    }
+  }
+
+  private emit(e: FaultEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Scheduling policy of engine threads under `play`'s SCHED_FIFO (cli/realtime-priority.ts).
+ *
+ * Every thread inherits FIFO 5 from the process, and DSP workers stay there (isolated ones too: one
+ * step lower, FIFO 4, was measured at 76 underruns in 6 s against 0, because that worker sits on the
+ * output's critical path and FIFO 5 threads kept it from running). Two exceptions:
+ *   - the watchdog thread runs at FIFO 6, so it can always pre-empt a hung worker
+ *     (realtime/watchdog-entry.ts), and moves a hung worker to SCHED_OTHER;
+ *   - a spare warmed while audio plays demotes itself to SCHED_OTHER for its ~400 ms of JIT warm-up,
+ *     and is set back to FIFO 5 when it replaces a worker.
+ * Control thread only (except `setThreadPriority` on the calling thread's own tid, from a worker);
+ * spawns `chrt` (milliseconds), never on the audio path.
+ */
+import { readFileSync, readlinkSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+
+/** SCHED_FIFO (1) or SCHED_RR (2) for this process's main thread (Linux; false elsewhere). */
+export function processIsRealtime(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const policy = Number(fields[41 - 3]); // field 41 of proc(5), counted from 1, after pid and comm
+    return policy === 1 || policy === 2;
+  } catch {
+    return false;
+  }
+}
+
+/** FIFO priority of DSP workers (the process's, set by `play`). */
+export const WORKER_PRIORITY = 5;
+/** The watchdog thread runs above the workers (see realtime/watchdog-entry.ts). */
+export const WATCHDOG_PRIORITY = WORKER_PRIORITY + 1;
+
+/** Sets a thread (Linux tid) to SCHED_FIFO at `priority`, or SCHED_OTHER for 0. False when chrt refuses. */
+export function setThreadPriority(tid: number, priority: number): boolean {
+  if (tid <= 0) return false;
+  const r = spawnSync('chrt', priority > 0 ? ['-f', '-p', String(priority), String(tid)] : ['-o', '-p', '0', String(tid)], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/** Like setThreadPriority without blocking the calling thread on the child process. */
+export function setThreadPriorityAsync(tid: number, priority: number): Promise<boolean> {
+  if (tid <= 0) return Promise.resolve(false);
+  const args = priority > 0 ? ['-f', '-p', String(priority), String(tid)] : ['-o', '-p', '0', String(tid)];
+  return new Promise((resolve) => execFile('chrt', args, (err) => resolve(!err)));
+}
+
+/** This thread's Linux tid (from /proc/thread-self), or -1. */
+export function currentTid(): number {
+  try {
+    return Number(/task\/(\d+)/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? -1);
+  } catch {
+    return -1;
+  }
+}
