@@ -4,6 +4,7 @@
  * underruns, load) at the start, live on a terminal and at the end, drains the record tap, and stops
  * cleanly on Ctrl-C, SIGTERM or after --seconds.
  */
+import { readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Engine } from '../engine/engine';
 import type { Patch } from '../engine/patch';
@@ -46,6 +47,15 @@ export async function serveCommand(path: string | undefined, opts: PlayOptions):
 
 export async function playCommand(path: string, opts: PlayOptions): Promise<number | void> {
   return liveCommand(path, loadPatchFile(path), opts); // validated before anything else (and before chrt)
+}
+
+/** OS threads of this process (Linux /proc; -1 elsewhere). */
+function threadCount(): number {
+  try {
+    return readdirSync('/proc/self/task').length;
+  } catch {
+    return -1;
+  }
 }
 
 function parseHostPort(text: string): { host: string; port: number } {
@@ -94,6 +104,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
             sampleRate: sr, block: B, workers: plan.workers, loadPercent: Math.round(Math.max(0, ...load) * 1000) / 10,
             underruns: c.underruns, paramsDropped: c.paramsDropped, seconds: Math.round((c.framesPlayed / sr) * 100) / 100,
             faults: f.faults, restarts: f.restarts, workersReplaced: f.workersReplaced, down: f.down.length, disabled: f.disabled.length,
+            pid: process.pid, threads: threadCount(), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
           };
         },
       });

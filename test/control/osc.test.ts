@@ -4,74 +4,20 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode, Message, Bundle } from 'node-osc';
 import { BIN, ROOT } from '../support/cli';
+import { client, serve as startServe, stopServers } from '../support/osc';
 import { readWav } from '../../src/io/wav';
 import { zeroCrossingHz } from '../support/analysis';
 import { Random } from '../../src/dsp/random';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-osc-'));
-const servers: ChildProcessWithoutNullStreams[] = [];
-after(() => servers.forEach((s) => s.kill('SIGTERM')));
-
-interface Server {
-  port: number;
-  proc: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  exited: Promise<number>;
-}
-
-/** Starts `modsynth serve` on an ephemeral port; resolves when it prints its OSC address. */
-function serve(args: string[]): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', tmp, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: tmp, PULSE_SERVER: 'unix:/nonexistent' } });
-    servers.push(proc);
-    let out = '';
-    const exited = new Promise<number>((r) => proc.on('exit', (c) => r(c ?? -1)));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), proc, stdout: () => out, exited });
-    });
-    proc.stderr.on('data', () => undefined);
-    setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000).unref();
-  });
-}
-
-/** A UDP OSC client that collects replies. */
-async function client(port: number) {
-  const sock = createSocket('udp4');
-  const replies: { address: string; args: unknown[] }[] = [];
-  sock.on('message', (b) => {
-    const m = decode(b) as { address: string; args: { value: unknown }[] };
-    replies.push({ address: m.address, args: m.args.map((a) => a.value) });
-  });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const sendRaw = (buf: Buffer) => sock.send(buf, port, '127.0.0.1');
-  const send = (address: string, ...args: unknown[]) => sendRaw(encode(new Message(address, ...(args as never[]))));
-  let syncId = 1000;
-  /** Sends, then /sync; resolves with the replies that arrived before /synced. */
-  const call = async (address: string, ...args: unknown[]) => {
-    const from = replies.length;
-    send(address, ...args);
-    return sync().then(() => replies.slice(from).filter((r) => r.address !== '/synced'));
-  };
-  const sync = async () => {
-    const id = ++syncId;
-    send('/sync', id);
-    const end = Date.now() + 10_000;
-    while (!replies.some((r) => r.address === '/synced' && r.args[0] === id)) {
-      if (Date.now() > end) throw new Error('no /synced');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  return { send, sendRaw, call, sync, replies, close: () => sock.close() };
-}
+after(stopServers);
+const serve = (args: string[]) => startServe(args, tmp);
 
 test('osc: build a patch from an empty server, change the pitch, hear both pitches in the recording', async () => {
   const rec = join(tmp, 'live.wav');
@@ -184,7 +130,6 @@ test('osc: liblo oscsend drives the server; oscdump receives the replies', async
   const srv = await serve(['--seconds', '6']);
   const dumpPort = 20000 + (process.pid % 20000);
   const dump = spawn('oscdump', ['-L', String(dumpPort)]);
-  servers.push(dump as unknown as ChildProcessWithoutNullStreams);
   let dumped = '';
   dump.stdout.on('data', (d) => (dumped += d));
   await new Promise((r) => setTimeout(r, 300));
