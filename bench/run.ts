@@ -2,6 +2,7 @@
  * `npm run bench`: the whole benchmark suite. Prints tables (with machine and settings) and writes JSON
  * to bench/results/. Options: --quick (short renders, for a smoke run), --seconds S, --repeats R.
  */
+import { faultRecovery } from './faults';
 import { canonicalPatch, CANONICAL_VOICES } from './canonical';
 import { machine, median, printSection, writeResults, type BenchSection } from './report';
 import { validatePatch } from '../src/engine/patch';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   if (want('heap')) add(await heapFlat(quick ? 10_000 : 100_000));
   if (want('osc')) for (const s of await oscControl(quick ? 2 : 3)) add(s);
   if (want('realtime')) add(await realtimeOutput(quick ? 5 : 60));
+  if (want('faults')) add(await faultRecovery(quick ? 2 : 5));
   console.log(`\nJSON: ${writeResults(sections)}`);
 }
 

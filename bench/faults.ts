@@ -1,0 +1,99 @@
+/**
+ * Fault recovery, against a real `modsynth serve` playing examples/fault.json into the null sink (real
+ * time, the default settings): the fault module is made to throw, output NaN, hang or exhaust its heap,
+ * `repeats` times each, with OSC timed bundles (so the injection frame is exact). From the server's
+ * /fault and /restarted events (engine frames) and its counters:
+ *   - detected: from the injected sample to the block the module went down in (a leaking module goes
+ *     down later, when its heap runs out or garbage collection stalls it past the hang budget);
+ *   - silent: audio during which its outputs read 0 V (down → playing again);
+ *   - fault → audio: from the fault (the injected sample; for heap, going down) to playing again;
+ *   - wall: control-thread time from seeing the fault to the module running again;
+ *   - underruns during the whole run (goal 0).
+ */
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
+import { Bundle, decode, encode, Message } from 'node-osc';
+import { median, type BenchSection } from './report';
+
+const ROOT = join(__dirname, '../..');
+const BIN = join(ROOT, 'bin/modsynth.js');
+const SR = 48000;
+const KINDS = ['throw', 'nan', 'hang', 'heap'];
+
+export async function faultRecovery(repeats: number): Promise<BenchSection> {
+  const proc = spawn(process.execPath, [BIN, 'serve', 'examples/fault.json', '--osc', '127.0.0.1:0', '--max-faults', '100000'], {
+    cwd: ROOT,
+    env: { ...process.env, CI: 'true', PULSE_SERVER: 'unix:/nonexistent', XDG_RUNTIME_DIR: '/nonexistent' },
+  });
+  let settings = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const p = /playing .*$/m.exec(out);
+      if (p) settings = p[0];
+      if (m && p) resolve(Number(m[1]));
+    });
+    proc.stderr.on('data', () => undefined);
+    setTimeout(() => reject(new Error('serve did not start')), 30_000).unref();
+  });
+  const sock = createSocket('udp4');
+  const got: { address: string; args: unknown[]; at: number }[] = [];
+  sock.on('message', (b) => {
+    const m = decode(b) as { address: string; args: { value: unknown }[] };
+    got.push({ address: m.address, args: m.args.map((a) => a.value), at: performance.now() });
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const send = (buf: Buffer) => sock.send(buf, port, '127.0.0.1');
+  const msg = (address: string, ...args: (string | number)[]) => send(encode(new Message(address, ...args)));
+  const next = async (pred: (r: (typeof got)[number]) => boolean, from: number) => {
+    const end = Date.now() + 15_000;
+    for (;;) {
+      const r = got.slice(from).find(pred);
+      if (r) return r;
+      if (Date.now() > end) throw new Error('no reply from the server within 15 s');
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  };
+  msg('/notify', 1);
+  await new Promise((r) => setTimeout(r, 1500));
+  const rows: (string | number)[][] = [];
+  const ms = (frames: number) => (frames * 1000) / SR;
+  for (const [k, kind] of KINDS.entries()) {
+    const detected: number[] = [], silent: number[] = [], back: number[] = [], wall: number[] = [];
+    let replaced = 0;
+    for (let r = 0; r < repeats; r++) {
+      const from = got.length;
+      msg('/f/inject', 0);
+      msg('/f/kind', k);
+      send(encode(new Bundle(Date.now() / 1000 + 0.3, ['/f/inject', 1])));
+      const inject = (await next((x) => x.args[0] === '#bundle', from)).args[1] as number;
+      const fault = await next((x) => x.address === '/fault', from);
+      const restarted = await next((x) => x.address === '/restarted', from);
+      const faultFrame = fault.args[2] as number, restartFrame = restarted.args[1] as number;
+      detected.push(ms(Math.max(0, faultFrame - inject)));
+      silent.push(ms(restartFrame - faultFrame));
+      back.push(ms(restartFrame - (kind === 'heap' ? faultFrame : inject)));
+      wall.push(restarted.at - fault.at);
+      if (kind === 'hang' || kind === 'heap') replaced++;
+      // A replaced worker's spare is warmed again in the background (about a second).
+      await new Promise((res) => setTimeout(res, kind === 'hang' || kind === 'heap' ? 1500 : 200));
+    }
+    rows.push([kind, repeats, median(detected).toFixed(1), median(silent).toFixed(1), median(back).toFixed(1), Math.max(...back).toFixed(1), median(wall).toFixed(1), replaced ? 'replaced' : 'in place']);
+  }
+  const from = got.length;
+  msg('/status');
+  const st = (await next((x) => x.address === '/status.reply', from)).args;
+  const underruns = st[st.indexOf('underruns') + 1] as number;
+  proc.kill('SIGTERM');
+  sock.close();
+  for (const row of rows) row.push(underruns);
+  return {
+    name: 'fault recovery (examples/fault.json on `serve`, null sink, real time; medians)',
+    settings: { repeats, server: settings.replace(/^playing \S+ — /, ''), note: 'ms of audio from engine frames, except wall; underruns = whole run' },
+    columns: ['fault', 'n', 'detected ms', 'silent ms', 'fault → audio ms', 'max fault → audio ms', 'wall ms', 'worker', 'underruns (run)'],
+    rows,
+  };
+}
