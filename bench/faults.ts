@@ -8,7 +8,7 @@
  *   - silent: audio during which its outputs read 0 V (down → playing again);
  *   - fault → audio: from the fault (the injected sample; for heap, going down) to playing again;
  *   - spare ready: for a replaced worker, wall time from the fault event until a new warm spare is in
- *     the pool (the process's thread count is back), after which the next hang is covered;
+ *     the pool (/status spares), after which the next hang is covered;
  *   - underruns during the whole run (goal 0).
  */
 import { spawn } from 'node:child_process';
@@ -66,7 +66,7 @@ export async function faultRecovery(repeats: number): Promise<BenchSection> {
   };
   msg('/notify', 1);
   await new Promise((r) => setTimeout(r, 1500));
-  const threads = (await status())('threads');
+  const spares = (await status())('spares');
   const rows: (string | number)[][] = [];
   const ms = (frames: number) => (frames * 1000) / SR;
   for (const [k, kind] of KINDS.entries()) {
@@ -86,8 +86,8 @@ export async function faultRecovery(repeats: number): Promise<BenchSection> {
       back.push(ms(restartFrame - (kind === 'heap' ? faultFrame : inject)));
       if (kind === 'hang' || kind === 'heap') {
         replaced++;
-        // A new spare is warmed in the background: wait until the thread count is back.
-        while ((await status())('threads') !== threads) await new Promise((res) => setTimeout(res, 20));
+        // A new spare is warmed in the background: wait until the pool has its spares again.
+        while ((await status())('spares') < spares) await new Promise((res) => setTimeout(res, 20));
         spare.push(performance.now() - fault.at);
       }
       await new Promise((res) => setTimeout(res, 200));

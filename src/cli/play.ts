@@ -103,7 +103,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
           return {
             sampleRate: sr, block: B, workers: plan.workers, loadPercent: Math.round(Math.max(0, ...load) * 1000) / 10,
             underruns: c.underruns, paramsDropped: c.paramsDropped, seconds: Math.round((c.framesPlayed / sr) * 100) / 100,
-            faults: f.faults, restarts: f.restarts, workersReplaced: f.workersReplaced, down: f.down.length, disabled: f.disabled.length,
+            faults: f.faults, restarts: f.restarts, workersReplaced: f.workersReplaced, down: f.down.length, disabled: f.disabled.length, spares: engine.pool!.spares.length,
             pid: process.pid, threads: threadCount(), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
           };
         },

@@ -101,10 +101,8 @@ export class WorkerPool {
     this.refilling = (async () => {
       await new Promise((r) => setTimeout(r, REFILL_DELAY_MS));
       while (!this.closing && this.spares.length < this.spareTarget) {
-        const t0 = performance.now();
         const s = await this.spawn(-1, true).catch(() => undefined);
         if (!s) break;
-        if (process.env.MODSYNTH_DEBUG_FAULTS) console.error(`[pool] spare warm in ${(performance.now() - t0).toFixed(0)} ms (warm-up ${s.warmMs.toFixed(0)} ms)`);
         if (this.closing) await s.thread.terminate();
         else this.spares.push(s);
       }
