@@ -27,11 +27,12 @@ export async function faultRecovery(repeats: number): Promise<BenchSection> {
     cwd: ROOT,
     env: { ...process.env, CI: 'true', PULSE_SERVER: 'unix:/nonexistent', XDG_RUNTIME_DIR: '/nonexistent' },
   });
-  let settings = '';
+  let settings = '', log = '';
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
       out += d;
+      log = (log + d).slice(-2000);
       const m = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       const p = /playing .*$/m.exec(out);
       if (p) settings = p[0];
@@ -49,19 +50,22 @@ export async function faultRecovery(repeats: number): Promise<BenchSection> {
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const send = (buf: Buffer) => sock.send(buf, port, '127.0.0.1');
   const msg = (address: string, ...args: (string | number)[]) => send(encode(new Message(address, ...args)));
-  const next = async (pred: (r: (typeof got)[number]) => boolean, from: number) => {
+  const next = async (pred: (r: (typeof got)[number]) => boolean, from: number, what: string) => {
     const end = Date.now() + 15_000;
     for (;;) {
       const r = got.slice(from).find(pred);
       if (r) return r;
-      if (Date.now() > end) throw new Error('no reply from the server within 15 s');
+      if (Date.now() > end) {
+        proc.kill('SIGKILL');
+        throw new Error(`no ${what} from the server within 15 s; server output:\n${log}`);
+      }
       await new Promise((res) => setTimeout(res, 2));
     }
   };
   const status = async () => {
     const from = got.length;
     msg('/status');
-    const a = (await next((x) => x.address === '/status.reply', from)).args;
+    const a = (await next((x) => x.address === '/status.reply', from, '/status reply')).args;
     return (key: string) => a[a.indexOf(key) + 1] as number;
   };
   msg('/notify', 1);
@@ -77,9 +81,9 @@ export async function faultRecovery(repeats: number): Promise<BenchSection> {
       msg('/f/inject', 0);
       msg('/f/kind', k);
       send(encode(new Bundle(Date.now() / 1000 + 0.3, ['/f/inject', 1])));
-      const inject = (await next((x) => x.args[0] === '#bundle', from)).args[1] as number;
-      const fault = await next((x) => x.address === '/fault', from);
-      const restarted = await next((x) => x.address === '/restarted', from);
+      const inject = (await next((x) => x.args[0] === '#bundle', from, 'bundle acknowledgement')).args[1] as number;
+      const fault = await next((x) => x.address === '/fault', from, `/fault (${kind} #${r + 1})`);
+      const restarted = await next((x) => x.address === '/restarted', from, `/restarted (${kind} #${r + 1})`);
       const faultFrame = fault.args[2] as number, restartFrame = restarted.args[1] as number;
       detected.push(ms(Math.max(0, faultFrame - inject)));
       silent.push(ms(restartFrame - faultFrame));
