@@ -81,6 +81,14 @@ export function fillGaussian(rng: Random, out: Float64Array, start: number, end:
   }
 }
 
+/**
+ * Writes one uniform value in [−1, 1) to out[i] (the RT-safe form of nextBipolar: a double returned
+ * from a call that is not inlined is boxed on the heap; one written to a Float64Array is not).
+ */
+export function bipolarInto(rng: Random, out: Float64Array, i: number): void {
+  out[i] = rng.nextUint32() / 2147483648 - 1;
+}
+
 /** FNV-1a hash of a string, combined with a numeric seed: stable per-module seeds. Not RT-safe (string walk). */
 export function hashSeed(seed: number, key: string): number {
   let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;

@@ -113,7 +113,7 @@ export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpe
   /** Bumped when the meaning of stored params changes (upgrade hooks key on it). */
   readonly version: number;
   readonly title: string;
-  readonly category: 'source' | 'filter' | 'envelope' | 'amplifier' | 'modulation' | 'utility' | 'io' | 'debug';
+  readonly category: 'source' | 'filter' | 'envelope' | 'amplifier' | 'modulation' | 'sequencing' | 'utility' | 'effect' | 'io' | 'debug';
   /**
    * Runs on a worker of its own, away from every other module, so that a hang or heap exhaustion in it
    * costs no other module its state (see docs/faults.md). For modules that may misbehave by design.

@@ -1,5 +1,17 @@
 import type { AnyModule } from '../engine/module-api';
 import { Adsr } from './adsr';
+import { Attenuverter } from './attenuverter';
+import { Clock } from './clock';
+import { Compare } from './compare';
+import { Crossfade } from './crossfade';
+import { Delay } from './delay';
+import { Logic } from './logic';
+import { Mult } from './mult';
+import { Quantizer } from './quantizer';
+import { RandomModule } from './random';
+import { SampleHold } from './sample-hold';
+import { Seq } from './seq';
+import { Slew } from './slew';
 import { Fault } from './fault';
 import { Lfo } from './lfo';
 import { Mixer } from './mixer';
@@ -10,7 +22,10 @@ import { Vcf } from './vcf';
 import { Vco } from './vco';
 
 /** Every module type, in the order the reference lists them. Type names are append-only. */
-export const MODULES: readonly AnyModule[] = [Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault];
+export const MODULES: readonly AnyModule[] = [
+  Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault,
+  Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay,
+];
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));
 
