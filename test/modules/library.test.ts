@@ -1,0 +1,245 @@
+/**
+ * Contracts of the sequencing, utility and effect modules, checked against the math.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Clock } from '../../src/modules/clock';
+import { Seq } from '../../src/modules/seq';
+import { Quantizer, SCALES } from '../../src/modules/quantizer';
+import { SampleHold } from '../../src/modules/sample-hold';
+import { RandomModule } from '../../src/modules/random';
+import { Slew } from '../../src/modules/slew';
+import { Attenuverter } from '../../src/modules/attenuverter';
+import { Mult } from '../../src/modules/mult';
+import { Logic } from '../../src/modules/logic';
+import { Compare } from '../../src/modules/compare';
+import { Crossfade } from '../../src/modules/crossfade';
+import { Delay } from '../../src/modules/delay';
+import { renderModule } from '../support/render';
+import { amplitudeAt } from '../support/analysis';
+
+const SR = 48000;
+
+/** Sample indices where x rises through 5 V. */
+function rises(x: Float32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.length; i++) if (x[i] >= 5 && (i === 0 || x[i - 1] < 5)) out.push(i);
+  return out;
+}
+
+/** A 10 V, 1 ms pulse starting at each of the given samples. */
+const pulses = (at: number[]) => (n: number) => (at.some((a) => n >= a && n < a + 48) ? 10 : 0);
+
+test('clock: at 120 bpm x1 rises every 0.5 s on the sample, x2/x4 twice/four times as often, d2/d4 on even/fourth beats', () => {
+  const { out } = renderModule(Clock, { params: { bpm: 120 }, frames: 4 * SR });
+  const beat = SR / 2;
+  const x1 = rises(out.x1);
+  assert.equal(x1.length, 8);
+  x1.forEach((r, k) => assert.ok(Math.abs(r - k * beat) <= 1, `beat ${k} at ${r}`));
+  assert.equal(rises(out.x2).length, 16);
+  assert.equal(rises(out.x4).length, 32);
+  assert.deepEqual(rises(out.d2), x1.filter((_, k) => k % 2 === 0));
+  assert.deepEqual(rises(out.d4), x1.filter((_, k) => k % 4 === 0));
+  for (const r of x1) assert.ok(rises(out.x2).includes(r) && rises(out.x4).includes(r), 'phase-locked');
+  // Width: high for half the period.
+  const high = out.x1.subarray(0, beat).filter((v) => v === 10).length;
+  assert.ok(Math.abs(high - beat / 2) <= 1);
+});
+
+test('clock: run low holds it; reset restarts every output at once', () => {
+  const stopped = renderModule(Clock, { params: { bpm: 120 }, inputs: { run: (n) => (n < SR ? 10 : 0) }, frames: 3 * SR }).out;
+  // It runs for exactly 2 beats: pulses at 0, 0.5 s and (the position reaching beat 2 on the last
+  // running sample) 1 s, then holds where it stopped.
+  assert.deepEqual(rises(stopped.x1).map((r) => Math.round(r / 100) * 100), [0, SR / 2, SR]);
+  for (let i = SR + 1; i < 3 * SR; i++) assert.equal(stopped.x4[i], stopped.x4[SR], 'held');
+  const reset = renderModule(Clock, { params: { bpm: 60 }, inputs: { reset: pulses([30000]) }, frames: SR }).out;
+  for (const o of [reset.x1, reset.x2, reset.x4, reset.d2, reset.d4]) assert.equal(o[30000], 10);
+  assert.deepEqual(rises(reset.x1), [0, 30000]);
+});
+
+test('seq: the first clock plays step 1, each edge the next, exactly on the edge sample; eoc at the wrap; gate follows the clock', () => {
+  const params: Record<string, number> = { length: 4 };
+  [1, 2, 3, 4].forEach((k) => (params[`cv${k}`] = k / 12));
+  params.gate3 = 0;
+  const edges = [1000, 3000, 5000, 7000, 9000, 11000];
+  const { out } = renderModule(Seq, { params, inputs: { clock: pulses(edges) }, frames: 12000 });
+  assert.equal(out.cv[999], Math.fround(1 / 12), 'before the first clock: step 1 CV, no gate');
+  assert.equal(out.gate[999], 0);
+  const expected = [1, 2, 3, 4, 1, 2];
+  edges.forEach((e, k) => {
+    assert.equal(out.cv[e], Math.fround(expected[k] / 12), `step at edge ${k}`);
+    assert.equal(out.cv[e - 1], Math.fround((k === 0 ? 1 : expected[k - 1]) / 12), `held before edge ${k}`);
+    assert.equal(out.gate[e], expected[k] === 3 ? 0 : 10, `gate of step ${expected[k]}`);
+    assert.equal(out.gate[e + 100], 0, 'gate low when the clock is low');
+  });
+  assert.deepEqual(rises(out.eoc), [9000]);
+  assert.deepEqual(rises(out.trig), edges.filter((_, k) => expected[k] !== 3));
+});
+
+test('seq: backward and pingpong orders; reset goes back before step 1; random is seeded and stays within length', () => {
+  const params: Record<string, number> = { length: 3 };
+  [1, 2, 3].forEach((k) => (params[`cv${k}`] = k));
+  const edges = Array.from({ length: 8 }, (_, k) => 500 + 1000 * k);
+  const stepsOf = (out: Record<string, Float32Array>) => edges.map((e) => out.cv[e]);
+  assert.deepEqual(stepsOf(renderModule(Seq, { params: { ...params, direction: 1 }, inputs: { clock: pulses(edges) }, frames: 9000 }).out), [3, 2, 1, 3, 2, 1, 3, 2]);
+  assert.deepEqual(stepsOf(renderModule(Seq, { params: { ...params, direction: 2 }, inputs: { clock: pulses(edges) }, frames: 9000 }).out), [1, 2, 3, 2, 1, 2, 3, 2]);
+  const withReset = renderModule(Seq, { params, inputs: { clock: pulses(edges), reset: pulses([1700]) }, frames: 9000 }).out;
+  assert.deepEqual(stepsOf(withReset), [1, 2, 1, 2, 3, 1, 2, 3]);
+  const r1 = stepsOf(renderModule(Seq, { params: { ...params, direction: 3 }, inputs: { clock: pulses(edges) }, frames: 9000, seed: 7 }).out);
+  const r2 = stepsOf(renderModule(Seq, { params: { ...params, direction: 3 }, inputs: { clock: pulses(edges) }, frames: 9000, seed: 7 }).out);
+  assert.deepEqual(r1, r2);
+  for (const v of r1) assert.ok([1, 2, 3].includes(v));
+});
+
+test('quantizer: every output is a note of the scale, the nearest one (ties go up), on any root', () => {
+  const frames = 4801;
+  const sweep = (n: number) => -2 + (4 * n) / (frames - 1); // −2 V … +2 V
+  for (const [scale, s] of SCALES.entries()) {
+    for (const root of [0, 2, 7]) {
+      const { out } = renderModule(Quantizer, { params: { scale, root }, inputs: { in: sweep }, frames });
+      const notes = new Set(s.notes);
+      for (let n = 0; n < frames; n++) {
+        const semis = Math.round(out.out[n] * 12);
+        assert.ok(Math.abs(out.out[n] * 12 - semis) < 1e-4, 'a whole semitone');
+        assert.ok(notes.has((((semis - root) % 12) + 12) % 12), `${s.name} root ${root}: ${semis} semitones`);
+        // Nearest: no scale note is closer to the input.
+        const x = Math.fround(sweep(n)) * 12;
+        for (let c = semis - 12; c <= semis + 12; c++) {
+          if (notes.has((((c - root) % 12) + 12) % 12)) assert.ok(Math.abs(x - semis) <= Math.abs(x - c) + 1e-4, `${x} → ${semis}, but ${c} is closer`);
+        }
+      }
+    }
+  }
+  // C major: C♯ (1 semitone) lies halfway between C and D and goes up to D.
+  assert.equal(Math.round(renderModule(Quantizer, { params: { scale: 1 }, inputs: { in: 1 / 12 }, frames: 1 }).out.out[0] * 12), 2);
+  // Chromatic: 0.26 V is 3.12 semitones → 3, plus a 12-semitone transpose: 15/12 V.
+  assert.equal(renderModule(Quantizer, { params: { scale: 0, transpose: 12 }, inputs: { in: 0.26 }, frames: 1 }).out.out[0], 1.25);
+});
+
+test('sample-hold: takes the input on the edge sample and holds it; unpatched it draws seeded noise', () => {
+  const edges = [100, 1100, 2100];
+  const { out } = renderModule(SampleHold, { inputs: { in: (n) => n / 1000, trig: pulses(edges) }, frames: 3000 });
+  assert.equal(out.out[99], 0);
+  edges.forEach((e, k) => {
+    assert.equal(out.out[e], Math.fround(e / 1000));
+    assert.equal(out.out[(edges[k + 1] ?? 3000) - 1], Math.fround(e / 1000), 'held');
+  });
+  const a = renderModule(SampleHold, { inputs: { trig: pulses(edges) }, frames: 3000, seed: 3 }).out.out;
+  const b = renderModule(SampleHold, { inputs: { trig: pulses(edges) }, frames: 3000, seed: 3 }).out.out;
+  const c = renderModule(SampleHold, { inputs: { trig: pulses(edges) }, frames: 3000, seed: 4 }).out.out;
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  for (const e of edges) assert.ok(Math.abs(a[e]) <= 5 && a[e] !== 0);
+});
+
+test('random: seeded, within range, a new value at the rate; smooth is continuous and meets each value at the step', () => {
+  const { out } = renderModule(RandomModule, { params: { rate: 10 }, frames: SR, seed: 9 });
+  const again = renderModule(RandomModule, { params: { rate: 10 }, frames: SR, seed: 9 }).out;
+  assert.deepEqual(out.stepped, again.stepped);
+  let changes = 0;
+  for (let i = 1; i < SR; i++) if (out.stepped[i] !== out.stepped[i - 1]) changes++;
+  assert.ok(changes >= 9 && changes <= 10, `${changes} new values in 1 s at 10 Hz`);
+  for (let i = 0; i < SR; i++) assert.ok(Math.abs(out.stepped[i]) <= 5 && Math.abs(out.smooth[i]) <= 5);
+  let maxStep = 0;
+  for (let i = 1; i < SR; i++) maxStep = Math.max(maxStep, Math.abs(out.smooth[i] - out.smooth[i - 1]));
+  assert.ok(maxStep < (10 * Math.PI) / 2 / (SR / 10) + 1e-4, `smooth moves at most ${maxStep} V per sample`);
+  const uni = renderModule(RandomModule, { params: { rate: 50, unipolar: 1 }, frames: SR }).out.stepped;
+  assert.ok(uni.every((v) => v >= 0 && v <= 10));
+});
+
+test('slew: a 10 V step takes exactly the rise time up and the fall time down, in a straight line', () => {
+  const { out } = renderModule(Slew, { params: { rise: 0.5, fall: 0.25 }, inputs: { in: (n) => (n < SR ? 10 : 0) }, frames: 2 * SR });
+  const rise = out.out.findIndex((v) => v >= 10 - 1e-4);
+  assert.ok(Math.abs(rise - SR / 2) <= 1, `reached 10 V at sample ${rise}`);
+  assert.ok(Math.abs(out.out[SR / 4] - 5) < 1e-3, 'linear');
+  const fall = out.out.findIndex((v, i) => i > SR && v <= 1e-4);
+  assert.ok(Math.abs(fall - SR - SR / 4) <= 1, `back at 0 V at sample ${fall}`);
+  const instant = renderModule(Slew, { params: { rise: 0, fall: 0 }, inputs: { in: (n) => Math.sin(n) }, frames: 100 }).out.out;
+  for (let i = 0; i < 100; i++) assert.equal(instant[i], Math.fround(Math.fround(Math.sin(i))));
+});
+
+test('attenuverter: in × gain + offset, limited to ±12 V; mult copies; logic truth table with hysteresis', () => {
+  assert.equal(renderModule(Attenuverter, { params: { gain: -0.5, offset: 1 }, inputs: { in: 4 }, frames: 1 }).out.out[0], -1);
+  assert.equal(renderModule(Attenuverter, { params: { gain: 2, offset: 10 }, inputs: { in: 5 }, frames: 1 }).out.out[0], 12);
+  assert.equal(renderModule(Attenuverter, { params: { offset: 3.5 }, frames: 1 }).out.out[0], 3.5);
+  const m = renderModule(Mult, { inputs: { in: (n) => n * 0.25 }, frames: 64 }).out;
+  for (const o of [m.out1, m.out2, m.out3, m.out4]) assert.equal(o[63], 15.75);
+  const cases: [number, number, Record<string, number>][] = [
+    [0, 0, { and: 0, or: 0, xor: 0, nand: 10, notA: 10 }],
+    [10, 0, { and: 0, or: 10, xor: 10, nand: 10, notA: 0 }],
+    [0, 10, { and: 0, or: 10, xor: 10, nand: 10, notA: 10 }],
+    [10, 10, { and: 10, or: 10, xor: 0, nand: 0, notA: 0 }],
+  ];
+  for (const [a, b, want] of cases) {
+    const out = renderModule(Logic, { inputs: { a, b }, frames: 1 }).out;
+    for (const [k, v] of Object.entries(want)) assert.equal(out[k][0], v, `${a} ${k} ${b}`);
+  }
+  // Hysteresis: 0.5 V keeps a high gate high and a low gate low.
+  const h = renderModule(Logic, { inputs: { a: (n) => (n < 10 ? 10 : 0.5), b: 0.5 }, frames: 20 }).out;
+  assert.equal(h.notA[15], 0, 'A stays high at 0.5 V');
+  assert.equal(h.or[5], 10);
+});
+
+test('compare: gt while a > b (or the threshold), with hysteresis; lt is its complement', () => {
+  const ramp = (n: number) => -1 + n / 500; // −1 V … +1 V over 1000 samples, then back
+  const tri = (n: number) => (n < 1000 ? ramp(n) : ramp(2000 - n));
+  const { out } = renderModule(Compare, { params: { threshold: 0, hysteresis: 0.2 }, inputs: { a: tri }, frames: 2000 });
+  const up = out.gt.findIndex((v) => v === 10);
+  assert.ok(Math.abs(tri(up) - 0.1) < 0.003, `switches high at ${tri(up)} V`);
+  const down = out.gt.findIndex((v, i) => i > 1000 && v === 0);
+  assert.ok(Math.abs(tri(down) + 0.1) < 0.003, `switches low at ${tri(down)} V`);
+  for (let i = 0; i < 2000; i++) assert.equal(out.gt[i] + out.lt[i], 10);
+  const withB = renderModule(Compare, { params: { hysteresis: 0 }, inputs: { a: 2, b: 3 }, frames: 1 }).out;
+  assert.equal(withB.lt[0], 10);
+});
+
+test('crossfade: linear and equal-power laws; cv moves the position', () => {
+  const at = (mix: number, curve = 0, cv = 0) => renderModule(Crossfade, { params: { mix, curve }, inputs: { a: 2, b: 6, cv }, frames: 1 }).out.out[0];
+  assert.equal(at(0), 2);
+  assert.equal(at(1), 6);
+  assert.ok(Math.abs(at(0.25) - (2 * 0.75 + 6 * 0.25)) < 1e-6);
+  assert.ok(Math.abs(at(0.5, 1) - (2 + 6) * Math.SQRT1_2) < 1e-5);
+  assert.ok(Math.abs(at(0, 0, 5) - 4) < 1e-6, '5 V of cv = half way');
+});
+
+test('delay: an impulse comes back exactly time·fs samples later; feedback repeats decay geometrically', () => {
+  const impulse = (n: number) => (n === 100 ? 1 : 0);
+  const dry = renderModule(Delay, { params: { time: 0.01, feedback: 0, mix: 1 }, inputs: { in: impulse }, frames: 2000 }).out.out;
+  const peaks = Array.from(dry.entries()).filter(([, v]) => v !== 0);
+  assert.deepEqual(peaks, [[580, 1]]);
+  const fb = renderModule(Delay, { params: { time: 0.01, feedback: 0.5, mix: 1 }, inputs: { in: impulse }, frames: 2000 }).out.wet;
+  assert.equal(fb[580], 1);
+  assert.equal(fb[1060], 0.5);
+  assert.equal(fb[1540], 0.25);
+  const mixed = renderModule(Delay, { params: { time: 0.01, feedback: 0, mix: 0.25 }, inputs: { in: impulse }, frames: 1000 }).out.out;
+  assert.equal(mixed[100], 0.75);
+  assert.equal(mixed[580], 0.25);
+});
+
+test('delay: 10 s maximum; +1 V of time CV halves it; clock sync follows the measured period', () => {
+  const impulse = (n: number) => (n === 10 ? 1 : 0);
+  const long = renderModule(Delay, { params: { time: 10, feedback: 0, mix: 1 }, inputs: { in: impulse }, frames: 10 * SR + 100, block: 512 }).out.out;
+  assert.equal(long[10 + 10 * SR], 1);
+  const halved = renderModule(Delay, { params: { time: 0.02, feedback: 0, mix: 1 }, inputs: { in: impulse, time: 1 }, frames: 2000 }).out.out;
+  assert.equal(halved[10 + 480], 1);
+  // Clock every 2400 samples (50 ms); time 0.5 → 1200 samples once the period is known (and the 50 ms
+  // time smoothing has settled).
+  const clockEdges = Array.from({ length: 20 }, (_, k) => 2400 * k);
+  const synced = renderModule(Delay, { params: { time: 0.5, feedback: 0, mix: 1 }, inputs: { in: (n) => (n === 40000 ? 1 : 0), clock: pulses(clockEdges) }, frames: 45000 }).out.out;
+  let peak = -1;
+  synced.forEach((v, i) => v > 0.5 && (peak = i));
+  assert.equal(peak, 40000 + 1200);
+  assert.ok(synced[peak] > 0.999);
+});
+
+test('delay: tone low-passes or high-passes the repeats; feedback 1 sustains without running away', () => {
+  const hf = (n: number) => 5 * Math.sin((2 * Math.PI * 10000 * n) / SR);
+  const lf = (n: number) => 5 * Math.sin((2 * Math.PI * 50 * n) / SR);
+  const wetAmp = (tone: number, input: (n: number) => number, hz: number) =>
+    amplitudeAt(renderModule(Delay, { params: { time: 0.001, feedback: 0, tone, mix: 1 }, inputs: { in: input }, frames: SR / 2 }).out.wet, hz, SR, SR / 4);
+  assert.ok(wetAmp(-1, hf, 10000) < 0.05 * wetAmp(0, hf, 10000), 'tone −1 removes 10 kHz');
+  assert.ok(wetAmp(1, lf, 50) < 0.1 * wetAmp(0, lf, 50), 'tone +1 removes 50 Hz');
+  const sustained = renderModule(Delay, { params: { time: 0.01, feedback: 1, mix: 1 }, inputs: { in: (n) => (n < 480 ? 5 * Math.sin(n / 7) : 0) }, frames: 5 * SR }).out.wet;
+  for (let i = 0; i < sustained.length; i += 97) assert.ok(Math.abs(sustained[i]) <= 10.0001);
+  assert.ok(Math.max(...sustained.subarray(4 * SR).map(Math.abs)) > 4, 'still sounding after 4 s');
+});
