@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   // their own (the idle-time memory reducer, incremental marking finishing through an interrupt).
   const gcs: number[] = [];
   const obs = new PerformanceObserver((list) =>
-    list.getEntries().forEach((e) => (e.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR && gcs.push(e.startTime)),
+    list.getEntries().forEach((e) => (e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR && gcs.push(e.startTime)),
   );
   obs.observe({ entryTypes: ['gc'] });
   let during = 0, growth = 0;
