@@ -25,7 +25,8 @@ type IO = BlockIO<typeof spec>;
  * (F(u[n]) − F(u[n−1])) / (u[n] − u[n−1]) with F = log cosh, which suppresses the aliases the naive
  * f(u[n]) folds back (measured in the tests) at the cost of half a sample of delay and a gentle
  * high-frequency roll-off. u = (in + bias) / 5 V × drive; the output is 5 V · f, so a fully driven
- * signal stays within ±5 V; a DC blocker (5 Hz) removes the bias's offset. Block-size invariant.
+ * signal stays within ±5 V; with a bias, a DC blocker (5 Hz) removes its offset (and may overshoot
+ * ±5 V slightly). Block-size invariant.
  */
 class DistortionKernel implements Kernel<typeof spec> {
   /** [previous u, previous F(u), DC blocker x1, DC blocker y1]. */
@@ -47,6 +48,7 @@ class DistortionKernel implements Kernel<typeof spec> {
     const x = io.in.in, dcv = io.in.drive, out = io.out.out, cvOn = io.connected.drive;
     let u1 = s[0], F1 = s[1], dx1 = s[2], dy1 = s[3];
     let gain = Math.pow(10, baseDb / 20);
+    const biased = bias !== 0;
     for (let i = start; i < end; i++) {
       if (cvOn) gain = Math.pow(10, clamp(baseDb + 5 * finiteOr0(dcv[i]), 0, 96) / 20);
       const dry = clamp(finiteOr0(x[i]), -50, 50);
@@ -62,7 +64,8 @@ class DistortionKernel implements Kernel<typeof spec> {
       const wet = y - dx1 + R * dy1;
       dx1 = y;
       dy1 = wet;
-      out[i] = dry * (1 - mix) + 5 * level * wet * mix;
+      // Without bias the saturator makes no DC, and the blocker would only add its small overshoot.
+      out[i] = dry * (1 - mix) + 5 * level * (biased ? wet : y) * mix;
     }
     s[0] = u1;
     s[1] = F1;

@@ -243,3 +243,56 @@ test('delay: tone low-passes or high-passes the repeats; feedback 1 sustains wit
   for (let i = 0; i < sustained.length; i += 97) assert.ok(Math.abs(sustained[i]) <= 10.0001);
   assert.ok(Math.max(...sustained.subarray(4 * SR).map(Math.abs)) > 4, 'still sounding after 4 s');
 });
+
+test('reverb: the tail falls 60 dB in the set decay time (Schroeder integration, T30 × 2, within 10 %), decorrelated, and decays to silence', () => {
+  const { Reverb } = require('../../src/modules/reverb') as typeof import('../../src/modules/reverb');
+  for (const rt60 of [0.5, 1.5]) {
+    const frames = Math.round(2.2 * rt60 * SR);
+    const { out } = renderModule(Reverb, { params: { decay: rt60, damping: 0, mix: 1, size: 0.8 }, inputs: { left: (n) => (n === 0 ? 5 : 0) }, frames });
+    // Schroeder backward integration of the energy, in dB.
+    const e = new Float64Array(frames);
+    let acc = 0;
+    for (let i = frames - 1; i >= 0; i--) e[i] = acc += out.left[i] * out.left[i];
+    const db = (i: number) => 10 * Math.log10(e[i] / e[0]);
+    const t5 = e.findIndex((_, i) => db(i) <= -5), t35 = e.findIndex((_, i) => db(i) <= -35);
+    const measured = (2 * (t35 - t5)) / SR;
+    assert.ok(Math.abs(measured - rt60) / rt60 < 0.1, `RT60 ${rt60} s: measured ${measured.toFixed(3)} s`);
+    let dot = 0, ll = 0, rr = 0;
+    for (let i = 0; i < frames; i++) {
+      dot += out.left[i] * out.right[i];
+      ll += out.left[i] ** 2;
+      rr += out.right[i] ** 2;
+    }
+    assert.ok(Math.abs(dot / Math.sqrt(ll * rr)) < 0.3, 'left and right decorrelated');
+  }
+  const tail = renderModule(Reverb, { params: { decay: 0.5, mix: 1 }, inputs: { left: (n) => (n < 4800 ? 5 * Math.sin(n / 5) : 0) }, frames: 4 * SR }).out.left;
+  const late = Math.max(...tail.subarray(3 * SR).map(Math.abs));
+  assert.ok(late < 5e-5, `after 5 decay times: ${late} V`);
+});
+
+test('distortion: ADAA keeps the aliases of a driven 5 kHz sine at least 6 dB below a naive tanh; fully driven it stays within ±5 V', () => {
+  const { Distortion } = require('../../src/modules/distortion') as typeof import('../../src/modules/distortion');
+  const f0 = 4987.5; // a whole number of cycles in the analysis window
+  const frames = 1 << 15;
+  const sine = (n: number) => 5 * Math.sin((2 * Math.PI * f0 * n) / SR);
+  const { out } = renderModule(Distortion, { params: { drive: 24 }, inputs: { in: sine }, frames });
+  const naive = new Float32Array(frames);
+  const g = Math.pow(10, 24 / 20);
+  for (let n = 0; n < frames; n++) naive[n] = 5 * Math.tanh((Math.fround(sine(n)) / 5) * g);
+  // Energy away from the harmonics of f0 (aliases), relative to the fundamental, from 100 Hz to 20 kHz.
+  const aliasDb = (x: Float32Array) => {
+    const from = frames / 2;
+    let alias = 0;
+    for (let hz = 100; hz < 20000; hz += 37.5) {
+      const k = hz / f0;
+      if (Math.abs(k - Math.round(k)) * f0 < 300) continue;
+      alias += amplitudeAt(x, hz, SR, from) ** 2;
+    }
+    return 10 * Math.log10(alias / amplitudeAt(x, f0, SR, from) ** 2);
+  };
+  const adaa = aliasDb(out.out), plain = aliasDb(naive);
+  // Measured: −115.0 dB against −107.9 dB (first-order ADAA; 2× oversampling on top would do more).
+  assert.ok(adaa < plain - 6, `aliases: ADAA ${adaa.toFixed(1)} dB, naive ${plain.toFixed(1)} dB`);
+  const hot = renderModule(Distortion, { params: { drive: 48 }, inputs: { in: sine }, frames: 4800 }).out.out;
+  assert.ok(hot.every((v) => Math.abs(v) <= 5.0001));
+});
