@@ -5,6 +5,9 @@ import { Clock } from './clock';
 import { Compare } from './compare';
 import { Crossfade } from './crossfade';
 import { Delay } from './delay';
+import { Hat } from './hat';
+import { Kick } from './kick';
+import { Snare } from './snare';
 import { Distortion } from './distortion';
 import { Reverb } from './reverb';
 import { Logic } from './logic';
@@ -26,7 +29,7 @@ import { Vco } from './vco';
 /** Every module type, in the order the reference lists them. Type names are append-only. */
 export const MODULES: readonly AnyModule[] = [
   Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault,
-  Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay, Reverb, Distortion,
+  Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay, Reverb, Distortion, Kick, Snare, Hat,
 ];
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));

@@ -296,3 +296,30 @@ test('distortion: ADAA keeps the aliases of a driven 5 kHz sine at least 6 dB be
   const hot = renderModule(Distortion, { params: { drive: 48 }, inputs: { in: sine }, frames: 4800 }).out.out;
   assert.ok(hot.every((v) => Math.abs(v) <= 5.0001));
 });
+
+test('drums: the kick settles on its pitch and falls 60 dB in its decay; snare and hat are repeatable and fall on time; the hat is bright', () => {
+  const { Kick } = require('../../src/modules/kick') as typeof import('../../src/modules/kick');
+  const { Snare } = require('../../src/modules/snare') as typeof import('../../src/modules/snare');
+  const { Hat } = require('../../src/modules/hat') as typeof import('../../src/modules/hat');
+  const { zeroCrossingHz, rms } = require('../support/analysis') as typeof import('../support/analysis');
+  const strike = pulses([1000]);
+  const kick = renderModule(Kick, { params: { pitch: 55, decay: 1 }, inputs: { trig: strike }, frames: 2 * SR }).out.out;
+  assert.equal(kick[999], 0, 'silent before the strike');
+  assert.ok(Math.abs(zeroCrossingHz(kick, SR, 1000 + 0.3 * SR, 1000 + 0.6 * SR) - 55) < 0.5, 'settles on 55 Hz');
+  const win = Math.round(SR / 55) * 2; // two periods
+  const early = rms(kick, 1000 + 0.2 * SR, 1000 + 0.2 * SR + win), late = rms(kick, 1000 + 0.8 * SR, 1000 + 0.8 * SR + win);
+  assert.ok(Math.abs(20 * Math.log10(late / early) - -36) < 1, `−36 dB over 0.6 s: ${(20 * Math.log10(late / early)).toFixed(2)} dB`);
+  const s1 = renderModule(Snare, { inputs: { trig: strike }, frames: SR, seed: 2 }).out.out;
+  const s2 = renderModule(Snare, { inputs: { trig: strike }, frames: SR, seed: 2 }).out.out;
+  assert.deepEqual(s1, s2);
+  const sEarly = rms(s1, 1000, 1000 + 2400), sLate = rms(s1, 1000 + 0.25 * SR, 1000 + 0.25 * SR + 2400);
+  assert.ok(20 * Math.log10(sLate / sEarly) < -50, 'the snare has fallen by its decay time');
+  const hat = renderModule(Hat, { params: { decay: 0.1 }, inputs: { trig: strike }, frames: SR / 2 }).out.out;
+  const { welch, bandEnergyDb } = require('../support/analysis') as typeof import('../support/analysis');
+  const psd = welch(hat.subarray(1000, 1000 + 4096), 1024);
+  // Measured 18.9 dB more energy in 5–20 kHz than in 20 Hz–2 kHz (a 2-pole high-pass at 7 kHz).
+  assert.ok(bandEnergyDb(psd, SR, 5000, 20000) - bandEnergyDb(psd, SR, 20, 2000) > 15, 'bright: the energy lies above 5 kHz');
+  assert.ok(rms(hat, 1000, 3400) > 0.3, 'audible');
+  const hLate = rms(hat, 1000 + 0.1 * SR, 1000 + 0.1 * SR + 480);
+  assert.ok(20 * Math.log10(hLate / rms(hat, 1000, 1480)) < -50, 'closed hat gone after 0.1 s');
+});
