@@ -25,7 +25,7 @@ export interface HeapProbe {
  * Used bytes of the heap's data spaces (code spaces excluded: the JIT installing optimized code for a
  * hot loop is not an allocation by that loop).
  */
-function dataHeapUsed(): number {
+export function dataHeapUsed(): number {
   return getHeapSpaceStatistics()
     .filter((s) => !s.space_name.startsWith('code'))
     .reduce((sum, s) => sum + s.space_used_size, 0);

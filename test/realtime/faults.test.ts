@@ -159,5 +159,6 @@ test('100 injected faults (throw, nan, hang, heap) leak no thread, worker or mem
   assert.equal(after.get('workersReplaced'), 8);
   assert.equal(after.get('threads'), before.get('threads'), `threads ${before.get('threads')} → ${after.get('threads')}`);
   const growth = after.get('rssMB')! - before.get('rssMB')!;
+  console.log(`# 100 faults: threads ${before.get('threads')} → ${after.get('threads')}, RSS ${before.get('rssMB')} → ${after.get('rssMB')} MB, workers replaced ${after.get('workersReplaced')}`);
   assert.ok(growth < 40, `RSS ${before.get('rssMB')} → ${after.get('rssMB')} MB`);
 });

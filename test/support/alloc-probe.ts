@@ -7,17 +7,13 @@
  * allocates, ≥ 16 bytes a block, shows in every window).
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { dataHeapUsed } from '../../bench/heap';
 import { findModule } from '../../src/modules';
 import { makeBlockIO, makeParams } from '../../src/engine/block-io';
 import { Random } from '../../src/dsp/random';
 
 const B = 64, FRAMES = 4096;
 
-/** Used bytes of the heap's data spaces (code excluded: installing optimized code is not the kernel allocating). */
-function dataHeapUsed(): number {
-  return getHeapSpaceStatistics().filter((s) => !s.space_name.startsWith('code')).reduce((sum, s) => sum + s.space_used_size, 0);
-}
 
 async function main(): Promise<void> {
   const desc = findModule(process.argv[2]);
