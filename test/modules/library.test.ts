@@ -323,3 +323,24 @@ test('drums: the kick settles on its pitch and falls 60 dB in its decay; snare a
   const hLate = rms(hat, 1000 + 0.1 * SR, 1000 + 0.1 * SR + 480);
   assert.ok(20 * Math.log10(hLate / rms(hat, 1000, 1480)) < -50, 'closed hat gone after 0.1 s');
 });
+
+test('fm-op: a 5 V sine at the fm input gives sidebands at fc ± k·fm with the Bessel amplitudes |J_k(index)| · 5 V', () => {
+  const { FmOp } = require('../../src/modules/fm-op') as typeof import('../../src/modules/fm-op');
+  const C4 = 440 * Math.pow(2, -9 / 12);
+  // fc = 8·fm: the lower sidebands that matter stay above 0 Hz (no folding onto the measured ones).
+  const fc = 8 * C4, fmHz = C4, I = 2;
+  const frames = 1 << 16;
+  const { out } = renderModule(FmOp, { params: { ratio: 8, index: I }, inputs: { fm: (n) => 5 * Math.sin((2 * Math.PI * fmHz * n) / SR) }, frames });
+  // J_k(2), k = 0..4 (Abramowitz & Stegun, table 9.1).
+  const J = [0.2238907791, 0.5767248078, 0.3528340286, 0.1289432495, 0.0339957198];
+  for (let k = 0; k <= 4; k++) {
+    for (const f of k === 0 ? [fc] : [fc + k * fmHz, fc - k * fmHz]) {
+      const a = amplitudeAt(out.out, f, SR, frames / 4);
+      assert.ok(Math.abs(a - 5 * J[k]) < 0.01, `sideband ${k} at ${f.toFixed(1)} Hz: ${a.toFixed(4)} V, expected ${(5 * J[k]).toFixed(4)} V`);
+    }
+  }
+  // Index 0: a plain sine at ratio × C4.
+  const plain = renderModule(FmOp, { params: { ratio: 2, index: 0 }, frames: SR }).out.out;
+  const { zeroCrossingHz } = require('../support/analysis') as typeof import('../support/analysis');
+  assert.ok(Math.abs(zeroCrossingHz(plain, SR) - 2 * C4) < 0.01);
+});
