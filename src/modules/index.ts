@@ -4,6 +4,7 @@ import { Attenuverter } from './attenuverter';
 import { Clock } from './clock';
 import { Compare } from './compare';
 import { Crossfade } from './crossfade';
+import { Chorus } from './chorus';
 import { Delay } from './delay';
 import { FmOp } from './fm-op';
 import { Hat } from './hat';
@@ -30,7 +31,7 @@ import { Vco } from './vco';
 /** Every module type, in the order the reference lists them. Type names are append-only. */
 export const MODULES: readonly AnyModule[] = [
   Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault,
-  Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay, Reverb, Distortion, Kick, Snare, Hat, FmOp,
+  Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay, Reverb, Distortion, Kick, Snare, Hat, FmOp, Chorus,
 ];
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));

@@ -344,3 +344,19 @@ test('fm-op: a 5 V sine at the fm input gives sidebands at fc ± k·fm with the 
   const { zeroCrossingHz } = require('../support/analysis') as typeof import('../support/analysis');
   assert.ok(Math.abs(zeroCrossingHz(plain, SR) - 2 * C4) < 0.01);
 });
+
+test('chorus: depth 0 delays every voice by exactly the centre delay; swept, the two sides differ and stay bounded', () => {
+  const { Chorus } = require('../../src/modules/chorus') as typeof import('../../src/modules/chorus');
+  const impulse = (n: number) => (n === 50 ? 1 : 0);
+  const still = renderModule(Chorus, { params: { depth: 0, delay: 0.015, mix: 1 }, inputs: { in: impulse }, frames: 2000 }).out;
+  assert.deepEqual(Array.from(still.left.entries()).filter(([, v]) => v !== 0), [[50 + 720, 1]]);
+  assert.deepEqual(still.left, still.right);
+  const tone = (n: number) => 5 * Math.sin((2 * Math.PI * 440 * n) / SR);
+  const swept = renderModule(Chorus, { params: { depth: 0.004, rate: 1, mix: 0.5 }, inputs: { in: tone }, frames: SR }).out;
+  let diff = 0;
+  for (let i = 0; i < SR; i++) {
+    diff = Math.max(diff, Math.abs(swept.left[i] - swept.right[i]));
+    assert.ok(Math.abs(swept.left[i]) <= 5.0001 && Math.abs(swept.right[i]) <= 5.0001);
+  }
+  assert.ok(diff > 1, 'left and right differ');
+});
