@@ -49,6 +49,9 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
   return liveCommand(path, loadPatchFile(path), opts); // validated before anything else (and before chrt)
 }
 
+/** Longest a clean shutdown may take before `play` gives up on it (exit code 4). */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
 /** OS threads of this process (Linux /proc; -1 elsewhere). */
 function threadCount(): number {
   try {
@@ -191,20 +194,33 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
     process.on('SIGTERM', finish);
   });
   await done;
+  // Shutdown must end: if a step hangs (seen once after 100 injected faults, not understood yet), say
+  // which and leave with exit code 4 rather than keep the process alive.
+  let step = 'draining the device';
+  const guard = setTimeout(() => {
+    console.error(`modsynth: shutdown stuck while ${step} for ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
+    process.exit(4);
+  }, SHUTDOWN_LIMIT_MS);
+  guard.unref();
   // After --seconds the sink plays only silence; let the device's own buffer drain before closing it,
   // so the last frames are heard (closing at once drops up to a device buffer).
   if (reachedEnd) await new Promise((r) => setTimeout(r, deviceMs + 150));
+  step = 'closing the OSC server';
   await server?.close();
+  step = 'closing the audio device';
   await sink.close();
   const final = status();
   tap?.drain();
   const playedFrames = opts.seconds !== undefined ? Math.min(final.framesPlayed, Math.round(opts.seconds * sr)) : final.framesPlayed;
   session.endLog(playedFrames);
   if (opts.recordSession) say(`session recorded to ${opts.recordSession} (replay: modsynth render PATCH --session ${opts.recordSession} --out FILE.wav)`);
+  step = 'stopping the workers';
   await engine.stopStreaming();
   const stats = engine.stats();
   const faults = engine.supervisor!.status();
+  step = 'closing the engine';
   await engine.close();
+  clearTimeout(guard);
   if (live) process.stdout.write('\n');
   const played = final.framesPlayed / sr;
   say(

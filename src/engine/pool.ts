@@ -16,7 +16,7 @@ import { currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY 
  * and its worker dies with ERR_WORKER_OUT_OF_MEMORY (then it is replaced), before garbage collection
  * near the limit stalls it for long.
  */
-export const WORKER_HEAP_MB = 96;
+export const WORKER_HEAP_MB = 64;
 
 /** Delay before new spares are warmed after a replacement (keeps their start-up out of the recovery). */
 const REFILL_DELAY_MS = 250;
