@@ -11,6 +11,8 @@ export function makeBlockIO(
   params: Record<string, number>,
   connected: readonly boolean[],
   used: readonly boolean[],
+  /** Channel counts and block size (default: mono, B = the first view's length or 128). */
+  shape?: { inChannels: readonly number[]; outChannels: readonly number[]; blockSize: number },
 ): BlockIO {
   const inNames = Object.keys(desc.inputs);
   const outNames = Object.keys(desc.outputs);
@@ -26,7 +28,10 @@ export function makeBlockIO(
     outObj[name] = outputs[i];
     usedObj[name] = used[i];
   });
-  return { in: inObj, out: outObj, params, connected: conObj, used: usedObj, inputs, outputs };
+  const blockSize = shape?.blockSize ?? (outputs[0] ?? inputs[0])?.length ?? 128;
+  const inChannels = shape?.inChannels ?? connected.map((c) => (c ? 1 : 0));
+  const outChannels = shape?.outChannels ?? outputs.map(() => 1);
+  return { in: inObj, out: outObj, params, connected: conObj, used: usedObj, inputs, outputs, inChannels, outChannels, blockSize };
 }
 
 /** A params object holding every param of `desc` in declaration order, defaults first, then `values`. */

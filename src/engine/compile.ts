@@ -9,16 +9,22 @@
  * patch, so it is deterministic; `feedback` reports it (and `modsynth check` prints it). A cable from a
  * module to itself is always a feedback cable.
  *
- * Buffers. Every buffer is `blockSize` floats in one Float32 arena. Offsets [0, constants) hold constant
+ * Channels (polyphony, see MAX_CHANNELS in module-api.ts) are decided here, once: each output's
+ * channel count follows from its module's inputs and params, in execution order; cables that close a
+ * cycle are settled by iterating to a fixed point. A C-channel output's buffer is C × blockSize floats,
+ * channel after channel.
+ *
+ * Buffers. Every buffer is `blockSize` floats per channel in one Float32 arena. Offsets [0, constants) hold constant
  * buffers (one per distinct normal value of an unpatched input, filled once). Then each used output of
  * each module gets one buffer, or SLOTS buffers when it is read on another worker: the producer writes
  * slot `block % SLOTS`, so it may run up to SLOTS − 1 blocks ahead of its slowest reader without
- * overwriting what that reader has not read yet. Unused outputs share one scratch buffer per worker:
- * kernels never read their outputs.
+ * overwriting what that reader has not read yet. Unused outputs share one scratch buffer per worker
+ * (room for 16 channels): kernels never read their outputs.
  */
 import { hashSeed } from '../dsp/random';
 import { findModule } from '../modules';
-import type { AnyModule } from './module-api';
+import { makeParams } from './block-io';
+import { MAX_CHANNELS, type AnyModule } from './module-api';
 import { parsePortRef, type Patch } from './patch';
 
 export interface RenderOptions {
@@ -37,12 +43,16 @@ export interface PlanInput {
   from: number;
   /** 1 for a feedback cable (reads the producer's previous block), else 0. */
   lag: 0 | 1;
+  /** Channels of the cable (0 when unpatched). */
+  channels: number;
 }
 
 export interface PlanOutput {
   /** Offsets written in block b, indexed by b % SLOTS (all equal when the output has one buffer). */
   offsets: number[];
   used: boolean;
+  /** Channels (1..16); the buffer holds channels × blockSize floats. */
+  channels: number;
 }
 
 export interface PlanModule {
@@ -55,6 +65,8 @@ export interface PlanModule {
   outputs: PlanOutput[];
   /** Worker that runs the module (0 on the single-threaded path). */
   worker: number;
+  /** Kernels the module runs: its channel count for a `poly` module, else 1. */
+  voices: number;
 }
 
 export interface RenderPlan {
@@ -159,11 +171,12 @@ export function compilePatch(
   const { order, edges } = scheduleModules(patch);
   const { worker, workers } = assign(order, edges);
   const descs = patch.modules.map((m) => mustFind(m.type));
+  const { outChannels, voices } = inferChannels(patch, order, edges);
   const B = opts.blockSize;
   let next = 0;
-  const alloc = () => {
+  const alloc = (channels = 1) => {
     const off = next;
-    next += B;
+    next += B * channels;
     return off;
   };
 
@@ -178,7 +191,7 @@ export function compilePatch(
     return c.offset;
   };
   constantFor(0);
-  const scratch = Array.from({ length: workers }, () => alloc());
+  const scratch = Array.from({ length: workers }, () => alloc(MAX_CHANNELS));
 
   const feeding = new Map<string, Edge>(); // "to,toPort" → edge
   const readers: Edge[][][] = descs.map((d) => Object.keys(d.outputs).map(() => []));
@@ -192,11 +205,12 @@ export function compilePatch(
   for (const i of order) {
     outOffsets[i] = Object.keys(descs[i].outputs).map((_, k) => {
       const rs = readers[i][k];
-      if (rs.length === 0) return { offsets: new Array<number>(SLOTS).fill(scratch[worker[i]]), used: false };
+      const channels = outChannels[i][k];
+      if (rs.length === 0) return { offsets: new Array<number>(SLOTS).fill(scratch[worker[i]]), used: false, channels };
       const crosses = rs.some((e) => worker[e.to] !== worker[i]);
-      const a = alloc();
-      const offsets = crosses ? [a, ...Array.from({ length: SLOTS - 1 }, alloc)] : new Array<number>(SLOTS).fill(a);
-      return { offsets, used: true };
+      const a = alloc(channels);
+      const offsets = crosses ? [a, ...Array.from({ length: SLOTS - 1 }, () => alloc(channels))] : new Array<number>(SLOTS).fill(a);
+      return { offsets, used: true, channels };
     });
   }
 
@@ -209,13 +223,13 @@ export function compilePatch(
       const e = feeding.get(`${i},${k}`);
       if (!e) {
         const off = constantFor(spec.normal ?? 0);
-        return { offsets: new Array<number>(SLOTS).fill(off), connected: false, from: -1, lag: 0 };
+        return { offsets: new Array<number>(SLOTS).fill(off), connected: false, from: -1, lag: 0, channels: 0 };
       }
       const src = outOffsets[e.from][e.fromPort].offsets;
       const lag: 0 | 1 = e.feedback ? 1 : 0;
       // In block b the consumer reads the slot the producer wrote in block b − lag.
       const offsets = src.map((_, s) => src[(s - lag + SLOTS) % SLOTS]);
-      return { offsets, connected: true, from: position[e.from], lag };
+      return { offsets, connected: true, from: position[e.from], lag, channels: outChannels[e.from][e.fromPort] };
     });
     return {
       id: m.id,
@@ -225,6 +239,7 @@ export function compilePatch(
       inputs,
       outputs: outOffsets[i],
       worker: worker[i],
+      voices: voices[i],
     };
   });
 
@@ -238,6 +253,54 @@ export function compilePatch(
     output: modules.findIndex((m) => m.type === 'output'),
     workers,
   };
+}
+
+/**
+ * Channel count of every output (by patch index, then output index) and voices of every module.
+ * Modules are visited in execution order; a feedback cable's producer comes later, so the pass repeats
+ * until nothing changes (counts only grow, and are at most 16, so it ends).
+ */
+export function inferChannels(patch: Patch, order: readonly number[], edges: readonly Edge[]): { outChannels: number[][]; voices: number[] } {
+  const descs = patch.modules.map((m) => mustFind(m.type));
+  const params = patch.modules.map((m, i) => makeParams(descs[i], m.params));
+  const outChannels = descs.map((d) => Object.keys(d.outputs).map(() => 1));
+  const voices = descs.map(() => 1);
+  const feeding = descs.map((d) => Object.keys(d.inputs).map((): Edge | undefined => undefined));
+  for (const e of edges) feeding[e.to][e.toPort] = e;
+  const clampCh = (n: number) => Math.max(1, Math.min(MAX_CHANNELS, Math.floor(Number.isFinite(n) ? n : 1)));
+  for (let pass = 0, changed = true; changed && pass <= MAX_CHANNELS + 1; pass++) {
+    changed = false;
+    for (const i of order) {
+      const d = descs[i];
+      const inCh = feeding[i].map((e) => (e ? outChannels[e.from][e.fromPort] : 0));
+      let outs: number[];
+      if (d.poly) {
+        const names = Object.keys(d.inputs);
+        let v = 1;
+        for (const name of d.poly) v = Math.max(v, inCh[names.indexOf(name)] ?? 0);
+        voices[i] = v;
+        outs = outChannels[i].map(() => v);
+      } else if (d.channels) {
+        const got = d.channels(inCh, params[i]);
+        outs = outChannels[i].map((_, k) => clampCh(got[k] ?? 1));
+      } else continue;
+      outs.forEach((c, k) => {
+        if (c !== outChannels[i][k]) {
+          outChannels[i][k] = c;
+          changed = true;
+        }
+      });
+    }
+  }
+  return { outChannels, voices };
+}
+
+/**
+ * The worker that publishes Ctrl.RingWritten: the output module's, or worker 0 when the plan has no
+ * output module (it then advances the ring with silence).
+ */
+export function ringWorker(plan: RenderPlan): number {
+  return plan.output >= 0 ? plan.modules[plan.output].worker : 0;
 }
 
 function singleWorker(order: readonly number[]): { worker: number[]; workers: number } {

@@ -45,6 +45,11 @@ export interface ParamSpec {
   readonly doc: string;
   /** For `enum` params: the name of each integer value, in order. */
   readonly choices?: readonly string[];
+  /**
+   * The param decides a channel count (see `channels` on the descriptor): a change rebuilds the plan
+   * (a click-free swap, like any patch edit) instead of going through the command ring.
+   */
+  readonly structural?: boolean;
 }
 
 export interface InputSpec {
@@ -86,6 +91,16 @@ export interface BlockIO<S extends PortSpec = PortSpec> {
   /** The same views as `in` / `out`, in declaration order (for modules with numbered ports). */
   readonly inputs: readonly Float32Array[];
   readonly outputs: readonly Float32Array[];
+  /**
+   * Channels of each input's cable (0 when unpatched), in declaration order. Fixed for the plan.
+   * Only modules that declare `channels` see views longer than one block: channel c of a port is
+   * samples [c·B, c·B + B) of its view (B = the plan's block size, `blockSize` here).
+   */
+  readonly inChannels: readonly number[];
+  /** Channels of each output, in declaration order (1 for a mono output). */
+  readonly outChannels: readonly number[];
+  /** Samples per channel in the views (the plan's block size). */
+  readonly blockSize: number;
 }
 
 export interface InitContext {
@@ -105,7 +120,25 @@ export interface Kernel<S extends PortSpec = PortSpec> {
   process(io: BlockIO<S>, start: number, end: number, frame: number): void;
   /** Returns the kernel to its freshly created state. Not on the audio path. */
   reset(): void;
+  /**
+   * A timed event for this module (a MIDI message packed by `packMidi`), delivered between the samples
+   * before and from its frame: the block is split there exactly as for a param change. Audio path: no
+   * allocation. Only modules that take events implement it.
+   */
+  event?(data: number): void;
 }
+
+/**
+ * Polyphony, by VCV Rack's rules: a cable carries 1 to 16 channels.
+ * - A module with `poly` runs one kernel per channel (a voice). The channel count is the largest
+ *   among the `poly` inputs (at least 1); every output carries that many channels. Each voice sees
+ *   mono views: channel v of each input, the single channel of a mono input (broadcast), or 0 V where
+ *   a polyphonic input has fewer channels than the module (missing channels read 0 V).
+ * - A module with `channels` handles channels itself: it is given every input's channel count and
+ *   returns every output's; its views hold all channels.
+ * - Any other module is mono: each input reads channel 0 of its cable, and each output has 1 channel.
+ */
+export const MAX_CHANNELS = 16;
 
 export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpec {
   /** Stable type name used in patches and OSC. Never renamed or reused. */
@@ -121,6 +154,13 @@ export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpe
   readonly isolated?: boolean;
   /** Multi-line reference text: contract, ranges, limitations. */
   readonly doc: string;
+  /** Polyphonic by voices: the inputs whose channel count decides the module's (see MAX_CHANNELS). */
+  readonly poly?: readonly string[];
+  /**
+   * Handles channels itself: each output's channel count (1..16) from each input's (0 = unpatched)
+   * and the params. Runs off the audio path, when the plan is compiled.
+   */
+  channels?(inputs: readonly number[], params: Readonly<Record<string, number>>): readonly number[];
   readonly params: S['params'];
   readonly inputs: S['inputs'];
   readonly outputs: S['outputs'];

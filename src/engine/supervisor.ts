@@ -13,7 +13,7 @@
  *   (disabled) until `enable` (OSC /module/enable).
  * Every fault, restart, disable and enable is an event for /notify, the log and /status.
  */
-import type { RenderPlan } from './compile';
+import { ringWorker, type RenderPlan } from './compile';
 import type { WorkerPool } from './pool';
 import { Ctrl, Health, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { FAULT_NAMES, FaultKind, FaultTable, HealthState, type FaultName } from '../realtime/faults';
@@ -264,7 +264,10 @@ export class Supervisor {
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return; // the patch changed meanwhile: the swap rebuilt every worker's modules
       await host.pool.request(w, { type: 'load', sab: host.sab!, layout: host.layout!, plan, worker: w, warmBlocks: 0, owner }, 'loaded');
-      const at = host.safeBlock();
+      // A worker other than the ring's joins at a block no other worker has reached. The ring's worker
+      // must go on from the first block it has not published: nothing else advances the ring, so a
+      // later block would wait forever for room (the ring only drains what that worker writes).
+      const at = w === ringWorker(plan) ? Atomics.load(host.views!.ctrl, Ctrl.RingWritten) : host.safeBlock();
       const stamps = host.views!.stamps;
       for (const p of table.positionsOf(w)) Atomics.store(stamps, p, at);
       await host.pool.request(w, { type: 'start', atBlock: at, keepDown }, 'started');

@@ -21,7 +21,7 @@
  *
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
  */
-import { SLOTS, type RenderPlan } from '../engine/compile';
+import { ringWorker, SLOTS, type RenderPlan } from '../engine/compile';
 import { arenaViews, CMD_FIELDS, Ctrl, Health, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { publish, waitAtLeast, waitSlice } from '../memory/wait';
 import { FaultTable, HealthState } from './faults';
@@ -154,7 +154,7 @@ export class BlockLoop {
     this.outputAt = positions.indexOf(plan.output);
     // Without an output module, worker 0 still advances the ring (silent blocks) so the sink never waits;
     // with no modules at all it does so at the end of each block.
-    this.advancesRing = this.outputAt >= 0 || (plan.output < 0 && worker === 0);
+    this.advancesRing = ringWorker(plan) === worker;
     this.ringAt = this.outputAt >= 0 ? this.outputAt : this.advancesRing ? positions.length - 1 : -1;
     const B = layout.blockSize;
     for (let s = 0; s < layout.ringBlocks; s++) {

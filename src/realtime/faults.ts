@@ -79,7 +79,7 @@ export class FaultTable {
       starts.push(flat.length);
       for (const o of m.outputs) {
         if (!o.used) continue; // unused outputs write the worker's scratch, which nothing reads
-        for (const off of new Set(o.offsets)) flat.push(off, off + B);
+        for (const off of new Set(o.offsets)) flat.push(off, off + B * o.channels);
       }
     });
     starts.push(flat.length);

@@ -14,23 +14,33 @@ import type { BlockIO, Kernel } from '../engine/module-api';
 import { findModule } from '../modules';
 import { OutputKernel } from '../modules/output';
 import { Health } from '../memory/layout';
+import { hashSeed } from '../dsp/random';
 import { FaultKind, FaultTable, HealthState } from './faults';
+
+/** Param index of a command record that carries an event (Kernel.event) instead of a param value. */
+export const EVENT_INDEX = -1;
 
 export interface RunnerModule {
   readonly id: string;
   readonly type: string;
-  /** Replaced when the module is restarted after a fault. */
-  kernel: Kernel;
+  /** One kernel per voice (a `poly` module's channels; else one). Replaced on a restart after a fault. */
+  kernels: Kernel[];
   /** Plan position. */
   readonly position: number;
   /** Param names in declaration order (index → name for param records). */
   readonly paramNames: readonly string[];
-  /** The params object every BlockIO of this module shares. */
+  /** The params object every BlockIO of this module (every voice) shares. */
   readonly params: Record<string, number>;
-  /** BlockIO for block b at io[b % SLOTS] (one shared object when no port has several slots). */
-  readonly io: readonly BlockIO[];
-  /** Used output views per slot, for the sanitising pass. */
+  /** BlockIO of voice v for block b at io[b % SLOTS][v] (one shared row when no port has several slots). */
+  readonly io: readonly (readonly BlockIO[])[];
+  /** Used output views per slot (every channel), for the sanitising pass; their channel counts. */
   readonly checked: readonly (readonly Float32Array[])[];
+  readonly checkedChannels: Int32Array;
+}
+
+/** Seed of voice v of a module: voice 0 keeps the module's seed, so a mono patch is unchanged. */
+export function voiceSeed(seed: number, voice: number): number {
+  return voice === 0 ? seed : hashSeed(seed, `voice ${voice}`);
 }
 
 export class Runner {
@@ -59,31 +69,45 @@ export class Runner {
     faults?: FaultTable,
   ) {
     const B = plan.blockSize;
-    const view = (off: number) => arena.subarray(off, off + B);
+    const view = (off: number, channels = 1) => arena.subarray(off, off + B * channels);
+    const zero = plan.constants.find((c) => Object.is(c.value, 0))!.offset;
     let output: OutputKernel | undefined;
     for (const pos of positions) {
       const pm = plan.modules[pos];
       const desc = findModule(pm.type);
       if (!desc) throw new Error(`unknown module type "${pm.type}"`);
       const kept = carry?.get(pm.id);
-      const kernel = kept && kept.type === pm.type ? kept.kernel : desc.create({ sampleRate: plan.sampleRate, seed: pm.seed, maxBlock: B });
+      const kernels = Array.from({ length: pm.voices }, (_, v) =>
+        kept && kept.type === pm.type && kept.kernels[v] ? kept.kernels[v] : desc.create({ sampleRate: plan.sampleRate, seed: voiceSeed(pm.seed, v), maxBlock: B }),
+      );
       const params = { ...pm.params };
-      const make = (slot: number) =>
+      const whole = desc.channels !== undefined; // the kernel sees every channel
+      const shape = { inChannels: pm.inputs.map((i) => i.channels), outChannels: pm.outputs.map((o) => o.channels), blockSize: B };
+      const inView = (off: number, channels: number, v: number) => {
+        if (whole) return view(off, Math.max(1, channels));
+        if (channels <= 1) return view(off); // mono (broadcast to every voice), or the unpatched normal
+        return v < channels ? view(off + v * B) : view(zero); // missing channels read 0 V
+      };
+      const make = (slot: number, v: number) =>
         makeBlockIO(
           desc,
-          pm.inputs.map((inp) => view(inp.offsets[slot])),
-          pm.outputs.map((o) => view(o.offsets[slot])),
+          pm.inputs.map((inp) => inView(inp.offsets[slot], inp.channels, v)),
+          pm.outputs.map((o) => (whole ? view(o.offsets[slot], o.channels) : view(o.offsets[slot] + v * B))),
           params,
           pm.inputs.map((inp) => inp.connected),
           pm.outputs.map((o) => o.used),
+          shape,
         );
       const slotted = (offs: number[]) => offs.some((o) => o !== offs[0]);
       const multi = pm.inputs.some((i) => slotted(i.offsets)) || pm.outputs.some((o) => slotted(o.offsets));
-      const first = make(0);
-      const io = Array.from({ length: SLOTS }, (_, s) => (s === 0 || !multi ? first : make(s)));
-      const checked = io.map((x) => x.outputs.filter((_, k) => pm.outputs[k].used));
-      this.modules.push({ id: pm.id, type: pm.type, kernel, position: pos, paramNames: Object.keys(desc.params), params, io, checked });
-      if (kernel instanceof OutputKernel) output = kernel;
+      const row = (slot: number) => kernels.map((_, v) => make(slot, v));
+      const first = row(0);
+      const io = Array.from({ length: SLOTS }, (_, s) => (s === 0 || !multi ? first : row(s)));
+      const usedOuts = pm.outputs.filter((o) => o.used);
+      const checked = io.map((_, s) => usedOuts.map((o) => view(o.offsets[s], o.channels)));
+      const checkedChannels = Int32Array.from(usedOuts.map((o) => o.channels));
+      this.modules.push({ id: pm.id, type: pm.type, kernels, position: pos, paramNames: Object.keys(desc.params), params, io, checked, checkedChannels });
+      if (kernels[0] instanceof OutputKernel) output = kernels[0];
     }
     this.pos = Int32Array.from(positions);
     this.output = output;
@@ -99,8 +123,11 @@ export class Runner {
   restart(m: number): void {
     const rm = this.modules[m];
     const pm = this.plan.modules[rm.position];
-    rm.kernel = findModule(rm.type)!.create({ sampleRate: this.plan.sampleRate, seed: pm.seed, maxBlock: this.plan.blockSize });
-    if (rm.kernel instanceof OutputKernel) this.output = rm.kernel;
+    const desc = findModule(rm.type)!;
+    for (let v = 0; v < rm.kernels.length; v++) {
+      rm.kernels[v] = desc.create({ sampleRate: this.plan.sampleRate, seed: voiceSeed(pm.seed, v), maxBlock: this.plan.blockSize });
+    }
+    if (rm.kernels[0] instanceof OutputKernel) this.output = rm.kernels[0];
     this.table.zero(rm.position);
     Atomics.store(this.health, rm.position * Health.Count, HealthState.Up);
   }
@@ -132,18 +159,21 @@ export class Runner {
     const hp = this.pos[m] * Health.Count;
     if (Atomics.load(this.health, hp) !== HealthState.Up) return;
     const slot = block & (SLOTS - 1);
+    const kernels = rm.kernels, ios = rm.io[slot];
     try {
-      rm.kernel.process(rm.io[slot], start, end, frame);
+      for (let v = 0; v < kernels.length; v++) kernels[v].process(ios[v], start, end, frame);
     } catch {
       this.fault(m, FaultKind.Throw, block);
       return;
     }
     // Any NaN or ±Inf makes the sum NaN (x * 0 is 0 for finite x, NaN otherwise).
-    const outs = rm.checked[slot];
+    const outs = rm.checked[slot], chans = rm.checkedChannels, B = this.plan.blockSize;
     let probe = 0;
     for (let k = 0; k < outs.length; k++) {
       const o = outs[k];
-      for (let i = start; i < end; i++) probe += o[i] * 0;
+      for (let c = 0, base = 0; c < chans[k]; c++, base += B) {
+        for (let i = base + start; i < base + end; i++) probe += o[i] * 0;
+      }
     }
     if (probe !== probe) this.fault(m, FaultKind.NonFinite, block);
     // Declared hung by another thread while it ran: it may have written after its outputs were zeroed.
@@ -155,9 +185,17 @@ export class Runner {
     this.table.markDown(this.pos[m], kind, block);
   }
 
-  /** Sets param `index` of module `m` (a param record). Audio path; keyed store, no allocation. */
+  /**
+   * Sets param `index` of module `m` (a param record), or delivers an event to it (index EVENT_INDEX).
+   * Audio path; keyed store, no allocation.
+   */
   setParam(m: number, index: number, value: number): void {
     const rm = this.modules[m];
+    if (index === EVENT_INDEX) {
+      const k = rm.kernels[0];
+      if (k.event !== undefined && this.isUp(m)) k.event(value);
+      return;
+    }
     const name = rm.paramNames[index];
     if (name !== undefined) rm.params[name] = value;
   }

@@ -63,7 +63,7 @@ function main(): void {
     const old = loop;
     loop = new BlockLoop(m.plan, sab!, m.layout, m.worker, carry, m.atBlock, old?.ownerId);
     if (old) loop.carryPending(old);
-    const kept = loop.runner.modules.filter((rm) => carry.get(rm.id)?.kernel === rm.kernel).length;
+    const kept = loop.runner.modules.filter((rm) => carry.get(rm.id)?.kernels[0] === rm.kernels[0]).length;
     port.postMessage({ type: 'swapped', atBlock: next, kept, created: loop.runner.modules.length - kept } satisfies FromWorker);
   };
   for (;;) {
@@ -140,7 +140,7 @@ function main(): void {
 function describe(loop: BlockLoop | undefined, id: string): FromWorker {
   const rm = loop?.runner.modules.find((m) => m.id === id);
   if (!rm) return { type: 'error', message: `module ${id} is not on this worker` };
-  const io = rm.io[0];
+  const io = rm.io[0][0];
   return {
     type: 'described',
     inputs: Object.entries(io.in).map(([name, v]) => ({ name, byteOffset: v.byteOffset, isShared: v.buffer instanceof SharedArrayBuffer, first: v[0] })),

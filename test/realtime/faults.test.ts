@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode, Bundle } from 'node-osc';
@@ -126,6 +126,28 @@ test('crash loop: after 3 faults within 10 s f stays disabled (0 V) until /modul
   assert.equal(st.get('disabled'), 0);
   c.close();
   assert.equal(await srv.exited, 0, srv.stdout());
+});
+
+test('a hang in the worker that advances the output ring: the worker is replaced and the stream goes on', async () => {
+  // With no output module, worker 0 advances the ring; a patch whose only module is `fault` puts it
+  // there. The replacement must go on from the first block the ring has not got (a later block would
+  // wait forever for ring room only it can make).
+  const file = join(tmp, 'ring-fault.json');
+  writeFileSync(file, JSON.stringify({ format: 'modsynth-patch', version: 1, modules: [{ id: 'f', type: 'fault', params: { kind: 2 } }], cables: [] }));
+  const srv = await serve([file, '--seconds', '3'], tmp);
+  const c = await client(srv.port);
+  await c.call('/notify', 1);
+  await new Promise((r) => setTimeout(r, 1300)); // past the watchdog's 1 s arming
+  await c.call('/f/inject', 1);
+  const restarted = await until(c.replies, (r) => r.address === '/restarted', '/restarted event');
+  assert.equal(restarted.args[0], 'f');
+  await c.call('/f/inject', 0);
+  const st = statusOf((await c.call('/status'))[0]);
+  c.close();
+  assert.equal(st.get('workersReplaced'), 1);
+  const code = await Promise.race([srv.exited, new Promise<string>((r) => setTimeout(() => r('no exit within 20 s'), 20_000))]);
+  if (code !== 0) srv.proc.kill('SIGKILL');
+  assert.equal(code, 0, `the stream stalled after the replacement: ${srv.stdout()}`);
 });
 
 test('100 injected faults (throw, nan, hang, heap) leak no thread, worker or memory', async () => {

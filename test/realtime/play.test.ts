@@ -112,10 +112,12 @@ test('play into JACK (dummy driver, 256 frames): 440 Hz ± 1 Hz, level, 3 s, no 
   const jack = await startJack(256);
   try {
     const cap = join(tmp, 'jack-capture.wav'), rec = join(tmp, 'jack-record.wav');
-    const recorder = record('jack_capture', ['--port', 'system:playback*', '-d', '5', '-f', 'wav', '-b', 'FLOAT', '--no-stdin', cap], {});
+    // Recorded until stopped (a fixed duration cut the tone short once when `play` was slow to start
+    // under CI load); -d bounds it should the stop be missed.
+    const recorder = record('jack_capture', ['--port', 'system:playback*', '-d', '60', '-f', 'wav', '-b', 'FLOAT', '--no-stdin', cap], {}, 'SIGINT');
     await new Promise((r) => setTimeout(r, 500));
     const r = await play(['examples/sine.json', '--seconds', '3', '--block', '64', '--record', rec], {});
-    await new Promise((res) => setTimeout(res, 2000));
+    await new Promise((res) => setTimeout(res, 1000));
     await recorder.stop();
     assert.equal(r.status, 0, r.stderr);
     // The backend's output latency is an estimate taken at start: on the dummy driver it reads between

@@ -13,11 +13,11 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-async function stopProcess(p: ChildProcess): Promise<void> {
+async function stopProcess(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (p.exitCode !== null) return;
   await new Promise<void>((resolve) => {
     p.once('exit', () => resolve());
-    p.kill('SIGTERM');
+    p.kill(signal);
     setTimeout(() => p.kill('SIGKILL'), 2000).unref();
   });
 }
@@ -59,7 +59,8 @@ export async function startJack(periodFrames = 256): Promise<ServerHandle> {
 }
 
 /** Starts a recorder process; `stop()` ends it and resolves when the file is complete. */
-export function record(cmd: string, args: string[], env: Record<string, string>): { stop(): Promise<void> } {
+/** Starts a recorder; `stop` sends `signal` (jack_capture finishes its file on SIGINT, like Ctrl-C). */
+export function record(cmd: string, args: string[], env: Record<string, string>, signal: NodeJS.Signals = 'SIGTERM'): { stop(): Promise<void> } {
   const proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-  return { stop: () => stopProcess(proc) };
+  return { stop: () => stopProcess(proc, signal) };
 }
