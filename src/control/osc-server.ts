@@ -74,8 +74,8 @@ export class OscServer {
         await s.disconnect(from as string, to as string);
         return ['/cable/disconnect', from, to];
       },
-      '/param/set': ([id, ...rest]) => {
-        s.setParams(id as string, pairs(rest));
+      '/param/set': async ([id, ...rest]) => {
+        await s.setParams(id as string, pairs(rest));
         return undefined;
       },
       '/patch/load': async ([name]) => {

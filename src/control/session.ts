@@ -150,12 +150,21 @@ export class LiveSession {
    * Sets params. Checked synchronously (so the reply can name the bad one), then sent to the workers'
    * command rings without a plan rebuild. `atFrame` > 0 applies them at that absolute sample.
    */
-  setParams(id: string, pairs: [string, number][], atFrame = this.engine.nextParamFrame()): void {
+  setParams(id: string, pairs: [string, number][], atFrame = this.engine.nextParamFrame()): void | Promise<void> {
     const m = this.module(id);
     const desc = findModule(m.type)!;
     for (const [name, value] of pairs) {
       const why = checkParam(desc, name, value);
       if (why) throw new CommandError(why);
+    }
+    // A param that decides channel counts rebuilds the plan (a structural edit, click-free swap).
+    if (pairs.some(([name]) => desc.params[name].structural)) {
+      return this.serial(() =>
+        this.commit({
+          ...this.patch,
+          modules: this.patch.modules.map((x) => (x.id === id ? { ...x, params: { ...x.params, ...Object.fromEntries(pairs) } } : x)),
+        }),
+      );
     }
     for (const [name, value] of pairs) {
       m.params[name] = value;
@@ -177,6 +186,8 @@ export class LiveSession {
       const why = checkParam(desc, name, value);
       if (why) throw new CommandError(why);
     }
+    const structural = pairs.find(([name]) => desc.params[name].structural);
+    if (structural) throw new CommandError(`"${structural[0]}" of ${m.type} rebuilds the plan, so it cannot be timed: send it outside a timed bundle`);
     const frame = this.engine.frameAt(t);
     if (frame === undefined || frame < this.engine.firstReachableFrame()) {
       this.late++;

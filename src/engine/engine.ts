@@ -11,7 +11,7 @@ import { arenaViews, CMD_FIELDS, Ctrl, layoutEngine, layoutPlan, planBytes, Work
 import { Supervisor, type SupervisorOptions } from './supervisor';
 import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
-import { fillConstants } from '../realtime/runner';
+import { EVENT_INDEX, fillConstants } from '../realtime/runner';
 import { OfflineRenderer, type OfflineResult } from '../io/offline';
 
 export interface EngineOptions {
@@ -330,17 +330,40 @@ export class Engine {
    * Control thread only (single producer per ring). Returns false when the ring is full (counted).
    */
   setParam(moduleId: string, param: string, value: number, atFrame = this.nextParamFrame()): boolean {
-    const plan = this.plan, views = this.views, layout = this.layout;
+    const plan = this.plan;
     if (!plan) return false;
     const pos = plan.modules.findIndex((m) => m.id === moduleId);
     if (pos < 0) return false;
     const pm = plan.modules[pos];
     pm.params[param] = value;
-    if (!views || !layout) {
+    if (!this.views || !this.layout) {
       this.local?.setParam(pos, param, value);
       return true;
     }
-    const index = Object.keys(pm.params).indexOf(param);
+    return this.pushRecord(pos, Object.keys(pm.params).indexOf(param), value, atFrame);
+  }
+
+  /**
+   * Sends an event (Kernel.event, e.g. a MIDI message packed by packMidi) to a module, delivered at
+   * absolute frame `atFrame` through the same command ring as param changes (sample-accurate). Control
+   * thread only. Returns false when the module is unknown or the ring is full (counted).
+   */
+  sendEvent(moduleId: string, data: number, atFrame = this.nextParamFrame()): boolean {
+    const plan = this.plan;
+    if (!plan) return false;
+    const pos = plan.modules.findIndex((m) => m.id === moduleId);
+    if (pos < 0) return false;
+    if (!this.views || !this.layout) {
+      this.local?.event(pos, data);
+      return true;
+    }
+    return this.pushRecord(pos, EVENT_INDEX, data, atFrame);
+  }
+
+  /** Queues one command record on the owning worker's ring (single producer: the control thread). */
+  private pushRecord(pos: number, index: number, value: number, atFrame: number): boolean {
+    const views = this.views!, layout = this.layout!;
+    const pm = this.plan!.modules[pos];
     const w = pm.worker, cap = layout.cmdRecords;
     const head = views.cmdIndex[2 * w], tail = Atomics.load(views.cmdIndex, 2 * w + 1);
     if (head - tail >= cap) {

@@ -34,6 +34,7 @@ export type ParamUnit =
   | 'ratio' // dimensionless, usually 0..1
   | 'gain' // linear amplitude factor
   | 'dB'
+  | 'count' // a whole number (channels, voices)
   | 'enum'; // integer index into `choices`
 
 export interface ParamSpec {

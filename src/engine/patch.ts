@@ -208,6 +208,7 @@ export function checkParam(desc: AnyModule, name: string, value: unknown): strin
   if (spec.unit === 'enum' && !Number.isInteger(value)) {
     return `must be an integer (${(spec.choices ?? []).map((c, i) => `${i} = ${c}`).join(', ')})`;
   }
+  if (spec.unit === 'count' && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
   return undefined;
 }
 

@@ -3,7 +3,7 @@
  * output. Single-threaded (the multi-worker engine gives the same samples). Not an audio-path API.
  */
 import type { RenderPlan } from '../engine/compile';
-import { fillConstants, Runner } from '../realtime/runner';
+import { EVENT_INDEX, fillConstants, Runner } from '../realtime/runner';
 
 export interface OfflineResult {
   left: Float32Array;
@@ -38,6 +38,11 @@ export class OfflineRenderer {
   setParam(position: number, param: string, value: number): void {
     const m = this.runner.modules[position];
     if (m && Object.prototype.hasOwnProperty.call(m.params, param)) m.params[param] = value;
+  }
+
+  /** Delivers an event to a module before the next block (single-threaded path of Engine.sendEvent). */
+  event(position: number, data: number): void {
+    if (this.runner.modules[position]) this.runner.setParam(position, EVENT_INDEX, data);
   }
 
   /**

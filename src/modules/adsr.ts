@@ -151,6 +151,7 @@ export const Adsr = defineModule(spec, {
   version: 1,
   title: 'ADSR',
   category: 'envelope',
+  poly: ['gate'],
   doc:
     'Envelope generator, 0..10 V. Attack, decay and release from 1 ms to 10 s with exponential segments that end ' +
     'exactly on time (an overshoot target makes each curve land on its end level at the set time). Release and ' +

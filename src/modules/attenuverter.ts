@@ -30,6 +30,7 @@ export const Attenuverter = defineModule(spec, {
   version: 1,
   title: 'Attenuverter / offset',
   category: 'utility',
+  poly: ['in'],
   doc: 'Scales, inverts and offsets a signal: out = in × gain + offset (gain −2..2, offset ±10 V), limited to ±12 V. Unpatched, it is a constant voltage source.',
   create: () => new AttenuverterKernel(),
 });

@@ -47,6 +47,7 @@ export const Compare = defineModule(spec, {
   version: 1,
   title: 'Comparator',
   category: 'utility',
+  poly: ['a', 'b'],
   doc: 'Gate high while a > b (b unpatched: the threshold param), with hysteresis to keep a slow or noisy signal from chattering; lt is the complement.',
   create: () => new CompareKernel(),
 });

@@ -54,6 +54,7 @@ export const Crossfade = defineModule(spec, {
   version: 1,
   title: 'Crossfader',
   category: 'utility',
+  poly: ['a', 'b'],
   doc: 'Fades between A and B: linear or equal power, position from the mix param (smoothed over 5 ms) plus cv (10 V = the whole range).',
   create: (ctx) => new CrossfadeKernel(ctx),
 });

@@ -116,6 +116,7 @@ export const Delay = defineModule(spec, {
   version: 1,
   title: 'Delay',
   category: 'effect',
+  poly: ['in'],
   doc:
     'Digital delay, 1 ms to 10 s, with feedback, a tone filter on the repeats (low-pass one way, high-pass the other) and dry/wet mix. ' +
     'Time CV: +1 V halves the time. Clock sync: with the clock input patched the delay is `time` × the measured clock period. The time is ' +

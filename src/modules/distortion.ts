@@ -79,6 +79,7 @@ export const Distortion = defineModule(spec, {
   version: 1,
   title: 'Distortion',
   category: 'effect',
+  poly: ['in'],
   doc:
     'tanh saturator with antiderivative anti-aliasing (first-order ADAA), drive 0–48 dB (+CV), bias for asymmetric (even-harmonic) ' +
     'distortion with its DC removed, output level and dry/wet mix. A fully driven signal stays within ±5 V.',

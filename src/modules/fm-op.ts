@@ -70,6 +70,7 @@ export const FmOp = defineModule(spec, {
   version: 1,
   title: 'FM operator',
   category: 'source',
+  poly: ['pitch'],
   doc:
     'Phase-modulation operator: a sine at ratio × the pitch (1 V/oct, 0 V = C4) whose phase is pushed by the fm input (5 V = `index` radians, ' +
     'index CV) and by its own last output (feedback). Chain operators for DX-style FM: a 5 V sine modulator gives sidebands with the Bessel ' +

@@ -80,6 +80,7 @@ export const Hat = defineModule(spec, {
   version: 1,
   title: 'Hi-hat',
   category: 'source',
+  poly: ['trig'],
   doc: 'Hi-hat: six inharmonic square waves (TR-808 ratios) through a high-pass at `tone`, falling 60 dB in `decay` (short closed, long open).',
   create: (ctx) => new HatKernel(ctx),
 });

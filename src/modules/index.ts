@@ -14,6 +14,9 @@ import { Distortion } from './distortion';
 import { Reverb } from './reverb';
 import { Logic } from './logic';
 import { Mult } from './mult';
+import { Merge } from './merge';
+import { Split } from './split';
+import { Sum } from './sum';
 import { Quantizer } from './quantizer';
 import { RandomModule } from './random';
 import { SampleHold } from './sample-hold';
@@ -32,6 +35,7 @@ import { Vco } from './vco';
 export const MODULES: readonly AnyModule[] = [
   Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault,
   Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay, Reverb, Distortion, Kick, Snare, Hat, FmOp, Chorus,
+  Merge, Split, Sum,
 ];
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));

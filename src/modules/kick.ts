@@ -72,6 +72,7 @@ export const Kick = defineModule(spec, {
   version: 1,
   title: 'Kick drum',
   category: 'source',
+  poly: ['trig', 'pitch'],
   doc:
     'Kick drum: a sine swept down from pitch × sweep to pitch (exponential, sweepTime), falling 60 dB in `decay`; struck by a trigger, ' +
     'pitch CV 1 V/oct. Peak 5 V at level 1.',

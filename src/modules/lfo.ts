@@ -80,6 +80,7 @@ export const Lfo = defineModule(spec, {
   version: 1,
   title: 'LFO',
   category: 'modulation',
+  poly: ['rate'],
   doc:
     'Low-frequency oscillator with sine, triangle, saw and square outputs, ±5 V or 0..10 V (unipolar). Rate in Hz ' +
     '(0.001..1000) times 2^(rate CV). A rising edge at reset restarts the cycle at the start phase. Not band-limited. ' +

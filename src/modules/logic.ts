@@ -52,6 +52,7 @@ export const Logic = defineModule(spec, {
   version: 1,
   title: 'Logic',
   category: 'utility',
+  poly: ['a', 'b'],
   doc: 'AND, OR, XOR, NAND of two gates and NOT of the first, 10 V / 0 V. Inputs are read with hysteresis (high from 1 V, low at 0.1 V).',
   create: () => new LogicKernel(),
 });

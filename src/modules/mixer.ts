@@ -98,6 +98,7 @@ export const Mixer = defineModule(spec, {
   version: 1,
   title: 'Mixer',
   category: 'utility',
+  poly: ['in1', 'in2', 'in3', 'in4', 'in5', 'in6', 'in7', 'in8'],
   doc:
     'Eight-input mixer with a level per input and a master level (linear gains 0..2). Gains are smoothed over 5 ms. ' +
     'No clipping: only the output stage limits.',

@@ -32,6 +32,7 @@ export const Mult = defineModule(spec, {
   version: 1,
   title: 'Mult',
   category: 'utility',
+  poly: ['in'],
   doc: 'Four copies of one input (a cable can also feed several inputs directly; a mult gives one point to repatch).',
   create: () => new MultKernel(),
 });

@@ -47,14 +47,21 @@ export class OutputKernel implements Kernel<typeof spec> {
   }
 
   process(io: IO, start: number, end: number): void {
-    const inL = io.in.left, inR = io.connected.right ? io.in.right : io.in.left;
+    const right = io.connected.right;
+    const inL = io.in.left, inR = right ? io.in.right : io.in.left;
+    const nl = io.inChannels[0] > 1 ? io.inChannels[0] : 1;
+    const nr = right ? (io.inChannels[1] > 1 ? io.inChannels[1] : 1) : nl;
+    const B = io.blockSize;
     const outL = this.left, outR = this.right, a = this.coef;
     const target = clamp(io.params.level, 0, 2) * VOLTS_TO_FULL_SCALE;
     let g = this.level === this.level ? this.level : target;
     for (let i = start; i < end; i++) {
       g += (target - g) * a;
-      outL[i] = limit(inL[i] * g);
-      outR[i] = limit(inR[i] * g);
+      let l = inL[i], r = inR[i];
+      for (let c = 1, at = i + B; c < nl; c++, at += B) l += inL[at];
+      for (let c = 1, at = i + B; c < nr; c++, at += B) r += inR[at];
+      outL[i] = limit(l * g);
+      outR[i] = limit(r * g);
     }
     this.level = g;
   }
@@ -65,9 +72,11 @@ export const Output = defineModule(spec, {
   version: 1,
   title: 'Audio output',
   category: 'io',
+  channels: () => [],
   doc:
     'Stereo output to the device or file. ±5 V maps to ±1.0 full scale; the master level is smoothed over 5 ms; ' +
     'the stage hard-limits to ±1.0 and turns NaN/±Inf into silence. Right follows left when unpatched. A patch has ' +
-    'at most one output module.',
+    'at most one output module. Polyphonic inputs are summed (as in VCV Rack\'s Audio module): lower `level` when many ' +
+    'voices play at full scale.',
   create: (ctx) => new OutputKernel(ctx),
 });

@@ -84,6 +84,7 @@ export const Quantizer = defineModule(spec, {
   version: 1,
   title: 'Quantizer',
   category: 'utility',
+  poly: ['in'],
   doc:
     'Snaps a 1 V/oct pitch to the nearest note of a scale (chromatic, major, minor, pentatonics, dorian, mixolydian, harmonic minor, ' +
     'whole tone, blues) on a root; halfway cases go up. Then adds transpose semitones. Stateless, per sample.',

@@ -60,6 +60,7 @@ export const SampleHold = defineModule(spec, {
   version: 1,
   title: 'Sample & hold',
   category: 'utility',
+  poly: ['in', 'trig'],
   doc:
     'Takes the input on each rising trigger edge and holds it. Unpatched, it samples its own seeded noise (uniform ±5 V), so it is also ' +
     'a stepped random source that repeats with the patch seed.',

@@ -57,6 +57,7 @@ export const Slew = defineModule(spec, {
   version: 1,
   title: 'Slew limiter',
   category: 'utility',
+  poly: ['in'],
   doc:
     'Limits how fast a signal can change (portamento for pitch CV): at most 10 V per `rise` seconds going up and per `fall` seconds going ' +
     'down, linear, so a 10 V step takes exactly that long; 0 s passes the input unchanged.',

@@ -81,6 +81,7 @@ export const Snare = defineModule(spec, {
   version: 1,
   title: 'Snare drum',
   category: 'source',
+  poly: ['trig'],
   doc: 'Snare drum: a sine body at `tone` plus seeded, high-passed noise (the wires), mixed by snappy; the wires fall 60 dB in `decay`, the body in half that.',
   create: (ctx) => new SnareKernel(ctx),
 });

@@ -67,6 +67,7 @@ export const Vca = defineModule(spec, {
   version: 1,
   title: 'VCA',
   category: 'amplifier',
+  poly: ['in'],
   doc:
     'Voltage-controlled amplifier. Gain = level × r(cv/10 V), linear or exponential (r = (1000^x − 1)/999: −60 dB at 1 V, 0 dB at 10 V); the ' +
     'cv input is normalled to 10 V, so an unpatched VCA is a plain gain stage. Level changes are smoothed over 5 ms.',

@@ -156,6 +156,7 @@ export const Vcf = defineModule(spec, {
   version: 1,
   title: 'VCF (ladder)',
   category: 'filter',
+  poly: ['in'],
   doc:
     '4-pole resonant ladder low-pass (zero-delay-feedback model of the Moog ladder, saturating input stage) with a ' +
     '4-pole high-pass output. At resonance 0 the low-pass is four identical bilinear one-poles: unity DC gain and ' +
