@@ -8,7 +8,7 @@ import { compilePatch } from '../engine/compile';
 import { PatchError } from '../engine/patch';
 import { allReferences, referenceMarkdown, referenceText } from '../engine/reference';
 import { loadPatchFile } from './load';
-import { renderCommand } from './render';
+import { renderCommand, type RenderCliOptions } from './render';
 import { playCommand, serveCommand } from './play';
 import { UsageError } from './errors';
 import { oscReferenceMarkdown } from '../protocol/reference';
@@ -81,8 +81,9 @@ export function buildProgram(): Command {
     .addOption(new Option('-f, --format <format>', 'sample format').choices(['16', '32f']).default('16'))
     .option('-w, --workers <n>', 'DSP worker threads (0 = single-threaded on the main thread)', intArg('--workers', 0, 64), availableParallelism())
     .option('--session <file>', 're-render a session recorded with play/serve --record-session (its start patch and every change)')
+    .option('--midi <file>', 'play a standard MIDI file into the patch\'s midi-cv modules (default length: the file plus 2 s)')
     .option('-q, --quiet', 'print nothing but errors')
-    .action(renderCommand);
+    .action((path: string, opts: RenderCliOptions, cmd: Command) => renderCommand(path, { ...opts, secondsGiven: cmd.getOptionValueSource('seconds') !== 'default' }));
 
   program
     .command('osc-commands')

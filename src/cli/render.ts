@@ -4,6 +4,11 @@ import { writeWav, type WavFormat } from '../io/wav';
 import { loadPatchFile } from './load';
 import { readSessionLog } from '../control/session-log';
 import { replaySession } from '../io/session-replay';
+import { renderWithEvents, type ModuleEvent } from '../io/event-render';
+import { readMidiFile } from '../midi/file';
+import { findModule } from '../modules';
+import type { Patch } from '../engine/patch';
+import { UsageError } from './errors';
 
 export interface RenderCliOptions {
   out: string;
@@ -13,8 +18,14 @@ export interface RenderCliOptions {
   format: WavFormat;
   workers: number;
   session?: string;
+  midi?: string;
+  /** False when --seconds was left at its default (with --midi, the file's length decides). */
+  secondsGiven?: boolean;
   quiet?: boolean;
 }
+
+/** Release tail rendered after the last MIDI event when --seconds is not given. */
+const MIDI_TAIL_S = 2;
 
 /** A progress bar only on an interactive terminal (not in pipes, not in CI). */
 export function wantsProgressBar(quiet?: boolean): boolean {
@@ -24,6 +35,8 @@ export function wantsProgressBar(quiet?: boolean): boolean {
 export async function renderCommand(path: string, opts: RenderCliOptions): Promise<void> {
   const patch = loadPatchFile(path);
   if (opts.session) return renderSession(opts.session, opts);
+  const midi = opts.midi ? midiEvents(opts.midi, patch, path, opts.sampleRate) : undefined;
+  if (midi && !opts.secondsGiven) opts = { ...opts, seconds: Math.ceil((midi.seconds + MIDI_TAIL_S) * 10) / 10 };
   const engine = await Engine.start({ workers: opts.workers });
   const plan = await engine.load(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
   const frames = Math.round(opts.seconds * opts.sampleRate);
@@ -33,7 +46,8 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
   bar?.start(Math.round(opts.seconds * 10) / 10, 0);
   let result;
   try {
-    result = engine.render(frames, bar ? (done) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined);
+    const progress = bar ? (done: number) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined;
+    result = midi ? renderWithEvents(engine, frames, midi.events, progress) : engine.render(frames, progress);
   } finally {
     bar?.stop();
     await engine.close();
@@ -47,6 +61,22 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
         `${opts.workers === 0 ? 'single-threaded' : `${plan.workers} of ${opts.workers} workers`})`,
     );
   }
+}
+
+/**
+ * The events of a MIDI file addressed to every midi-cv module of the patch (each filters by its own
+ * `channel` param). Throws a UsageError when the patch has no module to play it.
+ */
+export function midiEvents(file: string, patch: Patch, patchPath: string, sampleRate: number): { events: ModuleEvent[]; seconds: number } {
+  const targets = patch.modules.filter((m) => findModule(m.type)?.midi).map((m) => m.id);
+  if (targets.length === 0) throw new UsageError(`${patchPath} has no midi-cv module to play ${file}`);
+  let seq;
+  try {
+    seq = readMidiFile(file, sampleRate);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { events: seq.events.flatMap((e) => targets.map((id) => ({ frame: e.frame, id, data: e.data }))), seconds: seq.seconds };
 }
 
 /** `render PATCH --session FILE`: replays a recorded session (its own start patch and every change). */

@@ -78,6 +78,10 @@ export class OscServer {
         await s.setParams(id as string, pairs(rest));
         return undefined;
       },
+      '/midi': ([id, status, d1, d2]) => {
+        s.sendMidi(id as string, status as number, d1 as number, d2 as number);
+        return undefined;
+      },
       '/patch/load': async ([name]) => {
         await s.loadPatch(name as string);
         return ['/patch/load', name];

@@ -6,6 +6,7 @@
  *   {"type":"start","sampleRate":48000,"blockSize":128,"patch":{...}}
  *   {"type":"param","frame":12800,"id":"osc","param":"coarse","value":21}
  *   {"type":"patch","frame":25600,"patch":{...}}        (a structural edit, swapped in at that block)
+ *   {"type":"midi","frame":30000,"id":"keys","data":4538768}   (a MIDI message, packed by packMidi)
  *   {"type":"end","frame":144000}
  *
  * Control thread only (small synchronous appends).
@@ -16,6 +17,7 @@ export type SessionEvent =
   | { type: 'start'; sampleRate: number; blockSize: number; patch: unknown }
   | { type: 'param'; frame: number; id: string; param: string; value: number }
   | { type: 'patch'; frame: number; patch: unknown }
+  | { type: 'midi'; frame: number; id: string; data: number }
   | { type: 'end'; frame: number };
 
 export class SessionLog {

@@ -11,6 +11,7 @@ import type { Engine } from '../engine/engine';
 import { checkParam, checkPort, parsePatch, PatchError, serializePatch, validatePatch, ID_PATTERN, PATCH_FORMAT, PATCH_VERSION, type Patch, type PatchModule } from '../engine/patch';
 import { findModule, MODULES } from '../modules';
 import type { SessionLog } from './session-log';
+import { packMidi } from '../midi/message';
 
 /** The patch as its file document (what a session log stores). */
 function patchDocument(patch: Patch): unknown {
@@ -171,6 +172,25 @@ export class LiveSession {
       if (!this.engine.setParam(id, name, value, atFrame)) throw new CommandError('parameter queue full (too many changes at once); retry');
       this.log?.write({ type: 'param', frame: atFrame, id, param: name, value });
     }
+  }
+
+  /**
+   * Sends a MIDI channel message to a module that takes MIDI (midi-cv), at `atFrame` (default: the
+   * next block any worker can still reach). Logged for session replay.
+   */
+  sendMidi(id: string, status: number, data1: number, data2: number, atFrame = this.engine.nextParamFrame()): void {
+    const m = this.module(id);
+    if (!findModule(m.type)!.midi) throw new CommandError(`module "${id}" (${m.type}) does not take MIDI; use a midi-cv module`);
+    if (status < 0x80 || status > 0xef) throw new CommandError(`status ${status} is not a MIDI channel message (128..239)`);
+    if (data1 < 0 || data1 > 127 || data2 < 0 || data2 > 127) throw new CommandError('MIDI data bytes are 0..127');
+    const data = packMidi(status, data1, data2);
+    if (!this.engine.sendEvent(id, data, atFrame)) throw new CommandError('event queue full (too many changes at once); retry');
+    this.log?.write({ type: 'midi', frame: atFrame, id, data });
+  }
+
+  /** Ids of the modules that take MIDI, in patch order. */
+  midiModules(): string[] {
+    return this.patch.modules.filter((m) => findModule(m.type)?.midi).map((m) => m.id);
   }
 
   /**

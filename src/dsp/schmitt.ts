@@ -4,6 +4,8 @@
  */
 export const GATE_HIGH_V = 1;
 export const GATE_LOW_V = 0.1;
+/** What a gate or trigger output writes when high (VCV Rack: 10 V). */
+export const GATE_ON_V = 10;
 
 export class SchmittTrigger {
   high = false;

@@ -354,7 +354,7 @@ export class Engine {
     const pos = plan.modules.findIndex((m) => m.id === moduleId);
     if (pos < 0) return false;
     if (!this.views || !this.layout) {
-      this.local?.event(pos, data);
+      this.local?.event(pos, data, atFrame);
       return true;
     }
     return this.pushRecord(pos, EVENT_INDEX, data, atFrame);

@@ -123,10 +123,11 @@ export interface Kernel<S extends PortSpec = PortSpec> {
   reset(): void;
   /**
    * A timed event for this module (a MIDI message packed by `packMidi`), delivered between the samples
-   * before and from its frame: the block is split there exactly as for a param change. Audio path: no
-   * allocation. Only modules that take events implement it.
+   * before and from its frame: the block is split there exactly as for a param change. `io` is the
+   * module's BlockIO (for its params and channel counts; slot 0). Audio path: no allocation. Only
+   * modules that take events implement it.
    */
-  event?(data: number): void;
+  event?(data: number, io: BlockIO<S>): void;
 }
 
 /**
@@ -155,6 +156,8 @@ export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpe
   readonly isolated?: boolean;
   /** Multi-line reference text: contract, ranges, limitations. */
   readonly doc: string;
+  /** Takes MIDI channel messages through Kernel.event (from --midi files, live input and OSC /midi). */
+  readonly midi?: boolean;
   /** Polyphonic by voices: the inputs whose channel count decides the module's (see MAX_CHANNELS). */
   readonly poly?: readonly string[];
   /**

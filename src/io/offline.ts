@@ -40,9 +40,39 @@ export class OfflineRenderer {
     if (m && Object.prototype.hasOwnProperty.call(m.params, param)) m.params[param] = value;
   }
 
-  /** Delivers an event to a module before the next block (single-threaded path of Engine.sendEvent). */
-  event(position: number, data: number): void {
-    if (this.runner.modules[position]) this.runner.setParam(position, EVENT_INDEX, data);
+  /** Events not yet delivered: [frame, position, data], in the order queued (kept sorted by frame). */
+  private events: number[][] = [];
+
+  /**
+   * Queues an event for a module at absolute frame `frame` (single-threaded path of Engine.sendEvent):
+   * the module's block is split there, exactly as the workers do. A frame already rendered means the
+   * start of the next block.
+   */
+  event(position: number, data: number, frame = this.block * this.plan.blockSize): void {
+    if (!this.runner.modules[position]) return;
+    let i = this.events.length;
+    while (i > 0 && this.events[i - 1][0] > frame) i--;
+    this.events.splice(i, 0, [frame, position, data]);
+  }
+
+  /** One block with the events due in it delivered at their samples (not the real-time path). */
+  private runBlockWithEvents(frame: number, n: number): void {
+    const runner = this.runner, end = frame + n;
+    let due = 0;
+    while (due < this.events.length && this.events[due][0] < end) due++;
+    if (due === 0) return runner.runBlock(this.block, frame, n);
+    const now = this.events.splice(0, due);
+    for (let m = 0; m < runner.modules.length; m++) {
+      let cursor = 0;
+      for (const [at, position, data] of now) {
+        if (position !== m) continue;
+        const offset = Math.max(0, at - frame);
+        if (offset > cursor) runner.runRange(m, this.block, frame, cursor, offset);
+        runner.setParam(m, EVENT_INDEX, data);
+        cursor = Math.max(cursor, offset);
+      }
+      runner.runRange(m, this.block, frame, cursor, n);
+    }
   }
 
   /**
@@ -64,7 +94,7 @@ export class OfflineRenderer {
     const t0 = process.hrtime.bigint();
     for (let frame = 0; frame < opts.frames; this.block++, frame += B) {
       const n = Math.min(B, opts.frames - frame);
-      runner.runBlock(this.block, this.block * B, n);
+      this.runBlockWithEvents(this.block * B, n);
       if (runner.faults !== this.faultsSeen) this.restartFaulted();
       if (out) {
         left.set(n === B ? out.left : out.left.subarray(0, n), frame);

@@ -32,6 +32,9 @@ export async function replaySession(events: SessionEvent[], opts: { workers: num
       if (ev.type === 'param') {
         renderTo(Math.floor(ev.frame / B) * B); // the record must be queued before its block starts
         engine.setParam(ev.id, ev.param, ev.value, ev.frame);
+      } else if (ev.type === 'midi') {
+        renderTo(Math.floor(ev.frame / B) * B);
+        engine.sendEvent(ev.id, ev.data, ev.frame);
       } else if (ev.type === 'patch') {
         // Arm the swap before the fade-out blocks, as the live engine did, then let the render reach it.
         await engine.settle();

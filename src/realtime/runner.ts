@@ -193,7 +193,7 @@ export class Runner {
     const rm = this.modules[m];
     if (index === EVENT_INDEX) {
       const k = rm.kernels[0];
-      if (k.event !== undefined && this.isUp(m)) k.event(value);
+      if (k.event !== undefined && this.isUp(m)) k.event(value, rm.io[0][0]);
       return;
     }
     const name = rm.paramNames[index];
