@@ -112,6 +112,8 @@ export function buildProgram(): Command {
       .option('--max-faults <n>', 'faults within --fault-window after which a module stays disabled', intArg('--max-faults', 1, 1_000_000), 3)
       .option('--fault-window <seconds>', 'window for --max-faults', numberArg('--fault-window', 0.1, 86400), 10)
       .option('--spares <n>', 'warm spare workers that replace a hung or dead one', intArg('--spares', 0, 16), 1)
+      .option('--midi <file>', 'play a standard MIDI file into the patch\'s midi-cv modules (stops 2 s after it unless --seconds)')
+      .option('--midi-in [port]', 'live MIDI input (the first port, or one whose name contains PORT) into every midi-cv module')
       .option('-q, --quiet', 'print nothing but warnings and errors');
   const exitWith = (code: number | void) => {
     if (typeof code === 'number' && code !== 0) process.exitCode = code;

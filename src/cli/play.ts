@@ -11,6 +11,9 @@ import type { Patch } from '../engine/patch';
 import { LiveSession } from '../control/session';
 import { OscServer } from '../control/osc-server';
 import { SessionLog } from '../control/session-log';
+import { loadMidiFor } from './render';
+import { MidiFilePlayer } from '../midi/player';
+import { openLiveMidi, type LiveMidiInput } from '../midi/live-input';
 import { DeviceSink, RecordTap } from '../io/device';
 import { writeWav } from '../io/wav';
 import { loadPatchFile } from './load';
@@ -37,6 +40,10 @@ export interface PlayOptions {
   maxFaults: number;
   faultWindow: number;
   spares: number;
+  /** A MIDI file to play into the patch's midi-cv modules. */
+  midi?: string;
+  /** Live MIDI input: true for the first port, or a substring of the port's name. */
+  midiIn?: string | boolean;
   quiet?: boolean;
 }
 
@@ -79,6 +86,30 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   if (opts.workers < 1) throw new UsageError('play needs at least one worker (--workers ≥ 1)');
 
   const sr = opts.sampleRate, B = opts.block;
+  // MIDI sources are checked before anything starts, so a bad file or a machine without MIDI is a
+  // one-line error.
+  const midiFile = opts.midi ? loadMidiFor(opts.midi, patch, path ?? '(empty patch)', sr) : undefined;
+  if (midiFile && opts.seconds === undefined) opts = { ...opts, seconds: Math.ceil((midiFile.seconds + 2) * 10) / 10 };
+  let sessionRef: LiveSession | undefined;
+  const toModules = (status: number, d1: number, d2: number, frame?: number) => {
+    const s = sessionRef;
+    if (!s) return;
+    for (const id of s.midiModules()) {
+      try {
+        s.sendMidi(id, status, d1, d2, frame);
+      } catch {
+        // A full queue drops the message (counted by the engine as a dropped command).
+      }
+    }
+  };
+  let midiIn: LiveMidiInput | undefined;
+  if (opts.midiIn !== undefined && opts.midiIn !== false) {
+    try {
+      midiIn = openLiveMidi(opts.midiIn === true ? '' : opts.midiIn, (st, d1, d2) => toModules(st, d1, d2));
+    } catch (e) {
+      throw new UsageError(`--midi-in: ${(e as Error).message}`);
+    }
+  }
   // The ring must cover one device period plus the block being computed; the default adds one block of
   // margin, which absorbs a late wake-up on a loaded machine (measured: period + 1 block at 256 frames
   // gave 29 underruns a minute on the canonical 64-voice workload; see README, Latency).
@@ -92,6 +123,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   // Everything the main thread has to set up happens before the device starts pulling, so that its
   // start-up work does not compete with the first device periods on a small machine.
   const session = new LiveSession(patch, engine, resolve(opts.patchDir ?? (path ? dirname(path) : '.')), opts.recordSession ? new SessionLog(opts.recordSession) : undefined);
+  sessionRef = session;
   let server: OscServer | undefined;
   if (osc) {
     try {
@@ -158,6 +190,15 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       `(ring ${ringMs.toFixed(1)} ms = ${ringBlocks} blocks, device ${deviceMs.toFixed(1)} ms${sink.info.reportedLatency > 0 ? '' : ' requested'})`,
   );
 
+  if (midiIn) say(`MIDI in: ${midiIn.name} → ${session.midiModules().join(', ') || '(no midi-cv module yet)'}`);
+  const player = midiFile
+    ? new MidiFilePlayer(midiFile.events, { firstReachableFrame: () => engine.firstReachableFrame(), blockSize: () => B, send: toModules })
+    : undefined;
+  if (player && midiFile) {
+    player.start();
+    say(`MIDI file: ${opts.midi} (${midiFile.events.length} events, ${midiFile.seconds.toFixed(1)} s) → ${midiFile.targets.join(', ')}`);
+  }
+
   const live = !opts.quiet && process.stdout.isTTY === true && !process.env.CI;
   const underrunTimes: number[] = [];
   let reachedEnd = false;
@@ -205,6 +246,9 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   // After --seconds the sink plays only silence; let the device's own buffer drain before closing it,
   // so the last frames are heard (closing at once drops up to a device buffer).
   if (reachedEnd) await new Promise((r) => setTimeout(r, deviceMs + 150));
+  player?.stop();
+  midiIn?.close();
+  if (player && player.late > 0) console.warn(`modsynth: ${player.late} MIDI events arrived too late for their frame (applied at the next reachable one)`);
   step = 'closing the OSC server';
   await server?.close();
   step = 'closing the audio device';
