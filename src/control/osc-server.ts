@@ -62,6 +62,7 @@ export class OscServer {
         this.event('/module/removed', [id]);
         return ['/module/remove', id];
       },
+      '/module/read': ([id]) => ['#read', id, ...s.readModule(id as string)],
       '/module/enable': ([id]) => {
         s.enableModule(id as string);
         return ['/module/enable', id];
@@ -232,6 +233,7 @@ export class OscServer {
       if (head === '#patch') this.reply(from, '/patch', rest);
       else if (head === '#status') this.reply(from, '/status.reply', rest);
       else if (head === '#synced') this.reply(from, '/synced', rest);
+      else if (head === '#read') this.reply(from, '/read', rest);
       else this.reply(from, '/done', out);
     } catch (e) {
       this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);

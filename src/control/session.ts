@@ -188,6 +188,24 @@ export class LiveSession {
     this.log?.write({ type: 'midi', frame: atFrame, id, data });
   }
 
+  /**
+   * What an analysis module (meter, scope) measures now, as OSC reply arguments. Copies its readout area
+   * from shared memory (retrying while a generation-counted area is being written). Control thread.
+   */
+  readModule(id: string): (string | number)[] {
+    const m = this.module(id);
+    const desc = findModule(m.type)!;
+    if (!desc.readout) throw new CommandError(`module "${id}" (${m.type}) has nothing to read; use a meter or scope`);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const v = this.engine.readModule(id);
+      if (!v) throw new CommandError(`module "${id}" is not playing yet; retry`);
+      if (!desc.readout.generation) return desc.readout.format(v);
+      const after = this.engine.readModule(id)?.[0];
+      if (v[0] % 2 === 0 && after === v[0]) return desc.readout.format(v);
+    }
+    throw new CommandError(`module "${id}" kept changing while read; retry`);
+  }
+
   /** Ids of the modules that take MIDI, in patch order. */
   midiModules(): string[] {
     return this.patch.modules.filter((m) => findModule(m.type)?.midi).map((m) => m.id);

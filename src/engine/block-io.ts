@@ -12,7 +12,7 @@ export function makeBlockIO(
   connected: readonly boolean[],
   used: readonly boolean[],
   /** Channel counts and block size (default: mono, B = the first view's length or 128). */
-  shape?: { inChannels: readonly number[]; outChannels: readonly number[]; blockSize: number },
+  shape?: { inChannels: readonly number[]; outChannels: readonly number[]; blockSize: number; readout?: Float32Array },
 ): BlockIO {
   const inNames = Object.keys(desc.inputs);
   const outNames = Object.keys(desc.outputs);
@@ -31,7 +31,8 @@ export function makeBlockIO(
   const blockSize = shape?.blockSize ?? (outputs[0] ?? inputs[0])?.length ?? 128;
   const inChannels = shape?.inChannels ?? connected.map((c) => (c ? 1 : 0));
   const outChannels = shape?.outChannels ?? outputs.map(() => 1);
-  return { in: inObj, out: outObj, params, connected: conObj, used: usedObj, inputs, outputs, inChannels, outChannels, blockSize };
+  const readout = shape?.readout ?? new Float32Array(desc.readout?.floats ?? 0);
+  return { in: inObj, out: outObj, params, connected: conObj, used: usedObj, inputs, outputs, inChannels, outChannels, blockSize, readout };
 }
 
 /** A params object holding every param of `desc` in declaration order, defaults first, then `values`. */

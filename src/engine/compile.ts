@@ -67,6 +67,8 @@ export interface PlanModule {
   worker: number;
   /** Kernels the module runs: its channel count for a `poly` module, else 1. */
   voices: number;
+  /** Arena offset and size (floats) of the module's readout area (size 0: none). */
+  readout: { offset: number; floats: number };
 }
 
 export interface RenderPlan {
@@ -231,9 +233,11 @@ export function compilePatch(
       const offsets = src.map((_, s) => src[(s - lag + SLOTS) % SLOTS]);
       return { offsets, connected: true, from: position[e.from], lag, channels: outChannels[e.from][e.fromPort] };
     });
+    const floats = desc.readout?.floats ?? 0;
     return {
       id: m.id,
       type: m.type,
+      readout: { offset: floats > 0 ? alloc(Math.ceil(floats / B)) : 0, floats },
       seed: hashSeed(patch.seed, m.id),
       params: { ...m.params },
       inputs,

@@ -360,6 +360,17 @@ export class Engine {
     return this.pushRecord(pos, EVENT_INDEX, data, atFrame);
   }
 
+  /**
+   * A copy of a module's readout area (analysis modules: meter, scope), read from shared memory
+   * without locks, or undefined when the module has none. Control thread.
+   */
+  readModule(moduleId: string): Float32Array | undefined {
+    const pm = this.plan?.modules.find((m) => m.id === moduleId);
+    if (!pm || pm.readout.floats === 0) return undefined;
+    const buffers = this.views ? this.views.buffers : this.local?.arena;
+    return buffers?.slice(pm.readout.offset, pm.readout.offset + pm.readout.floats);
+  }
+
   /** Queues one command record on the owning worker's ring (single producer: the control thread). */
   private pushRecord(pos: number, index: number, value: number, atFrame: number): boolean {
     const views = this.views!, layout = this.layout!;

@@ -102,6 +102,13 @@ export interface BlockIO<S extends PortSpec = PortSpec> {
   readonly outChannels: readonly number[];
   /** Samples per channel in the views (the plan's block size). */
   readonly blockSize: number;
+  /**
+   * The module's readout area in shared memory (`readout.floats` floats; empty when it has none): what
+   * the control plane reads back (OSC /module/read). The kernel writes it on the audio path; readers
+   * copy it without locks, so a kernel that publishes several values together bumps a generation
+   * count around the write (see `scope`).
+   */
+  readonly readout: Float32Array;
 }
 
 export interface InitContext {
@@ -156,6 +163,17 @@ export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpe
   readonly isolated?: boolean;
   /** Multi-line reference text: contract, ranges, limitations. */
   readonly doc: string;
+  /** Values the control plane can read (analysis modules): size and how to present them. */
+  readonly readout?: {
+    readonly floats: number;
+    /**
+     * Float 0 is a generation count, odd while the kernel writes: readers retry until they copy the
+     * area with the same even generation before and after.
+     */
+    readonly generation?: boolean;
+    /** Turns a copy of the readout area into OSC reply arguments (name, value, …). Control thread. */
+    format(values: Float32Array): (string | number)[];
+  };
   /** Takes MIDI channel messages through Kernel.event (from --midi files, live input and OSC /midi). */
   readonly midi?: boolean;
   /** Polyphonic by voices: the inputs whose channel count decides the module's (see MAX_CHANNELS). */

@@ -25,11 +25,14 @@ export interface OfflineOptions {
  */
 export class OfflineRenderer {
   private readonly runner: Runner;
+  /** The plan's buffers (offsets in the plan index it). */
+  readonly arena: Float32Array;
   private block = 0;
   private faultsSeen = 0;
 
   constructor(readonly plan: RenderPlan) {
     const arena = new Float32Array(new SharedArrayBuffer(plan.arenaFloats * 4));
+    this.arena = arena;
     fillConstants(plan, arena);
     this.runner = new Runner(plan, arena, plan.modules.map((_, i) => i));
   }

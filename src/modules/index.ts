@@ -18,6 +18,8 @@ import { Merge } from './merge';
 import { Split } from './split';
 import { Sum } from './sum';
 import { MidiCv } from './midi-cv';
+import { Meter } from './meter';
+import { Scope } from './scope';
 import { Quantizer } from './quantizer';
 import { RandomModule } from './random';
 import { SampleHold } from './sample-hold';
@@ -36,7 +38,7 @@ import { Vco } from './vco';
 export const MODULES: readonly AnyModule[] = [
   Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault,
   Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay, Reverb, Distortion, Kick, Snare, Hat, FmOp, Chorus,
-  Merge, Split, Sum, MidiCv,
+  Merge, Split, Sum, MidiCv, Meter, Scope,
 ];
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));

@@ -21,6 +21,7 @@ export interface CommandSpec {
 export const COMMANDS = {
   '/module/add': { args: ['s', 's'], repeat: ['s', 'f'], reply: '/done /module/add <id>', doc: 'Add a module: type, id, then optional param/value pairs.' },
   '/module/enable': { args: ['s'], reply: '/done /module/enable <id>', doc: 'Bring back a module disabled after repeated faults (restarted with its params).' },
+  '/module/read': { args: ['s'], reply: '/read <id> name value …', doc: 'What an analysis module measures now: a meter replies channels, rms and peak volts per channel; a scope its last capture.' },
   '/module/remove': { args: ['s'], reply: '/done /module/remove <id>', doc: 'Remove a module and every cable to or from it.' },
   '/cable/connect': { args: ['s', 's'], reply: '/done /cable/connect <from> <to>', doc: 'Connect moduleId.output to moduleId.input.' },
   '/cable/disconnect': { args: ['s', 's'], reply: '/done /cable/disconnect <from> <to>', doc: 'Remove that cable.' },

@@ -82,7 +82,8 @@ export class Runner {
       );
       const params = { ...pm.params };
       const whole = desc.channels !== undefined; // the kernel sees every channel
-      const shape = { inChannels: pm.inputs.map((i) => i.channels), outChannels: pm.outputs.map((o) => o.channels), blockSize: B };
+      const readout = arena.subarray(pm.readout.offset, pm.readout.offset + pm.readout.floats);
+      const shape = { inChannels: pm.inputs.map((i) => i.channels), outChannels: pm.outputs.map((o) => o.channels), blockSize: B, readout };
       const inView = (off: number, channels: number, v: number) => {
         if (whole) return view(off, Math.max(1, channels));
         if (channels <= 1) return view(off); // mono (broadcast to every voice), or the unpatched normal

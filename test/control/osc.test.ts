@@ -218,3 +218,53 @@ test('osc: a recorded session re-rendered offline is bit-identical to the live r
     assert.ok(before > 0.3, `full level before the fade (${before})`);
   }
 });
+
+test('osc: a meter and a scope are read with /module/read; /midi plays a midi-cv voice; merge channels change live', async () => {
+  const srv = await serve(['--seconds', '6']);
+  const c = await client(srv.port);
+  await c.call('/module/add', 'midi-cv', 'keys');
+  await c.call('/module/add', 'vco', 'osc');
+  await c.call('/module/add', 'meter', 'm');
+  await c.call('/module/add', 'scope', 'sc', 'time', 0.01);
+  await c.call('/module/add', 'output', 'out');
+  await c.call('/cable/connect', 'keys.pitch', 'osc.pitch');
+  await c.call('/cable/connect', 'osc.sin', 'm.in');
+  await c.call('/cable/connect', 'm.out', 'sc.in');
+  await c.call('/cable/connect', 'sc.out', 'out.left');
+  assert.deepEqual(await c.call('/midi', 'keys', 0x90, 69, 100), []); // A4: the VCO goes to 440 Hz
+  assert.match(String((await c.call('/midi', 'osc', 0x90, 69, 100))[0].args[1]), /does not take MIDI/);
+  await new Promise((r) => setTimeout(r, 1500));
+  const meter = (await c.call('/module/read', 'm'))[0];
+  assert.equal(meter.address, '/read');
+  const [id, , channels, , rms, , peak] = meter.args as [string, string, number, string, number, string, number];
+  assert.equal(id, 'm');
+  assert.equal(channels, 1);
+  assert.ok(Math.abs(rms - 5 / Math.SQRT2) < 0.05, `rms ${rms} V`);
+  assert.ok(Math.abs(peak - 5) < 0.01, `peak ${peak} V`);
+  const scope = (await c.call('/module/read', 'sc'))[0].args as (string | number)[];
+  assert.ok((scope[2] as number) >= 1, 'at least one capture');
+  const step = scope[4] as number, points = scope.slice(6) as number[];
+  assert.equal(step, Math.round((0.01 * 48000) / 256));
+  assert.equal(points.length, 256);
+  // Edge-triggered at 0 V rising: the capture starts on the first sample at or above 0 V, so it is
+  // 5 sin(2π·440·t + φ) with 0 ≤ φ < one sample of phase, sampled every `step` samples.
+  const dphi = (2 * Math.PI * 440) / 48000;
+  const phi = Math.asin(points[0] / 5);
+  assert.ok(phi >= 0 && phi < dphi, `starts ${phi} rad after the rising zero crossing`);
+  for (let k = 0; k < 256; k++) {
+    const want = 5 * Math.sin(dphi * k * step + phi);
+    assert.ok(Math.abs(points[k] - want) < 0.01, `point ${k}: ${points[k]}, want ${want.toFixed(4)}`);
+  }
+  assert.match(String((await c.call('/module/read', 'osc'))[0].args[1]), /has nothing to read/);
+  // A structural param (merge channels) rebuilds the plan: a meter on the merged cable sees 3 channels.
+  await c.call('/module/add', 'merge', 'mg');
+  await c.call('/module/add', 'meter', 'm3');
+  await c.call('/cable/connect', 'mg.out', 'm3.in');
+  assert.deepEqual(await c.call('/param/set', 'mg', 'channels', 3), []);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await c.call('/module/read', 'm3'))[0].args[2], 3);
+  assert.match(String((await c.call('/param/set', 'mg', 'channels', 2.5))[0].args[1]), /whole number/);
+  c.close();
+  srv.proc.kill('SIGTERM');
+  await srv.exited;
+});

@@ -15,7 +15,9 @@ import { Logic } from '../../src/modules/logic';
 import { Compare } from '../../src/modules/compare';
 import { Crossfade } from '../../src/modules/crossfade';
 import { Delay } from '../../src/modules/delay';
-import { renderModule } from '../support/render';
+import { renderModule, runKernel } from '../support/render';
+import { Meter } from '../../src/modules/meter';
+import { Scope } from '../../src/modules/scope';
 import { amplitudeAt } from '../support/analysis';
 
 const SR = 48000;
@@ -359,4 +361,29 @@ test('chorus: depth 0 delays every voice by exactly the centre delay; swept, the
     assert.ok(Math.abs(swept.left[i]) <= 5.0001 && Math.abs(swept.right[i]) <= 5.0001);
   }
   assert.ok(diff > 1, 'left and right differ');
+});
+
+test('meter: RMS of a 5 V sine is 5/√2 V and of 2 V DC is 2 V; the peak holds 5 V, then falls by e after 5 × window of silence', () => {
+  const r = new Float32Array(Meter.readout!.floats);
+  renderModule(Meter, { frames: SR, inputs: { in: (i) => 5 * Math.sin((2 * Math.PI * 1000 * i) / SR) }, params: { window: 0.05 }, readout: r });
+  assert.equal(r[0], 1);
+  assert.ok(Math.abs(r[1] - 5 / Math.SQRT2) < 0.005 * 5, `rms ${r[1]}`);
+  assert.ok(Math.abs(r[17] - 5) < 0.02, `peak ${r[17]} (held between the sample peaks, decaying)`);
+  const k = Meter.create({ sampleRate: SR, seed: 1, maxBlock: 128 });
+  runKernel(Meter, k, { frames: SR, inputs: { in: 5 }, params: { window: 0.05 }, readout: r });
+  runKernel(Meter, k, { frames: SR / 4, inputs: { in: 0 }, params: { window: 0.05 }, readout: r });
+  assert.ok(Math.abs(r[17] - 5 * Math.exp(-1)) < 0.01, `peak after 0.25 s of silence: ${r[17]}`);
+  runKernel(Meter, k, { frames: SR, inputs: { in: 2 }, params: { window: 0.05 }, readout: r });
+  assert.ok(Math.abs(r[1] - 2) < 1e-4, `rms of DC ${r[1]}`);
+});
+
+test('scope: a free-running capture of a ramp holds 256 points `step` samples apart; the generation is even and counts captures', () => {
+  const r = new Float32Array(Scope.readout!.floats);
+  const time = 0.01, step = Math.round((time * SR) / 256);
+  renderModule(Scope, { frames: 5 * 256 * step, inputs: { in: (i) => (i % 100000) * 1e-4 }, params: { time, trigger: 0 }, readout: r });
+  assert.equal(r[0], 10, 'five captures, generation 2 per capture');
+  assert.equal(r[1], step);
+  for (let k = 1; k < 256; k++) assert.ok(Math.abs(r[2 + k] - r[2 + k - 1] - step * 1e-4) < 1e-5, `point ${k}`);
+  // Free-running, a capture starts on the sample after the previous one's last point.
+  assert.ok(Math.abs(r[2] - 4 * (255 * step + 1) * 1e-4) < 1e-4, `the fifth capture starts at ${r[2] / 1e-4}`);
 });

@@ -11,6 +11,8 @@ export interface RenderOptions {
   block?: number;
   sampleRate?: number;
   seed?: number;
+  /** The module's readout area (meter, scope), written by the kernel. */
+  readout?: Float32Array;
 }
 
 export interface RenderResult {
@@ -37,7 +39,12 @@ export function runKernel(desc: AnyModule, kernel: Kernel, opts: RenderOptions):
   const outViews = outNames.map(() => new Float32Array(block));
   const sources = inNames.map((n) => opts.inputs?.[n]);
   const connected = sources.map((s) => s !== undefined);
-  const io = makeBlockIO(desc, inViews, outViews, makeParams(desc, opts.params), connected, outNames.map(() => true));
+  const io = makeBlockIO(desc, inViews, outViews, makeParams(desc, opts.params), connected, outNames.map(() => true), {
+    inChannels: connected.map((c) => (c ? 1 : 0)),
+    outChannels: outNames.map(() => 1),
+    blockSize: block,
+    readout: opts.readout,
+  });
   const out: Record<string, Float32Array> = {};
   for (const n of outNames) out[n] = new Float32Array(opts.frames);
   for (let frame = 0; frame < opts.frames; frame += block) {
