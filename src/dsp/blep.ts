@@ -95,8 +95,14 @@ export class BlepLine {
   private readonly buf = new Float64Array(RING);
   private pos = 0; // index of the current sample
 
-  /** Adds a step of height `jump` that happened `d` samples before the current sample (0 ≤ d < 1). */
-  step(jump: number, d: number): void {
+  /**
+   * Adds a step of height `jump` = args[0] that happened `d` = args[1] samples before the current
+   * sample (0 ≤ d < 1). The arguments travel in a Float64Array because a double passed to a call the
+   * compiler does not inline (discontinuities are the rare branch of an oscillator loop) is boxed: one
+   * allocation per discontinuity on the audio path.
+   */
+  stepAt(args: Float64Array): void {
+    const jump = args[0], d = args[1];
     // Corrections cover samples m with |m − τ| < HALF_WIDTH, τ = current − d, so the relative index
     // k = m − current runs over [−HALF_WIDTH, HALF_WIDTH) (t = k + d). The oldest of those is the sample
     // `next()` emits in this same step, so nothing is ever added to a sample already emitted.
@@ -113,8 +119,9 @@ export class BlepLine {
     }
   }
 
-  /** Adds a slope change of `slopeJump` (units per sample) that happened `d` samples ago. */
-  ramp(slopeJump: number, d: number): void {
+  /** Adds a slope change of `slopeJump` = args[0] (units per sample) that happened `d` = args[1] samples ago. */
+  rampAt(args: Float64Array): void {
+    const slopeJump = args[0], d = args[1];
     const buf = this.buf, table = TABLES.ramp, pos = this.pos;
     let x = d * OVERSAMPLE;
     for (let k = -HALF_WIDTH; k < HALF_WIDTH; k++, x += OVERSAMPLE) {

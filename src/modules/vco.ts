@@ -45,23 +45,26 @@ function tri(p: number): number {
  */
 class VcoKernel implements Kernel<typeof spec> {
   private readonly sampleTime: number;
-  private phase = 0;
-  private lastPitchV = NaN;
-  private baseHz = 0;
-  private lastSync = 0;
+  /**
+   * Loop-carried state, kept in a Float64Array (double fields of an object may be re-boxed on store):
+   * [phase, last pitch (V), its frequency (Hz), last sync input].
+   */
+  private readonly carry = new Float64Array([0, NaN, 0, 0]);
   private readonly sinLine = new BlepLine();
   private readonly triLine = new BlepLine();
   private readonly sawLine = new BlepLine();
   private readonly sqrLine = new BlepLine();
+  private readonly ev = new Float64Array(2);
 
   constructor(ctx: InitContext) {
     this.sampleTime = 1 / ctx.sampleRate;
   }
 
   reset(): void {
-    this.phase = 0;
-    this.lastPitchV = NaN;
-    this.lastSync = 0;
+    this.carry[0] = 0;
+    this.carry[1] = NaN;
+    this.carry[2] = 0;
+    this.carry[3] = 0;
     this.sinLine.reset();
     this.triLine.reset();
     this.sawLine.reset();
@@ -80,7 +83,11 @@ class VcoKernel implements Kernel<typeof spec> {
     const useSin = io.used.sin, useTri = io.used.tri, useSaw = io.used.saw, useSqr = io.used.sqr;
     const sinL = this.sinLine, triL = this.triLine, sawL = this.sawLine, sqrL = this.sqrLine;
     const st = this.sampleTime;
-    let phase = this.phase, lastPitchV = this.lastPitchV, baseHz = this.baseHz, lastSync = this.lastSync;
+    // Discontinuities are passed to the BLEP lines through this array: a double passed to a call that
+    // is not inlined (the rare branches here) would be boxed, an allocation per discontinuity.
+    const ev = this.ev;
+    const state = this.carry;
+    let phase = state[0], lastPitchV = state[1], baseHz = state[2], lastSync = state[3];
 
     for (let i = start; i < end; i++) {
       const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
@@ -101,10 +108,18 @@ class VcoKernel implements Kernel<typeof spec> {
           let pc = phase + (1 - d) * dt;
           pc -= Math.floor(pc);
           // Values jump from the waveform at pc to the waveform at phase 0.
-          sawL.step(-1 - (2 * pc - 1), d);
-          sqrL.step(1 - (pc < pw ? 1 : -1), d);
-          triL.step(-1 - tri(pc), d);
-          sinL.step(-sin2pi(pc), d);
+          ev[0] = -1 - (2 * pc - 1);
+          ev[1] = d;
+          sawL.stepAt(ev);
+          ev[0] = 1 - (pc < pw ? 1 : -1);
+          ev[1] = d;
+          sqrL.stepAt(ev);
+          ev[0] = -2 + 4 * Math.abs(pc - 0.5); // −1 − tri(pc), written out (see below)
+          ev[1] = d;
+          triL.stepAt(ev);
+          ev[0] = -Math.sin(2 * Math.PI * pc); // not sin2pi: a call left out-of-line here boxes its double
+          ev[1] = d;
+          sinL.stepAt(ev);
           phase = d * dt;
           phase -= Math.floor(phase);
           synced = true;
@@ -115,27 +130,63 @@ class VcoKernel implements Kernel<typeof spec> {
       if (!synced) {
         let next = phase + dt;
         if (dt >= 0) {
-          if (phase < pw && next >= pw) sqrL.step(-2, (next - pw) / dt);
-          if (phase < 0.5 && next >= 0.5) triL.ramp(-8 * dt, (next - 0.5) / dt);
+          if (phase < pw && next >= pw) {
+            ev[0] = -2;
+            ev[1] = (next - pw) / dt;
+            sqrL.stepAt(ev);
+          }
+          if (phase < 0.5 && next >= 0.5) {
+            ev[0] = -8 * dt;
+            ev[1] = (next - 0.5) / dt;
+            triL.rampAt(ev);
+          }
           if (next >= 1) {
             next -= 1;
             const d = next / dt;
-            sawL.step(-2, d);
-            sqrL.step(2, d);
-            triL.ramp(8 * dt, d);
-            if (next >= pw) sqrL.step(-2, (next - pw) / dt);
+            ev[0] = -2;
+            ev[1] = d;
+            sawL.stepAt(ev);
+            ev[0] = 2;
+            ev[1] = d;
+            sqrL.stepAt(ev);
+            ev[0] = 8 * dt;
+            ev[1] = d;
+            triL.rampAt(ev);
+            if (next >= pw) {
+              ev[0] = -2;
+              ev[1] = (next - pw) / dt;
+              sqrL.stepAt(ev);
+            }
           }
         } else {
           const ndt = -dt;
-          if (phase >= pw && next < pw) sqrL.step(2, (pw - next) / ndt);
-          if (phase >= 0.5 && next < 0.5) triL.ramp(8 * dt, (0.5 - next) / ndt);
+          if (phase >= pw && next < pw) {
+            ev[0] = 2;
+            ev[1] = (pw - next) / ndt;
+            sqrL.stepAt(ev);
+          }
+          if (phase >= 0.5 && next < 0.5) {
+            ev[0] = 8 * dt;
+            ev[1] = (0.5 - next) / ndt;
+            triL.rampAt(ev);
+          }
           if (next < 0) {
             next += 1;
             const d = (1 - next) / ndt;
-            sawL.step(2, d);
-            sqrL.step(-2, d);
-            triL.ramp(-8 * dt, d);
-            if (next < pw) sqrL.step(2, (pw - next) / ndt);
+            ev[0] = 2;
+            ev[1] = d;
+            sawL.stepAt(ev);
+            ev[0] = -2;
+            ev[1] = d;
+            sqrL.stepAt(ev);
+            ev[0] = -8 * dt;
+            ev[1] = d;
+            triL.rampAt(ev);
+            if (next < pw) {
+              ev[0] = 2;
+              ev[1] = (pw - next) / ndt;
+              sqrL.stepAt(ev);
+            }
           }
         }
         phase = next;
@@ -147,10 +198,10 @@ class VcoKernel implements Kernel<typeof spec> {
       if (useSin) sinOut[i] = OUT_V * sinL.next(sin2pi(phase));
     }
 
-    this.phase = phase;
-    this.lastPitchV = lastPitchV;
-    this.baseHz = baseHz;
-    this.lastSync = lastSync;
+    state[0] = phase;
+    state[1] = lastPitchV;
+    state[2] = baseHz;
+    state[3] = lastSync;
   }
 }
 
