@@ -19,8 +19,3 @@ export function midiData1(packed: number): number {
 export function midiData2(packed: number): number {
   return (packed >> 16) & 0x7f;
 }
-
-/** Voltage of a MIDI note on a 1 V/oct cable: 0 V is C4 (note 60), so note 69 (A4) is 0.75 V. */
-export function noteVolts(note: number): number {
-  return (note - 60) / 12;
-}

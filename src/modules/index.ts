@@ -20,6 +20,7 @@ import { Sum } from './sum';
 import { MidiCv } from './midi-cv';
 import { Meter } from './meter';
 import { Scope } from './scope';
+import { Wavetable } from './wavetable';
 import { Quantizer } from './quantizer';
 import { RandomModule } from './random';
 import { SampleHold } from './sample-hold';
@@ -38,7 +39,7 @@ import { Vco } from './vco';
 export const MODULES: readonly AnyModule[] = [
   Vco, Lfo, Noise, Vcf, Adsr, Vca, Mixer, Output, Fault,
   Clock, Seq, Quantizer, SampleHold, RandomModule, Slew, Attenuverter, Mult, Logic, Compare, Crossfade, Delay, Reverb, Distortion, Kick, Snare, Hat, FmOp, Chorus,
-  Merge, Split, Sum, MidiCv, Meter, Scope,
+  Merge, Split, Sum, MidiCv, Meter, Scope, Wavetable,
 ];
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));

@@ -18,7 +18,8 @@ import { Delay } from '../../src/modules/delay';
 import { renderModule, runKernel } from '../support/render';
 import { Meter } from '../../src/modules/meter';
 import { Scope } from '../../src/modules/scope';
-import { amplitudeAt } from '../support/analysis';
+import { Wavetable } from '../../src/modules/wavetable';
+import { amplitudeAt, zeroCrossingHz } from '../support/analysis';
 
 const SR = 48000;
 
@@ -303,7 +304,7 @@ test('drums: the kick settles on its pitch and falls 60 dB in its decay; snare a
   const { Kick } = require('../../src/modules/kick') as typeof import('../../src/modules/kick');
   const { Snare } = require('../../src/modules/snare') as typeof import('../../src/modules/snare');
   const { Hat } = require('../../src/modules/hat') as typeof import('../../src/modules/hat');
-  const { zeroCrossingHz, rms } = require('../support/analysis') as typeof import('../support/analysis');
+  const { rms } = require('../support/analysis') as typeof import('../support/analysis');
   const strike = pulses([1000]);
   const kick = renderModule(Kick, { params: { pitch: 55, decay: 1 }, inputs: { trig: strike }, frames: 2 * SR }).out.out;
   assert.equal(kick[999], 0, 'silent before the strike');
@@ -386,4 +387,43 @@ test('scope: a free-running capture of a ramp holds 256 points `step` samples ap
   for (let k = 1; k < 256; k++) assert.ok(Math.abs(r[2 + k] - r[2 + k - 1] - step * 1e-4) < 1e-5, `point ${k}`);
   // Free-running, a capture starts on the sample after the previous one's last point.
   assert.ok(Math.abs(r[2] - 4 * (255 * step + 1) * 1e-4) < 1e-4, `the fifth capture starts at ${r[2] / 1e-4}`);
+});
+
+test('wavetable: pitch within 1 cent from C2 to C7; position 0 is a pure sine; position 2 is a saw (harmonic h at 1/h)', () => {
+  for (const v of [-2, 0, 1.5, 3]) {
+    for (const position of [0, 2]) {
+      const x = renderModule(Wavetable, { frames: SR, inputs: { pitch: v }, params: { position } }).out.out;
+      const want = 261.6255653005986 * 2 ** v;
+      const hz = position === 0 ? zeroCrossingHz(x, SR, 1000, x.length) : want;
+      assert.ok(Math.abs(1200 * Math.log2(hz / want)) < 1, `${hz} Hz at ${v} V`);
+      const a1 = amplitudeAt(x, want, SR, 1000, x.length);
+      if (position === 0) {
+        assert.ok(Math.abs(a1 - 5) < 0.01, `sine amplitude ${a1}`);
+        for (let h = 2; h <= 5 && h * want < SR / 2; h++) assert.ok(amplitudeAt(x, h * want, SR, 1000, x.length) < 5e-4, `sine harmonic ${h}`);
+      } else {
+        for (let h = 2; h <= 8 && h * want < 0.4 * SR; h++) {
+          const ah = amplitudeAt(x, h * want, SR, 1000, x.length);
+          assert.ok(Math.abs(20 * Math.log10((ah * h) / a1)) < 0.1, `saw harmonic ${h} at ${v} V: ${ah} vs ${a1}/${h}`);
+        }
+      }
+    }
+  }
+});
+
+test('wavetable: morph halfway is the mean of its neighbours; the morph CV adds morphAmount waves per volt; a 5 kHz saw keeps aliases 70 dB down', () => {
+  const at = (position: number, morph?: number) => renderModule(Wavetable, { frames: 4800, params: { position }, inputs: morph === undefined ? {} : { morph } }).out.out;
+  const a = at(2), b = at(3), mid = at(2.5), cv = at(2, 0.5);
+  for (let i = 0; i < 4800; i++) {
+    assert.ok(Math.abs(mid[i] - (a[i] + b[i]) / 2) < 1e-5, `sample ${i}`);
+    assert.ok(Math.abs(cv[i] - mid[i]) < 1e-5, `cv sample ${i}`);
+  }
+  const hz = 5000, v = Math.log2(hz / 261.6255653005986);
+  const x = renderModule(Wavetable, { frames: SR, inputs: { pitch: v }, params: { position: 2 } }).out.out;
+  const fund = amplitudeAt(x, hz, SR, 1000, x.length);
+  // Harmonics 5 and 6 (25 and 30 kHz) are not in the table, so nothing folds to 23 and 18 kHz.
+  for (const alias of [SR - 5 * hz, SR - 6 * hz]) {
+    const ratio = 20 * Math.log10(amplitudeAt(x, alias, SR, 1000, x.length) / fund);
+    assert.ok(ratio < -70, `alias at ${alias} Hz: ${ratio.toFixed(1)} dB`);
+  }
+  assert.ok(amplitudeAt(x, 4 * hz, SR, 1000, x.length) > fund / 8, 'the 4th harmonic (20 kHz) is kept');
 });
