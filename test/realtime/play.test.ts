@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, chmodSync } from 'node:fs';
+import { mkdtempSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT, modsynth } from '../support/cli';
@@ -85,6 +85,39 @@ test('play with no audio server: one clear line, real time into a null sink, rec
   assert.ok(wall >= 1.4, `ran in real time (${wall.toFixed(2)} s wall for 1.5 s of audio)`);
   assert.match(r.stdout, /0 underruns/);
   sameAsRender(rec, 1.5 * SR, 128);
+});
+
+test('play --midi (null sink): the polyphonic pad from its MIDI file; the recorded session re-renders bit-identically', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'modsynth-nosrv-'));
+  chmodSync(empty, 0o700);
+  const rec = join(tmp, 'pad-live.wav'), log = join(tmp, 'pad.session'), again = join(tmp, 'pad-again.wav');
+  const r = await play(['examples/pad.json', '--midi', 'examples/pad.mid', '--seconds', '4', '--record', rec, '--record-session', log, '--no-osc'], {
+    XDG_RUNTIME_DIR: empty,
+    PULSE_SERVER: 'unix:/nonexistent',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /MIDI file: examples\/pad\.mid \(48 events, 13\.3 s\) → keys/);
+  assert.match(r.stdout, /0 underruns/);
+  const events = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"midi"'));
+  assert.ok(events.length >= 12, `${events.length} MIDI events logged in 4 s (the first bar and more)`);
+  assert.equal(modsynth(['render', 'examples/pad.json', '--session', log, '--out', again, '--format', '32f', '-q']).status, 0);
+  const live = readWav(rec), replay = readWav(again);
+  assert.equal(live.channels[0].length, 4 * SR);
+  assert.ok(rms(live.channels[0]) > 0.01, 'the pad sounds');
+  assert.deepEqual(replay.channels[0], live.channels[0]);
+  assert.deepEqual(replay.channels[1], live.channels[1]);
+});
+
+test('play --midi-in where the machine has no MIDI input: one clear line, exit 2 (or it opens a port where there is one)', async () => {
+  const r = await play(['examples/pad.json', '--midi-in', '--seconds', '1', '--no-osc'], {});
+  if (r.status === 0) {
+    assert.match(r.stdout, /MIDI in: /);
+    return;
+  }
+  assert.equal(r.status, 2, r.stderr);
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('modsynth:'));
+  assert.equal(ours.length, 1, r.stderr);
+  assert.match(ours[0], /--midi-in: (no MIDI system on this machine|no MIDI input devices found|live MIDI input needs the optional package)/);
 });
 
 test('play into PulseAudio (null sink): 440 Hz ± 1 Hz, −9.03 dBFS rms, 3 s, no dropout; --record == render', async () => {
