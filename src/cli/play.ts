@@ -252,7 +252,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   step = 'closing the OSC server';
   await server?.close();
   step = 'closing the audio device';
-  await sink.close();
+  if (!(await sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');
   const final = status();
   tap?.drain();
   const playedFrames = opts.seconds !== undefined ? Math.min(final.framesPlayed, Math.round(opts.seconds * sr)) : final.framesPlayed;

@@ -37,7 +37,7 @@ type Ctx = {
   destination: unknown;
   audioWorklet: { addModule(url: string): Promise<void> };
   resume(): Promise<void>;
-  close(): Promise<void>;
+  close(limitMs?: number): Promise<boolean>;
 };
 
 export class DeviceSink {
@@ -96,8 +96,19 @@ export class DeviceSink {
     });
   }
 
-  async close(): Promise<void> {
-    await this.ctx.close();
+  /**
+   * Closes the audio context, waiting at most `limitMs`. Resolves false when the context did not
+   * confirm in time: closing has been seen to stall inside the audio library (rarely, under load, after
+   * many faults), and a stalled device must not keep the process alive; the caller warns and exits.
+   */
+  async close(limitMs = 3000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), limitMs)));
+    try {
+      return await Promise.race([this.ctx.close().then(() => true as const), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -125,7 +125,9 @@ test('crash loop: after 3 faults within 10 s f stays disabled (0 V) until /modul
   st = statusOf((await c.call('/status'))[0]);
   assert.equal(st.get('disabled'), 0);
   c.close();
-  assert.equal(await srv.exited, 0, srv.stdout());
+  assert.equal(await srv.exited, 0, srv.stdout() + srv.stderr());
+  // Reported, not failed: a stalled close inside the audio library (see README, Known limits).
+  if (/did not confirm closing/.test(srv.stderr())) console.log('# the audio device did not confirm closing within 3 s');
 });
 
 test('a hang in the worker that advances the output ring: the worker is replaced and the stream goes on', async () => {

@@ -18,6 +18,8 @@ export interface Server {
   port: number;
   proc: ChildProcessWithoutNullStreams;
   stdout: () => string;
+  /** What it printed on stderr (warnings, and the step that hung when it exits with code 4). */
+  stderr: () => string;
   exited: Promise<number>;
 }
 
@@ -26,14 +28,14 @@ export function serve(args: string[], patchDir: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', patchDir, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: patchDir, PULSE_SERVER: 'unix:/nonexistent' } });
     servers.push(proc);
-    let out = '';
+    let out = '', err = '';
     const exited = new Promise<number>((r) => proc.on('exit', (c) => r(c ?? -1)));
     proc.stdout.on('data', (d) => {
       out += d;
       const m = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), proc, stdout: () => out, exited });
+      if (m) resolve({ port: Number(m[1]), proc, stdout: () => out, stderr: () => err, exited });
     });
-    proc.stderr.on('data', () => undefined);
+    proc.stderr.on('data', (d) => (err += d));
     setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000).unref();
   });
 }
