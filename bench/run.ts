@@ -12,6 +12,7 @@ import { canonicalParallel, handoff, spawnVsPlace, tinyModules } from './engine'
 import { heapFlat } from './heap';
 import { realtimeOutput } from './realtime';
 import { oscControl } from './osc';
+import { polyphony } from './poly';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   const voicesArg = process.argv.indexOf('--voices');
   const voices = voicesArg >= 0 ? process.argv[voicesArg + 1].split(',').map(Number) : undefined;
   if (want('parallel')) add(await canonicalParallel(seconds, repeats, voices));
+  if (want('poly')) add(await polyphony(Math.min(seconds, 20), repeats));
   if (want('tiny')) add(await tinyModules(Math.min(seconds, 20), repeats));
   if (want('handoff')) add(await handoff(Math.min(seconds, 10), repeats));
   if (want('spawn')) add(await spawnVsPlace(Math.max(repeats, 5)));
