@@ -35,9 +35,17 @@ export function makeBlockIO(
   return { in: inObj, out: outObj, params, connected: conObj, used: usedObj, inputs, outputs, inChannels, outChannels, blockSize, readout };
 }
 
-/** A params object holding every param of `desc` in declaration order, defaults first, then `values`. */
+/**
+ * A params object holding every param of `desc` in declaration order: `values`, else the defaults.
+ * Every field is created holding NaN (a heap double) before its value is stored, so every params object
+ * of a module type has the same hidden class with double fields, whatever its values. Otherwise a
+ * field that starts as a small integer (coarse: 0) in one instance and as a fraction in another gives
+ * them different maps, the kernel's param loads turn polymorphic, and V8 boxes the doubles they read:
+ * garbage on the audio path (found in the canonical workload's VCFs).
+ */
 export function makeParams(desc: AnyModule, values: Readonly<Record<string, number>> = {}): Record<string, number> {
   const params: Record<string, number> = {};
+  for (const name of Object.keys(desc.params)) params[name] = NaN;
   for (const [name, spec] of Object.entries(desc.params)) params[name] = values[name] ?? spec.default;
   return params;
 }

@@ -8,7 +8,7 @@
  * restarted. No allocation (except the error object a throwing kernel makes), no closures, no
  * string-keyed lookups, no logging.
  */
-import { makeBlockIO } from '../engine/block-io';
+import { makeBlockIO, makeParams } from '../engine/block-io';
 import { SLOTS, type RenderPlan } from '../engine/compile';
 import type { BlockIO, Kernel } from '../engine/module-api';
 import { findModule } from '../modules';
@@ -80,7 +80,7 @@ export class Runner {
       const kernels = Array.from({ length: pm.voices }, (_, v) =>
         kept && kept.type === pm.type && kept.kernels[v] ? kept.kernels[v] : desc.create({ sampleRate: plan.sampleRate, seed: voiceSeed(pm.seed, v), maxBlock: B }),
       );
-      const params = { ...pm.params };
+      const params = makeParams(desc, pm.params);
       const whole = desc.channels !== undefined; // the kernel sees every channel
       const readout = arena.subarray(pm.readout.offset, pm.readout.offset + pm.readout.floats);
       const shape = { inChannels: pm.inputs.map((i) => i.channels), outChannels: pm.outputs.map((o) => o.channels), blockSize: B, readout };
