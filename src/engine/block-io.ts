@@ -37,11 +37,11 @@ export function makeBlockIO(
 
 /**
  * A params object holding every param of `desc` in declaration order: `values`, else the defaults.
- * Every field is created holding NaN (a heap double) before its value is stored, so every params object
- * of a module type has the same hidden class with double fields, whatever its values. Otherwise a
- * field that starts as a small integer (coarse: 0) in one instance and as a fraction in another gives
- * them different maps, the kernel's param loads turn polymorphic, and V8 boxes the doubles they read:
- * garbage on the audio path (found in the canonical workload's VCFs).
+ * Every params object of a module type is built by this one path, so they all share one hidden class
+ * (the runner used to clone the patch's objects, whose maps depend on how each was parsed: the kernel's
+ * param loads turned polymorphic and V8 boxed the doubles they read, garbage on the audio path, found
+ * in the canonical workload's VCFs). Fields are created holding NaN, so they are doubles from the start
+ * and no map is generalised later, while audio runs.
  */
 export function makeParams(desc: AnyModule, values: Readonly<Record<string, number>> = {}): Record<string, number> {
   const params: Record<string, number> = {};

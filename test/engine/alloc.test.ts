@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { compilePatch } from '../../src/engine/compile';
 import { validatePatch } from '../../src/engine/patch';
 import { probeHeap } from '../../bench/heap';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 
 test('block loop: a patch of lfo, adsr, vca, mixer, noise and output allocates nothing per block', async () => {
   const patch = validatePatch({
@@ -23,3 +25,13 @@ test('block loop: a patch of lfo, adsr, vca, mixer, noise and output allocates n
   assert.equal(p.gcs, 0, `${p.gcs} garbage collections during 30,000 blocks`);
   assert.ok(p.heapAfter - p.heapBefore < 64 * 1024, `heap grew ${p.heapAfter - p.heapBefore} bytes`);
 });
+
+for (const which of ['canonical', 'pad', 'drums']) {
+  test(`block loop, fresh process: ${which === 'canonical' ? 'the 16-voice canonical workload' : `examples/${which}.json`} allocates nothing per block (30,000 blocks)`, () => {
+    const r = spawnSync(process.execPath, [join(__dirname, '..', 'support', 'plan-probe.js'), which], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const p = JSON.parse(r.stdout) as { gcs: number; growth: number };
+    assert.equal(p.gcs, 0, `${p.gcs} scavenges during 30,000 blocks`);
+    assert.ok(p.growth < 64 * 1024, `heap grew ${p.growth} bytes`);
+  });
+}
