@@ -5,6 +5,8 @@
  * off the audio path, and shared by every oscillator in the process (read-only).
  */
 
+import { fft } from './fft';
+
 /** Samples per table (a power of two). */
 export const TABLE_SIZE = 2048;
 /** Highest fundamental (Hz) that mip level 0 serves; level l serves up to LEVEL0_HZ · 2^l. */
@@ -81,7 +83,7 @@ function buildBank(sampleRate: number): Float32Array {
         im[h] = (-a * TABLE_SIZE) / 2;
         im[TABLE_SIZE - h] = (a * TABLE_SIZE) / 2;
       }
-      inverseFft(re, im);
+      fft(re, im, 1);
       // Level 0 (the most harmonics) sets the scale for every level: peak 1, so loudness does not
       // jump between levels.
       if (level === 0) {
@@ -94,32 +96,4 @@ function buildBank(sampleRate: number): Float32Array {
     }
   });
   return out;
-}
-
-/** In-place inverse FFT (radix 2, unscaled: x[n] = Σ X[k] e^{+2πikn/N}). Not RT. */
-function inverseFft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
-        const a = i + k, b = a + len / 2;
-        const tr = re[b] * wr - im[b] * wi, ti = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - tr;
-        im[b] = im[a] - ti;
-        re[a] += tr;
-        im[a] += ti;
-      }
-    }
-  }
 }

@@ -1,3 +1,8 @@
+import { fft } from '../../src/dsp/fft';
+
+/** In-place radix-2 FFT (forward by default): the engine's own, exercised by every spectral test. */
+export { fft };
+
 /** Signal analysis for tests: everything here is plain math on Float32Arrays. */
 
 export function rms(x: ArrayLike<number>, from = 0, to = x.length): number {
@@ -81,34 +86,6 @@ export function sameSamples(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
-}
-
-/** In-place iterative radix-2 FFT (re, im of length 2^k). */
-export function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j], re[i]];
-      [im[i], im[j]] = [im[j], im[i]];
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k), wi = Math.sin(ang * k);
-        const ar = re[i + k + len / 2], ai = im[i + k + len / 2];
-        const tr = ar * wr - ai * wi, ti = ar * wi + ai * wr;
-        re[i + k + len / 2] = re[i + k] - tr;
-        im[i + k + len / 2] = im[i + k] - ti;
-        re[i + k] += tr;
-        im[i + k] += ti;
-      }
-    }
-  }
 }
 
 /** Welch power spectrum (Hann window, 50 % overlap): power per bin, bin k at k·fs/size. */
