@@ -1,9 +1,8 @@
+/** Signal analysis for tests: everything here is plain math on Float32Arrays. */
 import { fft } from '../../src/dsp/fft';
 
 /** In-place radix-2 FFT (forward by default): the engine's own, exercised by every spectral test. */
 export { fft };
-
-/** Signal analysis for tests: everything here is plain math on Float32Arrays. */
 
 export function rms(x: ArrayLike<number>, from = 0, to = x.length): number {
   let s = 0;
