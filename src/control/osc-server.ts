@@ -174,7 +174,7 @@ export class OscServer {
     void this.dispatch(address, args, from);
   }
 
-  /** Dispatches a bundle element; param changes under a timetag are scheduled (returns their frame). */
+  /** Dispatches a bundle element; param changes and /midi under a timetag are scheduled (returns their frame). */
   private dispatchTimed(el: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[]; timetag?: number }, from: Sender, t: number): number | undefined {
     if (el.oscType === 'bundle' || t <= 0) {
       this.dispatchPacket(el, from, t);
@@ -182,6 +182,19 @@ export class OscServer {
     }
     const address = String(el.address ?? '');
     const args = (el.args ?? []).map((a) => a.value);
+    if (address === '/midi') {
+      const why = checkArgs(COMMANDS['/midi'], args);
+      if (why) {
+        this.fail(from, address, why);
+        return undefined;
+      }
+      try {
+        return this.opts.session.scheduleMidi(args[0] as string, args[1] as number, args[2] as number, args[3] as number, t);
+      } catch (e) {
+        this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
+        return undefined;
+      }
+    }
     const short = SHORT_PARAM_FORM.exec(address);
     const callArgs = address === '/param/set' ? args : short && !(address in COMMANDS) ? [short[1], short[2], ...args] : undefined;
     if (!callArgs) {

@@ -21,6 +21,7 @@ function patchDocument(patch: Patch): unknown {
 /** A refused command: the reason goes back to the client in /fail. */
 export class CommandError extends Error {}
 
+/** A timed change waiting for its frame: a param value, or (param '') a packed MIDI message. */
 interface TimedParam {
   frame: number;
   id: string;
@@ -179,13 +180,36 @@ export class LiveSession {
    * next block any worker can still reach). Logged for session replay.
    */
   sendMidi(id: string, status: number, data1: number, data2: number, atFrame = this.engine.nextParamFrame()): void {
+    const data = this.checkMidi(id, status, data1, data2);
+    if (!this.engine.sendEvent(id, data, atFrame)) throw new CommandError('event queue full (too many changes at once); retry');
+    this.log?.write({ type: 'midi', frame: atFrame, id, data });
+  }
+
+  /** The packed message, after checking the module takes MIDI and the bytes are a channel message. */
+  private checkMidi(id: string, status: number, data1: number, data2: number): number {
     const m = this.module(id);
     if (!findModule(m.type)!.midi) throw new CommandError(`module "${id}" (${m.type}) does not take MIDI; use a midi-cv module`);
     if (status < 0x80 || status > 0xef) throw new CommandError(`status ${status} is not a MIDI channel message (128..239)`);
     if (data1 < 0 || data1 > 127 || data2 < 0 || data2 > 127) throw new CommandError('MIDI data bytes are 0..127');
-    const data = packMidi(status, data1, data2);
-    if (!this.engine.sendEvent(id, data, atFrame)) throw new CommandError('event queue full (too many changes at once); retry');
-    this.log?.write({ type: 'midi', frame: atFrame, id, data });
+    return packMidi(status, data1, data2);
+  }
+
+  /**
+   * Schedules a MIDI message at Unix time `t` (an OSC timetag), like scheduleParams: it lands on the
+   * exact frame of `t`, or at once (counted late) when that frame can no longer be reached.
+   */
+  scheduleMidi(id: string, status: number, data1: number, data2: number, t: number): number {
+    const data = this.checkMidi(id, status, data1, data2);
+    const frame = this.engine.frameAt(t);
+    if (frame === undefined || frame < this.engine.firstReachableFrame()) {
+      this.late++;
+      this.sendMidi(id, status, data1, data2);
+      return frame ?? 0;
+    }
+    this.timed.push({ frame, id, param: '', value: data });
+    this.timed.sort((a, b) => a.frame - b.frame);
+    this.timer ??= setInterval(() => this.release(), 1);
+    return frame;
   }
 
   /**
@@ -247,6 +271,11 @@ export class LiveSession {
       if (r.frame < reachable) {
         this.late++;
         r.frame = reachable; // applied at a known frame, so the session log stays exact
+      }
+      if (r.param === '') {
+        this.engine.sendEvent(r.id, r.value, r.frame);
+        this.log?.write({ type: 'midi', frame: r.frame, id: r.id, data: r.value });
+        continue;
       }
       const m = this.patch.modules.find((x) => x.id === r.id);
       if (m) m.params[r.param] = r.value;

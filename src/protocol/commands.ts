@@ -26,7 +26,7 @@ export const COMMANDS = {
   '/cable/connect': { args: ['s', 's'], reply: '/done /cable/connect <from> <to>', doc: 'Connect moduleId.output to moduleId.input.' },
   '/cable/disconnect': { args: ['s', 's'], reply: '/done /cable/disconnect <from> <to>', doc: 'Remove that cable.' },
   '/param/set': { args: ['s'], repeat: ['s', 'f'], minRepeats: 1, reply: '(none; /fail on error)', doc: 'Set params of a module: id, then param/value pairs. Applied at the next block, smoothed by the module.' },
-  '/midi': { args: ['s', 'i', 'i', 'i'], reply: '(none; /fail on error)', doc: 'Send a MIDI channel message (status, data1, data2) to a midi-cv module, applied at the next block; e.g. /midi keys 144 69 100 is A4 note-on.' },
+  '/midi': { args: ['s', 'i', 'i', 'i'], reply: '(none; /fail on error)', doc: 'Send a MIDI channel message (status, data1, data2) to a midi-cv module, applied at the next block, or in a timed bundle at the exact sample of its timetag; e.g. /midi keys 144 69 100 is A4 note-on.' },
   '/patch/load': { args: ['s'], reply: '/done /patch/load <name>', doc: 'Replace the patch with a file from the patch directory (name without directories; .json optional).' },
   '/patch/save': { args: ['s'], reply: '/done /patch/save <name>', doc: 'Save the current patch into the patch directory.' },
   '/patch/get': { args: [], reply: '/patch <json>', doc: 'The current patch as JSON.' },

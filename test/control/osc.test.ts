@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode, Message, Bundle } from 'node-osc';
@@ -185,6 +185,30 @@ test('osc: a timed bundle changes the VCO pitch at the exact sample it names; la
   // The VCO's outputs run 16 samples behind its phase (the linear-phase BLEP delay).
   assert.equal(first, frame + 16, `first changed sample ${first}, bundle frame ${frame}`);
   assert.ok(Math.abs(zeroCrossingHz(live, 48000, first + 2400, first + 24000) - 880) < 0.5);
+});
+
+test('osc: /midi in a timed bundle opens the gate on the exact sample of its timetag', async () => {
+  const file = join(tmp, 'gate.json'), rec = join(tmp, 'gate.wav');
+  writeFileSync(file, JSON.stringify({
+    format: 'modsynth-patch', version: 1,
+    modules: [{ id: 'keys', type: 'midi-cv' }, { id: 'g', type: 'attenuverter', params: { gain: 0.05 } }, { id: 'out', type: 'output' }],
+    cables: [{ from: 'keys.gate', to: 'g.in' }, { from: 'g.out', to: 'out.left' }],
+  }));
+  const srv = await serve([file, '--seconds', '2.5', '--record', rec]);
+  const c = await client(srv.port);
+  await new Promise((r) => setTimeout(r, 800)); // the engine clock is anchored once the device plays
+  c.sendRaw(encode(new Bundle(Date.now() / 1000 + 0.5, ['/midi', 'keys', 144, 60, 100])));
+  const end = Date.now() + 5000;
+  while (!c.replies.some((r) => r.args[0] === '#bundle') && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  const frame = c.replies.find((r) => r.args[0] === '#bundle')?.args[1] as number;
+  assert.ok(frame > 0, 'acknowledged with its frame');
+  assert.match(String((await c.call('/midi', 'keys', 300, 0, 0))[0].args[1]), /not a MIDI channel message/);
+  c.close();
+  assert.equal(await srv.exited, 0);
+  const x = readWav(rec).channels[0];
+  const first = x.findIndex((v) => v !== 0);
+  assert.equal(first, frame, `gate opened at ${first}, bundle frame ${frame}`);
+  assert.equal(x[first], Math.fround(10 * 0.05 * 0.2));
 });
 
 test('osc: a recorded session re-rendered offline is bit-identical to the live recording', async () => {
