@@ -11,7 +11,7 @@ import type { Patch } from '../engine/patch';
 import { LiveSession } from '../control/session';
 import { OscServer } from '../control/osc-server';
 import { SessionLog } from '../control/session-log';
-import { loadMidiFor } from './render';
+import { loadMidiFor } from './midi';
 import { MidiFilePlayer } from '../midi/player';
 import { openLiveMidi, type LiveMidiInput } from '../midi/live-input';
 import { DeviceSink, RecordTap } from '../io/device';

@@ -4,11 +4,8 @@ import { writeWav, type WavFormat } from '../io/wav';
 import { loadPatchFile } from './load';
 import { readSessionLog } from '../control/session-log';
 import { replaySession } from '../io/session-replay';
-import { renderWithEvents, type ModuleEvent } from '../io/event-render';
-import { readMidiFile, type MidiSequence } from '../midi/file';
-import { findModule } from '../modules';
-import type { Patch } from '../engine/patch';
-import { UsageError } from './errors';
+import { renderWithEvents } from '../io/event-render';
+import { midiEvents } from './midi';
 
 export interface RenderCliOptions {
   out: string;
@@ -61,26 +58,6 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
         `${opts.workers === 0 ? 'single-threaded' : `${plan.workers} of ${opts.workers} workers`})`,
     );
   }
-}
-
-/**
- * A MIDI file for a patch: its events, and the ids of the modules that play them (every midi-cv; each
- * filters by its own `channel` param). A UsageError when the patch has none or the file is not MIDI.
- */
-export function loadMidiFor(file: string, patch: Patch, patchPath: string, sampleRate: number): MidiSequence & { targets: string[] } {
-  const targets = patch.modules.filter((m) => findModule(m.type)?.midi).map((m) => m.id);
-  if (targets.length === 0) throw new UsageError(`${patchPath} has no midi-cv module to play ${file}`);
-  try {
-    return { ...readMidiFile(file, sampleRate), targets };
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-/** The events of a MIDI file addressed to every module that plays it. */
-function midiEvents(file: string, patch: Patch, patchPath: string, sampleRate: number): { events: ModuleEvent[]; seconds: number } {
-  const seq = loadMidiFor(file, patch, patchPath, sampleRate);
-  return { events: seq.events.flatMap((e) => seq.targets.map((id) => ({ frame: e.frame, id, data: e.data }))), seconds: seq.seconds };
 }
 
 /** `render PATCH --session FILE`: replays a recorded session (its own start patch and every change). */
