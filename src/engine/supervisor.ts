@@ -207,7 +207,10 @@ export class Supervisor {
 
   private restartInPlace(w: number, ids: string[]): void {
     const pool = this.host.pool, views = this.host.views!;
-    const reply = pool.request(w, { type: 'restart', ids }, 'restarted');
+    // Back at a block no worker has started: consumers on other workers that ran ahead while the
+    // module was down (they do not wait for a module that is down) must not have read that block yet,
+    // so the module's output returns exactly at the reported frame.
+    const reply = pool.request(w, { type: 'restart', ids, atBlock: this.host.safeBlock() }, 'restarted');
     Atomics.add(views.ctrl, Ctrl.Service, 1);
     pool.kick();
     void reply.then(

@@ -365,14 +365,15 @@ export class BlockLoop {
 
   /**
    * Restarts the modules with these ids that are down (fresh kernels, current params); they run again
-   * from the next block. Not RT-safe: called by the worker between runs (service point).
+   * from block `atBlock` (or the next one when it has passed). Not RT-safe: called by the worker
+   * between runs (service point).
    */
-  restart(ids: readonly string[]): string[] {
+  restart(ids: readonly string[], atBlock = 0): string[] {
     const done: string[] = [];
     for (const id of ids) {
       const m = this.runner.indexOf(id);
       if (m >= 0 && !this.runner.isUp(m)) {
-        this.runner.restart(m);
+        this.runner.restart(m, atBlock);
         done.push(id);
       }
     }

@@ -53,6 +53,8 @@ export class Runner {
   output: OutputKernel | undefined;
   readonly table: FaultTable;
   private readonly health: Int32Array;
+  /** First block each module runs after a restart (0: no restart pending). */
+  private readonly startAt: Float64Array;
 
   /**
    * @param plan     the compiled plan
@@ -111,6 +113,7 @@ export class Runner {
       if (kernels[0] instanceof OutputKernel) output = kernels[0];
     }
     this.pos = Int32Array.from(positions);
+    this.startAt = new Float64Array(positions.length);
     this.output = output;
     this.table = faults ?? new FaultTable(plan, arena, new Int32Array(plan.modules.length * Health.Count));
     this.health = this.table.health;
@@ -118,11 +121,13 @@ export class Runner {
 
   /**
    * Brings module m back after a fault: a fresh kernel (state reset) with the params it has now, then
-   * marks it up; it runs again from the next block. Not RT-safe (creates the kernel): the worker calls
-   * it between runs, at a service point.
+   * marks it up; it runs again from block `atBlock` (or the next one), its outputs reading 0 V until
+   * then. Marked up at once, so that consumers on other workers wait for its blocks again before it
+   * runs. Not RT-safe (creates the kernel): the worker calls it between runs, at a service point.
    */
-  restart(m: number): void {
+  restart(m: number, atBlock = 0): void {
     const rm = this.modules[m];
+    this.startAt[m] = atBlock;
     const pm = this.plan.modules[rm.position];
     const desc = findModule(rm.type)!;
     for (let v = 0; v < rm.kernels.length; v++) {
@@ -159,6 +164,7 @@ export class Runner {
     const rm = this.modules[m];
     const hp = this.pos[m] * Health.Count;
     if (Atomics.load(this.health, hp) !== HealthState.Up) return;
+    if (block < this.startAt[m]) return; // restarted, back from a later block: outputs stay at 0 V
     const slot = block & (SLOTS - 1);
     const kernels = rm.kernels, ios = rm.io[slot];
     try {

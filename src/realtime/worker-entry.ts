@@ -25,7 +25,7 @@ export type ToWorker =
   | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number }
   | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
   /** Restart these modules if they are down (fault recovery on a healthy worker). */
-  | { type: 'restart'; ids: string[] }
+  | { type: 'restart'; ids: string[]; atBlock: number }
   /** A replacement worker (loaded with `load`) joins the running stream at `atBlock`. */
   | { type: 'start'; atBlock: number; keepDown: string[] }
   | { type: 'unload' }
@@ -85,8 +85,8 @@ function main(): void {
           if (loop && next < m.atBlock) deferred = m;
           else swapNow(m);
         } else if (m.type === 'restart') {
-          const ids = loop ? loop.restart(m.ids) : [];
-          port.postMessage({ type: 'restarted', ids, atBlock: next } satisfies FromWorker);
+          const ids = loop ? loop.restart(m.ids, m.atBlock) : [];
+          port.postMessage({ type: 'restarted', ids, atBlock: Math.max(next, m.atBlock) } satisfies FromWorker);
         } else if (m.type === 'start') {
           loop!.revive(m.keepDown);
           next = m.atBlock;
