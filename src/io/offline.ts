@@ -64,17 +64,10 @@ export class OfflineRenderer {
     let due = 0;
     while (due < this.events.length && this.events[due][0] < end) due++;
     if (due === 0) return runner.runBlock(this.block, frame, n);
-    const now = this.events.splice(0, due);
+    // The workers' record format (Runner.applyDue): offset in block, module, EVENT_INDEX, data.
+    const records = Float64Array.from(this.events.splice(0, due).flatMap(([at, position, data]) => [Math.max(0, at - frame), position, EVENT_INDEX, data]));
     for (let m = 0; m < runner.modules.length; m++) {
-      let cursor = 0;
-      for (const [at, position, data] of now) {
-        if (position !== m) continue;
-        const offset = Math.max(0, at - frame);
-        if (offset > cursor) runner.runRange(m, this.block, frame, cursor, offset);
-        runner.setParam(m, EVENT_INDEX, data);
-        cursor = Math.max(cursor, offset);
-      }
-      runner.runRange(m, this.block, frame, cursor, n);
+      runner.runRange(m, this.block, frame, runner.applyDue(m, this.block, frame, records, due), n);
     }
   }
 

@@ -211,14 +211,7 @@ export class BlockLoop {
           out.right = this.ringRight[b % R];
         }
         Atomics.store(words, running, positions[m]);
-        let cursor = 0;
-        for (let d = 0; d < dueCount; d++) {
-          if (due[d * 4 + 1] !== m) continue;
-          const at = due[d * 4];
-          if (at > cursor) runner.runRange(m, b, b * B, cursor, at);
-          runner.setParam(m, due[d * 4 + 2], due[d * 4 + 3]);
-          cursor = at > cursor ? at : cursor;
-        }
+        const cursor = runner.applyDue(m, b, b * B, due, dueCount);
         if (m === probe) {
           const tm = performance.now();
           runner.runRange(m, b, b * B, cursor, B);

@@ -207,6 +207,24 @@ export class Runner {
     if (name !== undefined) rm.params[name] = value;
   }
 
+  /**
+   * Audio path. Runs module `m` up to each of its records in `due` (`count` records of 4 numbers:
+   * offset in the block, module, param index or EVENT_INDEX, value; sorted by offset) and applies the
+   * record there, so a change lands on its exact sample. Returns the offset reached; the caller runs
+   * the rest of the block from there. No allocation.
+   */
+  applyDue(m: number, block: number, frame: number, due: Float64Array, count: number): number {
+    let cursor = 0;
+    for (let d = 0; d < count; d++) {
+      if (due[d * 4 + 1] !== m) continue;
+      const at = due[d * 4] | 0; // an integer offset: the returned cursor stays a small integer (no boxing)
+      if (at > cursor) this.runRange(m, block, frame, cursor, at);
+      this.setParam(m, due[d * 4 + 2], due[d * 4 + 3]);
+      cursor = at > cursor ? at : cursor;
+    }
+    return cursor;
+  }
+
   /** Audio path. Runs every module of this runner, in plan order, for one block. */
   runBlock(block: number, frame: number, frames: number): void {
     for (let m = 0; m < this.modules.length; m++) this.runModule(m, block, frame, frames);
