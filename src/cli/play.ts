@@ -12,7 +12,6 @@ import { LiveSession } from '../control/session';
 import { OscServer } from '../control/osc-server';
 import { SessionLog } from '../control/session-log';
 import { loadMidiFor } from './midi';
-import { MidiFilePlayer } from '../midi/player';
 import { openLiveMidi, type LiveMidiInput } from '../midi/live-input';
 import { DeviceSink, RecordTap } from '../io/device';
 import { writeWav } from '../io/wav';
@@ -91,12 +90,12 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   const midiFile = opts.midi ? loadMidiFor(opts.midi, patch, path ?? '(empty patch)', sr) : undefined;
   if (midiFile && opts.seconds === undefined) opts = { ...opts, seconds: Math.ceil((midiFile.seconds + 2) * 10) / 10 };
   let sessionRef: LiveSession | undefined;
-  const toModules = (status: number, d1: number, d2: number, frame?: number) => {
+  const toModules = (status: number, d1: number, d2: number) => {
     const s = sessionRef;
     if (!s) return;
     for (const id of s.midiModules()) {
       try {
-        s.sendMidi(id, status, d1, d2, frame);
+        s.sendMidi(id, status, d1, d2);
       } catch {
         // A full queue drops the message (counted by the engine as a dropped command).
       }
@@ -105,7 +104,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   let midiIn: LiveMidiInput | undefined;
   if (opts.midiIn !== undefined && opts.midiIn !== false) {
     try {
-      midiIn = openLiveMidi(opts.midiIn === true ? '' : opts.midiIn, (st, d1, d2) => toModules(st, d1, d2));
+      midiIn = openLiveMidi(opts.midiIn === true ? '' : opts.midiIn, toModules);
     } catch (e) {
       throw new UsageError(`--midi-in: ${(e as Error).message}`);
     }
@@ -191,11 +190,10 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   );
 
   if (midiIn) say(`MIDI in: ${midiIn.name} → ${session.midiModules().join(', ') || '(no midi-cv module yet)'}`);
-  const player = midiFile
-    ? new MidiFilePlayer(midiFile.events, { firstReachableFrame: () => engine.firstReachableFrame(), blockSize: () => B, send: toModules })
-    : undefined;
-  if (player && midiFile) {
-    player.start();
+  if (midiFile) {
+    // Frame 0 of the file is the first frame a change sent now can reach.
+    const base = engine.firstReachableFrame();
+    session.queueMidi(midiFile.events.map((e) => ({ frame: base + e.frame, data: e.data })), midiFile.targets);
     say(`MIDI file: ${opts.midi} (${midiFile.events.length} events, ${midiFile.seconds.toFixed(1)} s) → ${midiFile.targets.join(', ')}`);
   }
 
@@ -246,9 +244,8 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   // After --seconds the sink plays only silence; let the device's own buffer drain before closing it,
   // so the last frames are heard (closing at once drops up to a device buffer).
   if (reachedEnd) await new Promise((r) => setTimeout(r, deviceMs + 150));
-  player?.stop();
+  session.stopTimed();
   midiIn?.close();
-  if (player && player.late > 0) console.warn(`modsynth: ${player.late} MIDI events arrived too late for their frame (applied at the next reachable one)`);
   step = 'closing the OSC server';
   await server?.close();
   step = 'closing the audio device';

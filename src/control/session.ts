@@ -206,10 +206,31 @@ export class LiveSession {
       this.sendMidi(id, status, data1, data2);
       return frame ?? 0;
     }
-    this.timed.push({ frame, id, param: '', value: data });
+    this.enqueue([{ frame, id, param: '', value: data }]);
+    return frame;
+  }
+
+  /**
+   * Queues MIDI messages (packed) at absolute engine frames for every module in `ids`: a MIDI file
+   * played live. Handed to the workers a few blocks ahead like timed bundles; a message whose frame has
+   * passed is applied at the first reachable frame and counted late (`/status`).
+   */
+  queueMidi(events: readonly { frame: number; data: number }[], ids: readonly string[]): void {
+    this.enqueue(events.flatMap((e) => ids.map((id) => ({ frame: e.frame, id, param: '', value: e.data }))));
+  }
+
+  /** Drops the timed changes not handed over yet and stops their timer (shutdown). */
+  stopTimed(): void {
+    this.timed = [];
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Adds timed changes (kept in frame order; equal frames keep their order) and starts the release timer. */
+  private enqueue(items: TimedParam[]): void {
+    this.timed.push(...items);
     this.timed.sort((a, b) => a.frame - b.frame);
     this.timer ??= setInterval(() => this.release(), 1);
-    return frame;
   }
 
   /**
@@ -256,9 +277,7 @@ export class LiveSession {
       this.setParams(id, pairs);
       return frame ?? 0;
     }
-    for (const [param, value] of pairs) this.timed.push({ frame, id, param, value });
-    this.timed.sort((a, b) => a.frame - b.frame);
-    this.timer ??= setInterval(() => this.release(), 1);
+    this.enqueue(pairs.map(([param, value]) => ({ frame, id, param, value })));
     return frame;
   }
 
