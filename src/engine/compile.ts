@@ -262,7 +262,7 @@ export function compilePatch(
 /**
  * Channel count of every output (by patch index, then output index) and voices of every module.
  * Modules are visited in execution order; a feedback cable's producer comes later, so the pass repeats
- * until nothing changes (counts only grow, and are at most 16, so it ends).
+ * until nothing changes (at most 18 passes, so a cycle whose counts never settle still compiles).
  */
 export function inferChannels(patch: Patch, order: readonly number[], edges: readonly Edge[]): { outChannels: number[][]; voices: number[] } {
   const descs = patch.modules.map((m) => mustFind(m.type));

@@ -69,6 +69,10 @@ for (const desc of MODULES) {
       if (p.unit === 'enum') assert.equal(p.choices?.length, p.max - p.min + 1, `${name} choices`);
       assert.ok(p.doc.length > 0);
     }
+    // Polyphony declarations name real inputs (the descriptor type cannot check them), and a module is
+    // polyphonic one way only.
+    for (const name of desc.poly ?? []) assert.ok(name in desc.inputs, `poly input "${name}" does not exist`);
+    assert.ok(!(desc.poly && desc.channels), 'poly and channels are exclusive');
   });
 
   test(`conformance ${desc.type}: silence in gives finite output`, () => {
