@@ -3,7 +3,7 @@
 // Runs every compiled test file (dist/test/**/*.test.js) with Node's built-in test runner.
 const { readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -24,9 +24,43 @@ if (files.length === 0) {
 // others, on an otherwise idle machine (node --test runs files of one pass concurrently).
 const isRealtime = (f) => f.includes(`${join('dist', 'test', 'realtime')}`);
 const passes = [files.filter((f) => !isRealtime(f)), files.filter(isRealtime)].filter((p) => p.length > 0);
-let status = 0;
-for (const pass of passes) {
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...pass], { stdio: 'inherit' });
-  if (r.status !== 0) status = r.status ?? 1;
+// Nothing may hold the run forever: each test has a time limit, and each pass runs in its own process
+// group, killed whole (with anything a test started) if it is still going after PASS_LIMIT_MS.
+const TEST_LIMIT_MS = 10 * 60_000;
+const PASS_LIMIT_MS = 30 * 60_000;
+
+function runPass(pass) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${TEST_LIMIT_MS}`, ...pass], { stdio: 'inherit', detached: true });
+    const killAll = (sig) => {
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    const limit = setTimeout(() => {
+      console.error(`run-tests: this pass is still running after ${PASS_LIMIT_MS / 60_000} min; killing it`);
+      killAll('SIGKILL');
+    }, PASS_LIMIT_MS);
+    const onSignal = (sig) => killAll(sig);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    child.on('exit', (code, sig) => {
+      clearTimeout(limit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      killAll('SIGKILL'); // whatever a test file left behind
+      resolve(code ?? (sig ? 1 : 0));
+    });
+  });
 }
-process.exit(status);
+
+(async () => {
+  let status = 0;
+  for (const pass of passes) {
+    const code = await runPass(pass);
+    if (code !== 0) status = code;
+  }
+  process.exit(status);
+})();

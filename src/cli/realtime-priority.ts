@@ -16,7 +16,10 @@ export const RT_ENV = 'MODSYNTH_RT';
 
 /** 'child' when this process is the re-run under chrt; 'denied' with a reason; or the child's exit code. */
 export async function ensureRealtime(argv: string[]): Promise<{ state: 'child' } | { state: 'denied'; reason: string } | { state: 'ran'; code: number }> {
-  if (process.env[RT_ENV] === '1') return { state: 'child' };
+  if (process.env[RT_ENV] === '1') {
+    watchParent();
+    return { state: 'child' };
+  }
   if (process.env[RT_ENV] === '0') return { state: 'denied', reason: 'disabled by MODSYNTH_RT=0' };
   const probe = spawnSync('chrt', ['-f', '5', 'true'], { stdio: 'ignore' });
   if (probe.error) return { state: 'denied', reason: 'chrt not found (Debian package util-linux)' };
@@ -30,4 +33,20 @@ export async function ensureRealtime(argv: string[]): Promise<{ state: 'child' }
   process.off('SIGINT', onInt);
   process.off('SIGTERM', onTerm);
   return { state: 'ran', code };
+}
+
+/**
+ * The re-run child ends when the process that started it is gone (killed with SIGKILL, say, which it
+ * cannot forward): an orphan would keep playing, and keep its parent's pipes open, forever. A SIGTERM
+ * goes through the normal, bounded shutdown. Polls twice a second, on an unref'd timer.
+ */
+function watchParent(): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    console.error('modsynth: the parent process is gone; stopping');
+    process.kill(process.pid, 'SIGTERM');
+  }, 500);
+  timer.unref();
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { decode, encode, Message, Bundle } from 'node-osc';
 import { BIN, ROOT } from '../support/cli';
 import { client, serve as startServe, stopServers } from '../support/osc';
+import { killGroup } from '../support/group';
 import { readWav } from '../../src/io/wav';
 import { zeroCrossingHz } from '../support/analysis';
 import { Random } from '../../src/dsp/random';
@@ -289,6 +290,6 @@ test('osc: a meter and a scope are read with /module/read; /midi plays a midi-cv
   assert.equal((await c.call('/module/read', 'm3'))[0].args[2], 3);
   assert.match(String((await c.call('/param/set', 'mg', 'channels', 2.5))[0].args[1]), /whole number/);
   c.close();
-  srv.proc.kill('SIGTERM');
+  killGroup(srv.proc);
   await srv.exited;
 });

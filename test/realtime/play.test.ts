@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT, modsynth } from '../support/cli';
+import { killGroup, spawnGroup } from '../support/group';
 import { record, startJack, startPulse } from '../support/audio-servers';
 import { readWav } from '../../src/io/wav';
 import { zeroCrossingHz, rms } from '../support/analysis';
@@ -21,7 +21,10 @@ const SR = 48000;
 /** Runs `modsynth play` asynchronously (the recorder must keep running meanwhile). */
 function play(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, 'play', ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
+    const p = spawnGroup(process.execPath, [BIN, 'play', ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
+    // Bounded: a play that never ends fails its test instead of holding the whole run.
+    const limit = setTimeout(() => killGroup(p, 'SIGKILL'), 120_000);
+    p.on('exit', () => clearTimeout(limit));
     let stdout = '', stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));

@@ -2,16 +2,17 @@
  * OSC test helpers: a real `modsynth serve` child process (null sink, real time) and a UDP OSC client
  * that collects replies.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { decode, encode, Message } from 'node-osc';
 import { BIN, ROOT } from './cli';
+import { killGroup, spawnGroup } from './group';
 
 const servers: ChildProcessWithoutNullStreams[] = [];
 
-/** Kills every server still running (call from `after`). */
+/** Stops every server still running, with what it started (call from `after`). */
 export function stopServers(): void {
-  servers.forEach((s) => s.kill('SIGTERM'));
+  servers.forEach((s) => killGroup(s));
 }
 
 export interface Server {
@@ -26,7 +27,7 @@ export interface Server {
 /** Starts `modsynth serve` on an ephemeral port; resolves when it prints its OSC address. */
 export function serve(args: string[], patchDir: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', patchDir, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: patchDir, PULSE_SERVER: 'unix:/nonexistent' } });
+    const proc = spawnGroup(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', patchDir, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: patchDir, PULSE_SERVER: 'unix:/nonexistent' } });
     servers.push(proc);
     let out = '', err = '';
     const exited = new Promise<number>((r) => proc.on('exit', (c) => r(c ?? -1)));

@@ -1,0 +1,29 @@
+/**
+ * Child processes in their own process group, so a test can end a command together with whatever it
+ * started (`play` and `serve` re-run themselves under chrt): killing only the direct child would leave
+ * the re-run orphaned, holding the test's pipes open, and the test file would never finish.
+ */
+import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptionsWithoutStdio } from 'node:child_process';
+
+/** spawn() in a new process group (stdio piped). */
+export function spawnGroup(cmd: string, args: string[], opts: SpawnOptionsWithoutStdio): ChildProcessWithoutNullStreams {
+  return spawn(cmd, args, { ...opts, detached: true });
+}
+
+/**
+ * SIGKILL goes to the whole group at once. Other signals go to the leader only (it forwards them to its
+ * re-run, which would otherwise get them twice, the second one during its shutdown); the group is
+ * SIGKILLed 15 s later if anything of it is still there (more than `play` needs to shut down).
+ */
+export function killGroup(p: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): void {
+  const group = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-p.pid!, sig);
+    } catch {
+      // the group is gone already
+    }
+  };
+  if (signal === 'SIGKILL') return group(signal);
+  p.kill(signal);
+  setTimeout(() => group('SIGKILL'), 15_000).unref();
+}
