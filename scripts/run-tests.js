@@ -29,9 +29,9 @@ const passes = [files.filter((f) => !isRealtime(f)), files.filter(isRealtime)].f
 const TEST_LIMIT_MS = 10 * 60_000;
 const PASS_LIMIT_MS = 30 * 60_000;
 
-function runPass(pass) {
+function runPass(pass, concurrency) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${TEST_LIMIT_MS}`, ...pass], { stdio: 'inherit', detached: true });
+    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${TEST_LIMIT_MS}`, ...(concurrency ? [`--test-concurrency=${concurrency}`] : []), ...pass], { stdio: 'inherit', detached: true });
     const killAll = (sig) => {
       try {
         process.kill(-child.pid, sig);
@@ -59,7 +59,7 @@ function runPass(pass) {
 (async () => {
   let status = 0;
   for (const pass of passes) {
-    const code = await runPass(pass);
+    const code = await runPass(pass, pass.some(isRealtime) ? 1 : undefined);
     if (code !== 0) status = code;
   }
   process.exit(status);
