@@ -1,6 +1,6 @@
 /**
- * Polyphony cost: examples/pad.json (two VCOs, mixer, ADSR, VCF and VCA per voice, then sum, chorus and
- * reverb) with 1, 4, 8 and 16 voices all sounding (held notes sent at frame 0), rendered offline on one
+ * Polyphony cost: examples/pad.json (two VCOs, mixer, ADSR, VCF and VCA per voice, then chorus (its input
+ * sums the voices) and reverb) with 1, 4, 8 and 16 voices all sounding (held notes sent at frame 0), rendered offline on one
  * thread and on the worker pool. Reports the real-time ratio and the cost per voice.
  */
 import { availableParallelism } from 'node:os';

@@ -58,6 +58,17 @@ export interface InputSpec {
   readonly doc: string;
   /** Voltage read when nothing is patched (default 0 V). */
   readonly normal?: number;
+  /**
+   * How a module that is not polyphonic (neither `poly` nor `channels`) reads a polyphonic cable here,
+   * by VCV Rack's rule: `sum` adds its channels (the default for audio inputs: every voice is heard),
+   * `first` reads channel 0 (the default for every other signal: a CV or gate has no meaningful sum).
+   */
+  readonly polyRead?: 'sum' | 'first';
+}
+
+/** How a mono module reads a polyphonic cable into this input (see InputSpec.polyRead). */
+export function polyReadOf(spec: InputSpec): 'sum' | 'first' {
+  return spec.polyRead ?? (spec.signal === 'audio' ? 'sum' : 'first');
 }
 
 export interface OutputSpec {

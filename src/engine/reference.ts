@@ -3,7 +3,7 @@
  * `modsynth modules` prints it; docs/modules.md is this output (a test checks they match).
  */
 import { MODULES } from '../modules';
-import type { AnyModule } from './module-api';
+import { polyReadOf, type AnyModule } from './module-api';
 
 export interface ModuleReference {
   type: string;
@@ -29,7 +29,7 @@ export function moduleReference(desc: AnyModule): ModuleReference {
       ? `polyphonic: one voice per channel of ${desc.poly.map((n) => `\`${n}\``).join(' / ')} (the most channels decides)`
       : desc.channels
         ? 'polyphonic: handles channels itself (see above)'
-        : 'mono: a polyphonic cable is read on its channel 0',
+        : monoPolyphony(desc),
     params: Object.entries(desc.params).map(([name, p]) => ({
       name, unit: p.unit, min: p.min, max: p.max, default: p.default, doc: p.doc, ...(p.choices ? { choices: p.choices } : {}),
     })),
@@ -86,4 +86,12 @@ export function referenceText(): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** How a mono module reads polyphonic cables (InputSpec.polyRead), in one line. */
+function monoPolyphony(desc: AnyModule): string {
+  const summed = Object.entries(desc.inputs).filter(([, spec]) => polyReadOf(spec) === 'sum').map(([name]) => `\`${name}\``);
+  if (summed.length === 0) return 'mono: a polyphonic cable is read on its channel 0';
+  const others = Object.keys(desc.inputs).length > summed.length ? '; into any other input, its channel 0 is read' : '';
+  return `mono: the channels of a polyphonic cable into ${summed.join(' / ')} are summed${others}`;
 }

@@ -15,7 +15,7 @@ const spec = ports({
     level: { unit: 'V', min: -10, max: 10, default: 0, doc: 'Edge trigger level.' },
   },
   inputs: {
-    in: { signal: 'audio', doc: 'Signal to capture (channel 0 of a polyphonic cable).' },
+    in: { signal: 'audio', polyRead: 'first', doc: 'Signal to capture (channel 0 of a polyphonic cable).' },
     trig: { signal: 'gate', doc: 'External trigger (trigger = trig).' },
   },
   outputs: {

@@ -10,7 +10,7 @@
  */
 import { makeBlockIO, makeParams } from '../engine/block-io';
 import { SLOTS, type RenderPlan } from '../engine/compile';
-import type { BlockIO, Kernel } from '../engine/module-api';
+import { polyReadOf, type BlockIO, type Kernel } from '../engine/module-api';
 import { findModule } from '../modules';
 import { OutputKernel } from '../modules/output';
 import { Health } from '../memory/layout';
@@ -36,6 +36,19 @@ export interface RunnerModule {
   /** Used output views per slot (every channel), for the sanitising pass; their channel counts. */
   readonly checked: readonly (readonly Float32Array[])[];
   readonly checkedChannels: Int32Array;
+  /** Inputs that sum a polyphonic cable (InputSpec.polyRead): what the kernel reads; empty for most. */
+  readonly sums: readonly SummedInput[];
+}
+
+/**
+ * A polyphonic cable into a summing input of a mono module: before each run the channels of the
+ * cable (its view for the block's slot) are added into `into`, the view the kernel reads.
+ */
+interface SummedInput {
+  readonly into: Float32Array;
+  /** The cable's view per slot (every channel). */
+  readonly from: readonly Float32Array[];
+  readonly channels: number;
 }
 
 /** Seed of voice v of a module: voice 0 keeps the module's seed, so a mono patch is unchanged. */
@@ -86,7 +99,18 @@ export class Runner {
       const whole = desc.channels !== undefined; // the kernel sees every channel
       const readout = arena.subarray(pm.readout.offset, pm.readout.offset + pm.readout.floats);
       const shape = { inChannels: pm.inputs.map((i) => i.channels), outChannels: pm.outputs.map((o) => o.channels), blockSize: B, readout };
-      const inView = (off: number, channels: number, v: number) => {
+      // A mono module's summing inputs fed a polyphonic cable read a buffer of this runner's own, filled
+      // before each run (made here, once per plan: nothing is allocated per block).
+      const inSpecs = Object.values(desc.inputs);
+      const sums: SummedInput[] = [];
+      const summed = pm.inputs.map((inp, k) => {
+        if (whole || desc.poly || inp.channels <= 1 || polyReadOf(inSpecs[k]) !== 'sum') return undefined;
+        const s: SummedInput = { into: new Float32Array(B), from: inp.offsets.map((o) => view(o, inp.channels)), channels: inp.channels };
+        sums.push(s);
+        return s.into;
+      });
+      const inView = (off: number, channels: number, v: number, k: number) => {
+        if (summed[k]) return summed[k]!;
         if (whole) return view(off, Math.max(1, channels));
         if (channels <= 1) return view(off); // mono (broadcast to every voice), or the unpatched normal
         return v < channels ? view(off + v * B) : view(zero); // missing channels read 0 V
@@ -94,7 +118,7 @@ export class Runner {
       const make = (slot: number, v: number) =>
         makeBlockIO(
           desc,
-          pm.inputs.map((inp) => inView(inp.offsets[slot], inp.channels, v)),
+          pm.inputs.map((inp, k) => inView(inp.offsets[slot], inp.channels, v, k)),
           pm.outputs.map((o) => (whole ? view(o.offsets[slot], o.channels) : view(o.offsets[slot] + v * B))),
           params,
           pm.inputs.map((inp) => inp.connected),
@@ -109,7 +133,7 @@ export class Runner {
       const usedOuts = pm.outputs.filter((o) => o.used);
       const checked = io.map((_, s) => usedOuts.map((o) => view(o.offsets[s], o.channels)));
       const checkedChannels = Int32Array.from(usedOuts.map((o) => o.channels));
-      this.modules.push({ id: pm.id, type: pm.type, kernels, position: pos, paramNames: Object.keys(desc.params), params, io, checked, checkedChannels });
+      this.modules.push({ id: pm.id, type: pm.type, kernels, position: pos, paramNames: Object.keys(desc.params), params, io, checked, checkedChannels, sums });
       if (kernels[0] instanceof OutputKernel) output = kernels[0];
     }
     this.pos = Int32Array.from(positions);
@@ -167,6 +191,8 @@ export class Runner {
     if (block < this.startAt[m]) return; // restarted, back from a later block: outputs stay at 0 V
     const slot = block & (SLOTS - 1);
     const kernels = rm.kernels, ios = rm.io[slot];
+    const sums = rm.sums;
+    for (let k = 0; k < sums.length; k++) sumChannels(sums[k], slot, start, end, this.plan.blockSize);
     try {
       for (let v = 0; v < kernels.length; v++) kernels[v].process(ios[v], start, end, frame);
     } catch {
@@ -234,4 +260,14 @@ export class Runner {
 /** Fills the constant buffers of a plan. Not RT-safe; call once when the arena is laid out. */
 export function fillConstants(plan: RenderPlan, arena: Float32Array): void {
   for (const c of plan.constants) arena.fill(c.value, c.offset, c.offset + plan.blockSize);
+}
+
+/** Audio path: adds the channels of a summed input's cable into its buffer, for samples [start, end). */
+function sumChannels(s: SummedInput, slot: number, start: number, end: number, B: number): void {
+  const into = s.into, from = s.from[slot], n = s.channels * B;
+  for (let i = start; i < end; i++) {
+    let acc = 0; // a double: one rounding per sample, as the `sum` module does
+    for (let at = i; at < n; at += B) acc += from[at];
+    into[i] = acc;
+  }
 }

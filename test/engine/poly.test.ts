@@ -121,6 +121,34 @@ test('the output stage and `sum` add every channel; merge with `channels` set pa
   assert.ok(Math.abs(volts(render(fixed, 1024), 1023) - 3) < 1e-5);
 });
 
+test('a mono module sums a polyphonic cable into an audio input (every voice heard), and reads channel 0 of a CV cable', () => {
+  const k = constants([0.5, 1, 1.5]);
+  // fault is a mono pass-through (in × gain): a 3-channel cable into its audio input gives the sum.
+  const through = render(patch([...k.modules, { id: 'f', type: 'fault' }, { id: 'out', type: 'output' }], [...k.cables, { from: 'poly.out', to: 'f.in' }, { from: 'f.out', to: 'out.left' }]), 1024);
+  assert.ok(Math.abs(volts(through, 1023) - 3) < 1e-5, `fault: ${volts(through, 1023)} V`);
+  // A chorus fed three VCO voices sounds exactly as when fed their sum.
+  const voices = (into: string, viaSum: boolean) =>
+    render(
+      patch(
+        [...k.modules, { id: 'osc', type: 'vco' }, ...(viaSum ? [{ id: 's', type: 'sum', params: { level: 1 } }] : []), { id: 'ch', type: 'chorus' }, { id: 'out', type: 'output' }],
+        [...k.cables, { from: 'poly.out', to: 'osc.pitch' }, ...(viaSum ? [{ from: 'osc.sin', to: 's.in' }, { from: 's.out', to: into }] : [{ from: 'osc.sin', to: into }]), { from: 'ch.left', to: 'out.left' }],
+      ),
+      4096,
+    );
+  const direct = voices('ch.in', false), viaSum = voices('ch.in', true);
+  assert.ok(direct.some((x) => Math.abs(x) > 0.1), 'the chorus sounds');
+  assert.deepEqual(direct, viaSum);
+  // A CV input reads channel 0: the 3-channel cable into a mono random's rate CV acts as its 0.5 V.
+  const random = (cable: string) =>
+    render(
+      patch([...k.modules, { id: 'r', type: 'random', params: { rate: 200 } }, { id: 'out', type: 'output' }], [...k.cables, { from: cable, to: 'r.rate' }, { from: 'r.smooth', to: 'out.left' }]),
+      SR / 4,
+    );
+  const poly = random('poly.out');
+  assert.deepEqual(poly, random('k0.out'));
+  assert.notDeepEqual(poly, random('k2.out'));
+});
+
 test('a polyphonic patch is block-size invariant and gives the same samples on 3 workers as on one thread', async () => {
   const k = constants([0, 0.25, 0.5833, -1]);
   const p = patch(
