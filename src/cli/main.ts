@@ -108,7 +108,7 @@ export function buildProgram(): Command {
       .option('--no-osc', 'no OSC server')
       .option('--patch-dir <dir>', 'directory that /patch/load and /patch/save may use (default: the patch file\'s)')
       .option('--record-session <file>', 'log every applied command with its sample time (replay with render --session)')
-      .option('--hang-ms <ms>', 'a module stuck this long in one block is declared hung (default: half the ring, at least 3 ms)', intArg('--hang-ms', 1, 60000))
+      .option('--hang-ms <ms>', 'a module spinning this long in one block is declared hung (default: half the ring, at least 3 ms)', intArg('--hang-ms', 1, 60000))
       .option('--max-faults <n>', 'faults within --fault-window after which a module stays disabled', intArg('--max-faults', 1, 1_000_000), 3)
       .option('--fault-window <seconds>', 'window for --max-faults', numberArg('--fault-window', 0.1, 86400), 10)
       .option('--spares <n>', 'warm spare workers that replace a hung or dead one', intArg('--spares', 0, 16), 1)

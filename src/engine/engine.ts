@@ -399,7 +399,10 @@ export class Engine {
     if (!views || !layout || !this.streaming) return;
     const deadline = Date.now() + timeoutMs;
     const heads = Array.from({ length: layout.poolWorkers }, (_, w) => views.cmdIndex[2 * w]);
-    const pending = () => heads.some((h, w) => Atomics.load(views.cmdIndex, 2 * w + 1) < h);
+    // A worker declared dead takes nothing until its replacement starts (which then applies its records
+    // in order): waiting for it would hold every /sync for as long as a cold replacement takes.
+    const dead = (w: number) => w < (this.plan?.workers ?? 0) && Atomics.load(views.workerWords, w * WorkerWord.Count + WorkerWord.Dead) !== 0;
+    const pending = () => heads.some((h, w) => Atomics.load(views.cmdIndex, 2 * w + 1) < h && !dead(w));
     while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
     while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));

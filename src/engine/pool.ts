@@ -71,7 +71,8 @@ export class WorkerPool {
   /**
    * Puts a warm spare in place of worker `w` and terminates the old thread in the background (a hung
    * one included: terminate interrupts running JavaScript). A new spare is warmed in the background at
-   * once; with none ready (faults in quick succession), this waits for a cold one (~400 ms).
+   * once; with none ready (faults in quick succession), this waits for a cold one (its start-up and JIT
+   * warm-up: about 2 s on the 2-core test machines, see the faults bench).
    */
   async replace(w: number): Promise<{ fresh: PoolWorker; old: PoolWorker }> {
     const old = this.workers[w];

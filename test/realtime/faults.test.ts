@@ -131,6 +131,27 @@ test('crash loop: after 3 faults within 10 s f stays disabled (0 V) until /modul
   if (/did not confirm closing/.test(srv.stderr())) console.log('# the audio device did not confirm closing within 3 s');
 });
 
+test('a stall is not a hang: f blocked 30 ms at a time without using the CPU is not restarted', async () => {
+  const srv = await serve(['examples/fault.json', '--seconds', '4'], tmp);
+  const c = await client(srv.port);
+  await c.call('/notify', 1);
+  await new Promise((r) => setTimeout(r, 1200)); // past the watchdog's grace period
+  await c.call('/f/kind', 4);
+  for (let k = 0; k < 3; k++) {
+    await c.call('/f/inject', 1);
+    await new Promise((r) => setTimeout(r, 300));
+    await c.call('/f/inject', 0);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const st = statusOf((await c.call('/status'))[0]);
+  c.close();
+  const events = c.replies.filter((r) => r.address === '/fault').map((r) => r.args.join(' '));
+  assert.deepEqual(events, [], 'no fault reported');
+  assert.equal(st.get('faults'), 0);
+  assert.equal(st.get('workersReplaced'), 0);
+  assert.equal(await srv.exited, 0, srv.stdout() + srv.stderr());
+});
+
 test('a hang in the worker that advances the output ring: the worker is replaced and the stream goes on', async () => {
   // With no output module, worker 0 advances the ring; a patch whose only module is `fault` puts it
   // there. The replacement must go on from the first block the ring has not got (a later block would
