@@ -3,8 +3,8 @@
  *
  * Every millisecond it reads each DSP worker's heartbeat (WorkerWord.Running and Beat, stored around
  * every module call). A worker found inside the same `process` call for Ctrl.HangMs ms, having used at
- * least HANG_CPU_SHARE of a CPU over the second half of that time (it spins: a thread kept off the CPU
- * is stalled, not hung, until STALL_LIMIT_MS), is declared dead:
+ * least HANG_CPU_SHARE of a CPU since it was first seen there (it spins: a thread kept off the CPU is
+ * stalled, not hung, until STALL_LIMIT_MS), is declared dead:
  * all its modules go down at once (outputs zeroed, waiters woken; realtime/faults.ts), so the rest of
  * the patch goes on at once, and the thread is moved to SCHED_OTHER so its endless loop cannot hold a
  * core that real-time threads need. The supervisor (control thread) then replaces it.
@@ -100,17 +100,13 @@ function main(): void {
           running[w] = r;
           beat[w] = b;
           since[w] = now;
-          windowAt[w] = NaN;
+          // Caught inside a call: its CPU time from here tells spinning from waiting, should the call
+          // last (one read per call caught; most checks find a worker between calls, r < 0).
+          windowAt[w] = now;
+          windowCpu[w] = r >= 0 ? cpu[w]?.nanos() ?? NaN : NaN;
           continue;
         }
         const stuck = now - since[w];
-        if (stuck < budget / 2) continue;
-        // In one call for half the budget: from here its CPU time is watched.
-        if (windowAt[w] !== windowAt[w]) {
-          windowAt[w] = now;
-          windowCpu[w] = cpu[w]?.nanos() ?? NaN;
-          continue;
-        }
         if (stuck < budget || now - windowAt[w] < budget / 2) continue;
         const used = cpu[w]?.nanos() ?? NaN;
         const share = (used - windowCpu[w]) / 1e6 / (now - windowAt[w]);
