@@ -8,11 +8,36 @@
  *     (realtime/watchdog-entry.ts), and moves a hung worker to SCHED_OTHER;
  *   - a spare warmed while audio plays demotes itself to SCHED_OTHER for its ~400 ms of JIT warm-up,
  *     and is set back to FIFO 5 when it replaces a worker.
- * Control thread only (except `setThreadPriority` on the calling thread's own tid, from a worker);
- * spawns `chrt` (milliseconds), never on the audio path.
+ * Control thread only. While a priority helper runs (engine/priority-helper.ts, started by the engine
+ * under SCHED_FIFO before audio) changes go through it; otherwise `chrt` is spawned, which forks this
+ * process (copy-on-write page faults in every thread: only before audio plays).
  */
 import { readFileSync, readlinkSync } from 'node:fs';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { PriorityHelper } from './priority-helper';
+
+let helper: PriorityHelper | undefined;
+let helperUsers = 0;
+
+/**
+ * Starts the process's priority helper if this process runs under SCHED_FIFO (once; counted, so that
+ * every engine that asked may release it). Control thread, before audio.
+ */
+export async function acquirePriorityHelper(): Promise<PriorityHelper | undefined> {
+  if (!processIsRealtime()) return undefined;
+  helperUsers++;
+  helper ??= await PriorityHelper.start();
+  return helper;
+}
+
+/** Stops the helper when the last engine that acquired it lets go. */
+export function releasePriorityHelper(): void {
+  if (helperUsers === 0) return;
+  if (--helperUsers === 0) {
+    helper?.close();
+    helper = undefined;
+  }
+}
 
 /** SCHED_FIFO (1) or SCHED_RR (2) for this process's main thread (Linux; false elsewhere). */
 export function processIsRealtime(): boolean {
@@ -31,16 +56,13 @@ export const WORKER_PRIORITY = 5;
 /** The watchdog thread runs above the workers (see realtime/watchdog-entry.ts). */
 export const WATCHDOG_PRIORITY = WORKER_PRIORITY + 1;
 
-/** Sets a thread (Linux tid) to SCHED_FIFO at `priority`, or SCHED_OTHER for 0. False when chrt refuses. */
-export function setThreadPriority(tid: number, priority: number): boolean {
-  if (tid <= 0) return false;
-  const r = spawnSync('chrt', priority > 0 ? ['-f', '-p', String(priority), String(tid)] : ['-o', '-p', '0', String(tid)], { stdio: 'ignore' });
-  return r.status === 0;
-}
-
-/** Like setThreadPriority without blocking the calling thread on the child process. */
+/**
+ * Sets a thread (Linux tid) to SCHED_FIFO at `priority`, or SCHED_OTHER for 0; resolves false when chrt
+ * refuses. Through the helper when it runs, else by spawning chrt (a fork: before audio only).
+ */
 export function setThreadPriorityAsync(tid: number, priority: number): Promise<boolean> {
   if (tid <= 0) return Promise.resolve(false);
+  if (helper) return helper.set(tid, priority);
   const args = priority > 0 ? ['-f', '-p', String(priority), String(tid)] : ['-o', '-p', '0', String(tid)];
   return new Promise((resolve) => execFile('chrt', args, (err) => resolve(!err)));
 }

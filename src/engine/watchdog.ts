@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RenderPlan } from './compile';
 import type { ArenaLayout } from '../memory/layout';
 import type { FromWatchdog, ToWatchdog, WatchdogInit } from '../realtime/watchdog-entry';
-import { processIsRealtime, setThreadPriority, WATCHDOG_PRIORITY } from './thread-policy';
+import { acquirePriorityHelper, releasePriorityHelper, setThreadPriorityAsync, WATCHDOG_PRIORITY } from './thread-policy';
 
 const ENTRY = join(__dirname, '../realtime/watchdog-entry.js');
 
@@ -19,6 +19,7 @@ export class Watchdog {
   private constructor(
     private readonly thread: Worker,
     mailbox: SharedArrayBuffer,
+    private readonly holdsHelper: boolean,
   ) {
     this.wake = new Int32Array(mailbox);
     thread.on('message', (m: FromWatchdog) => m.type === 'hung' && this.onHung?.(m.worker));
@@ -27,15 +28,17 @@ export class Watchdog {
 
   static async start(): Promise<Watchdog> {
     const mailbox = new SharedArrayBuffer(4);
-    const init: WatchdogInit = { mailbox };
+    // Under SCHED_FIFO: the helper through which the watchdog demotes a hung thread without forking.
+    const helper = await acquirePriorityHelper();
+    const init: WatchdogInit = { mailbox, priorityPipe: helper?.path };
     const thread = new Worker(ENTRY, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: 32 } });
     const ready = await new Promise<Extract<FromWatchdog, { type: 'ready' }>>((resolve, reject) => {
       thread.once('message', resolve);
       thread.once('error', reject);
     });
     thread.removeAllListeners('error');
-    if (processIsRealtime()) setThreadPriority(ready.tid, WATCHDOG_PRIORITY);
-    return new Watchdog(thread, mailbox);
+    if (helper) await setThreadPriorityAsync(ready.tid, WATCHDOG_PRIORITY);
+    return new Watchdog(thread, mailbox, helper !== undefined);
   }
 
   /** Points the watchdog at a plan (after a load, a swap or a worker replacement). */
@@ -48,6 +51,7 @@ export class Watchdog {
     this.post({ type: 'quit' });
     await Promise.race([exited, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.thread.terminate().catch(() => undefined);
+    if (this.holdsHelper) releasePriorityHelper();
   }
 
   private post(m: ToWatchdog): void {

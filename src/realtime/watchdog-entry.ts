@@ -2,9 +2,9 @@
  * Entry point of the watchdog thread: the hang detector.
  *
  * Every millisecond it reads each DSP worker's heartbeat (WorkerWord.Running and Beat, stored around
- * every module call). A worker found inside the same `process` call for Ctrl.HangMs ms, having used at
- * least HANG_CPU_SHARE of a CPU since it was first seen there (it spins: a thread kept off the CPU is
- * stalled, not hung, until STALL_LIMIT_MS), is declared dead:
+ * every module call). A worker found inside the same `process` call, not seen waiting in the kernel
+ * for Ctrl.HangMs ms (it spins; a thread sleeping on a lock is stalled, not hung, until STALL_LIMIT_MS),
+ * is declared dead:
  * all its modules go down at once (outputs zeroed, waiters woken; realtime/faults.ts), so the rest of
  * the patch goes on at once, and the thread is moved to SCHED_OTHER so its endless loop cannot hold a
  * core that real-time threads need. The supervisor (control thread) then replaces it.
@@ -21,13 +21,16 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { RenderPlan } from '../engine/compile';
 import { arenaViews, Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
-import { currentTid, setThreadPriority } from '../engine/thread-policy';
+import { currentTid } from '../engine/thread-policy';
+import { PriorityPipe } from '../engine/priority-helper';
 import { FaultTable } from './faults';
-import { ThreadCpu } from './thread-cpu';
+import { ThreadState } from './thread-state';
 
 export interface WatchdogInit {
   /** Wake word: bumped by the control thread when it posts a message. */
   mailbox: SharedArrayBuffer;
+  /** The priority helper's request pipe (under SCHED_FIFO), through which a hung thread is demoted. */
+  priorityPipe?: string;
 }
 
 export type ToWatchdog =
@@ -40,18 +43,23 @@ export type FromWatchdog = { type: 'ready'; tid: number } | { type: 'hung'; work
 export const CHECK_MS = 1;
 /** Seconds of played audio before the watchdog is armed. */
 export const GRACE_S = 1;
-/**
- * Share of the CPU a worker stuck in one call must have used over the last half budget to be hung. A
- * thread kept off the CPU (waiting in the kernel on a lock or a page fault while another thread maps or
- * frees memory, or preempted) is stalled, not hung: seen in CI, a healthy worker held 5 ms while a
- * replaced worker's isolate was torn down, declared hung, and the replacement cascaded.
+/*
+ * A worker stuck in one call past the budget while waiting in the kernel (sleeping or uninterruptible:
+ * on a lock, or a page fault while another thread maps or frees memory) is stalled, not hung: seen in
+ * CI, a healthy worker held 5 ms while a replaced worker's isolate was torn down, declared hung, and the
+ * replacement cascaded. A hang spins (running or runnable).
  */
-export const HANG_CPU_SHARE = 0.5;
-/** A worker stuck in one call this long is hung whatever its CPU use (ms; at least 20 budgets). */
+/** A worker stuck in one call this long is hung whatever its state (ms; at least 20 budgets). */
 export const STALL_LIMIT_MS = 100;
 
 function main(): void {
-  const { mailbox } = workerData as WatchdogInit;
+  const { mailbox, priorityPipe } = workerData as WatchdogInit;
+  let pipe: PriorityPipe | undefined;
+  try {
+    pipe = priorityPipe ? new PriorityPipe(priorityPipe) : undefined;
+  } catch {
+    pipe = undefined; // no demotion: the hung thread keeps its policy until it is terminated
+  }
   const port = parentPort!;
   const wake = new Int32Array(mailbox);
   port.postMessage({ type: 'ready', tid: currentTid() } satisfies FromWatchdog);
@@ -63,15 +71,17 @@ function main(): void {
   let grace = 0;
   // Last heartbeat seen per worker, and since when (ms).
   let running = new Int32Array(0), beat = new Int32Array(0), since = new Float64Array(0);
-  // Per worker: its CPU-time reader, and the start (ms, NaN: none) and CPU time (ns) of the window
-  // over which a suspect worker's CPU share is measured.
-  let cpu: (ThreadCpu | undefined)[] = [];
-  let windowAt = new Float64Array(0), windowCpu = new Float64Array(0);
+  // Per worker: its scheduler-state reader, and since when (ms) it has not been seen waiting.
+  let state: (ThreadState | undefined)[] = [];
+  let spinning = new Float64Array(0);
   let seen = Atomics.load(wake, 0);
   for (;;) {
     for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
       const m = msg.message as ToWatchdog;
-      if (m.type === 'quit') return;
+      if (m.type === 'quit') {
+        pipe?.close();
+        return;
+      }
       const views = arenaViews(m.sab, m.layout);
       table = new FaultTable(m.plan, views.buffers, views.health, views.ctrl, views.workerWords, views.stamps);
       words = views.workerWords;
@@ -82,10 +92,9 @@ function main(): void {
       running = new Int32Array(workers).fill(-1);
       beat = new Int32Array(workers);
       since = new Float64Array(workers);
-      for (const c of cpu) c?.close();
-      cpu = tids.slice(0, workers).map((tid) => ThreadCpu.open(tid));
-      windowAt = new Float64Array(workers).fill(NaN);
-      windowCpu = new Float64Array(workers);
+      for (const t of state) t?.close();
+      state = tids.slice(0, workers).map((tid) => ThreadState.open(tid));
+      spinning = new Float64Array(workers);
     }
     // Armed once the device has played the grace period: start-up (JIT tier-up of the first blocks, a
     // loaded machine) once kept a healthy worker in one call past the budget (a false hang in CI).
@@ -99,28 +108,23 @@ function main(): void {
         if (r < 0 || r !== running[w] || b !== beat[w]) {
           running[w] = r;
           beat[w] = b;
-          since[w] = now;
-          // Caught inside a call: its CPU time from here tells spinning from waiting, should the call
-          // last (one read per call caught; most checks find a worker between calls, r < 0).
-          windowAt[w] = now;
-          windowCpu[w] = r >= 0 ? cpu[w]?.nanos() ?? NaN : NaN;
+          since[w] = spinning[w] = now;
           continue;
         }
-        const stuck = now - since[w];
-        if (stuck < budget || now - windowAt[w] < budget / 2) continue;
-        const used = cpu[w]?.nanos() ?? NaN;
-        const share = (used - windowCpu[w]) / 1e6 / (now - windowAt[w]);
-        // Hung: it spun through the window (or its CPU time is unknown: wall time alone decides), or
-        // it has been stuck past the stall limit. Else it was kept off the CPU: watch the next window.
-        if (share < HANG_CPU_SHARE && stuck < Math.max(STALL_LIMIT_MS, 20 * budget)) {
-          windowAt[w] = now;
-          windowCpu[w] = used;
-        } else {
-          const block = Atomics.load(ctrl, Ctrl.RingWritten);
-          if (table.markWorkerDead(w, block)) {
-            const demoted = setThreadPriority(tids[w] ?? -1, 0);
-            port.postMessage({ type: 'hung', worker: w, block, demoted } satisfies FromWatchdog);
-          }
+        // From half the budget on, its state is read at every check: time it spends waiting in the
+        // kernel does not count (the clock restarts), so it must spin for a whole budget to be hung (a
+        // stall that ends is not taken for a hang in the microseconds it runs before returning).
+        const stuck = now - since[w], limit = Math.max(STALL_LIMIT_MS, 20 * budget);
+        if (stuck < budget / 2) continue;
+        if (stuck < limit && state[w]?.waiting() === true) {
+          spinning[w] = now;
+          continue;
+        }
+        if (now - spinning[w] < budget && stuck < limit) continue;
+        const block = Atomics.load(ctrl, Ctrl.RingWritten);
+        if (table.markWorkerDead(w, block)) {
+          const demoted = pipe?.send(tids[w] ?? -1, 0) ?? false;
+          port.postMessage({ type: 'hung', worker: w, block, demoted } satisfies FromWatchdog);
         }
       }
     }
