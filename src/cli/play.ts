@@ -151,7 +151,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   engine.supervisor!.onEvent((e) => {
     const at = (block: number) => `frame ${block * B} (${((block * B) / sr).toFixed(3)} s)`;
     if (e.type === 'fault') {
-      say(`fault: ${e.id} (${e.kind}) at ${at(e.block)}; its outputs read 0 V`);
+      say(`fault: ${e.id} (${e.kind}) at ${at(e.block)}; its outputs read 0 V${e.detail ? ` [watchdog: ${e.detail}]` : ''}`);
       server?.event('/fault', [e.id, e.kind, e.block * B]);
     } else if (e.type === 'restarted') {
       say(`restarted: ${e.id} at ${at(e.block)}${e.replacedWorker ? ' on a replacement worker' : ''}; down ${((e.downBlocks * B * 1000) / sr).toFixed(1)} ms of audio`);

@@ -69,6 +69,8 @@ export class Engine {
   private local: OfflineRenderer | undefined;
   /** Fault supervision (workers ≥ 1): reports faults and restarts failed modules while streaming. */
   readonly supervisor: Supervisor | undefined;
+  /** What the watchdog saw, per worker it declared hung, until the supervisor reports the fault. */
+  private readonly hangs = new Map<number, string>();
 
   private constructor(
     readonly options: EngineOptions,
@@ -94,6 +96,11 @@ export class Engine {
         pool,
         safeBlock: () => this.safeBlock(),
         rewatch: () => this.rewatch(),
+        hangReport: (w) => {
+          const why = engine.hangs.get(w);
+          engine.hangs.delete(w);
+          return why;
+        },
       },
       { maxFaults: options.faults?.maxFaults ?? 3, windowS: options.faults?.windowS ?? 10 },
     );
@@ -103,7 +110,12 @@ export class Engine {
     const pool = options.workers > 0 ? await WorkerPool.start(options.workers, options.spares ?? 1) : undefined;
     const watchdog = pool ? await Watchdog.start() : undefined;
     const engine = new Engine(options, pool, watchdog);
-    if (watchdog) watchdog.onHung = () => engine.supervisor?.poke();
+    if (watchdog) {
+      watchdog.onHung = (w, why) => {
+        engine.hangs.set(w, why);
+        engine.supervisor?.poke();
+      };
+    }
     return engine;
   }
 

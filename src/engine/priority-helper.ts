@@ -15,7 +15,7 @@
  * Control thread only, except `PriorityPipe` (any thread: one write system call per request).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -39,8 +39,9 @@ function policyArgs(priority: number): string {
 export class PriorityPipe {
   private fd: number;
 
+  /** Opens without blocking: throws (ENXIO) at once if the helper is gone, instead of waiting for it. */
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    this.fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
   }
 
   /** Asks for `tid` at `priority` (0: SCHED_OTHER) and does not wait; false if the pipe is gone. */
@@ -93,9 +94,14 @@ export class PriorityHelper {
     const path = join(dir, 'requests');
     const child = spawn('chrt', ['-o', '0', 'sh', '-c', SCRIPT, 'sh', path], { stdio: ['ignore', 'pipe', 'ignore'] });
     const ready = await new Promise<boolean>((resolve) => {
-      child.once('error', () => resolve(false));
-      child.once('exit', () => resolve(false));
-      child.stdout.once('data', (d: Buffer) => resolve(d.toString().startsWith('ready')));
+      const timer = setTimeout(() => resolve(false), 3000);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        resolve(ok);
+      };
+      child.once('error', () => done(false));
+      child.once('exit', () => done(false));
+      child.stdout.once('data', (d: Buffer) => done(d.toString().startsWith('ready')));
     });
     if (!ready) {
       child.kill();
@@ -105,7 +111,13 @@ export class PriorityHelper {
     child.removeAllListeners('exit');
     child.unref();
     (child.stdout as Readable & { unref?: () => void }).unref?.();
-    return new PriorityHelper(child, dir, path);
+    try {
+      return new PriorityHelper(child, dir, path);
+    } catch {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+      return undefined;
+    }
   }
 
   /** Sets `tid` to SCHED_FIFO at `priority` (0: SCHED_OTHER); resolves with chrt's success. */

@@ -28,6 +28,8 @@ export interface SupervisorHost {
   safeBlock(): number;
   /** Points the watchdog at the current workers (after a replacement). */
   rewatch(): void;
+  /** What the watchdog saw when it declared worker w hung (taken once), if it did. */
+  hangReport?(w: number): string | undefined;
 }
 
 export interface SupervisorOptions {
@@ -38,7 +40,7 @@ export interface SupervisorOptions {
 }
 
 export type FaultEvent =
-  | { type: 'fault'; id: string; kind: FaultName; block: number }
+  | { type: 'fault'; id: string; kind: FaultName; block: number; detail?: string }
   /** Back up: playing again from `block`; `downBlocks` blocks were silent; `ms` from detection. */
   | { type: 'restarted'; id: string; block: number; downBlocks: number; ms: number; replacedWorker: boolean }
   | { type: 'disabled'; id: string; kind: FaultName; faults: number; windowS: number }
@@ -188,11 +190,11 @@ export class Supervisor {
   }
 
   /** Counts a fault; returns false when the module is now disabled (not to be restarted). */
-  private record(id: string, kind: FaultKind, block: number, now: number): boolean {
+  private record(id: string, kind: FaultKind, block: number, now: number, detail?: string): boolean {
     const name = FAULT_NAMES[kind] ?? 'throw';
     this.faults++;
     this.downs.set(id, { block, detectedAt: now });
-    this.emit({ type: 'fault', id, kind: name, block });
+    this.emit({ type: 'fault', id, kind: name, block, ...(detail ? { detail } : {}) });
     if (kind === FaultKind.Lost) return true; // collateral: not the module's own fault
     const times = (this.history.get(id) ?? []).filter((t) => now - t < this.options.windowS * 1000);
     times.push(now);
@@ -250,6 +252,7 @@ export class Supervisor {
       this.workersReplaced++;
       const health = host.views!.health;
       const keepDown: string[] = [];
+      const hangDetail = host.hangReport?.(w);
       for (const p of table.positionsOf(w)) {
         const m = plan.modules[p];
         let kind = Atomics.load(health, p * Health.Count + Health.Kind) as FaultKind;
@@ -262,7 +265,8 @@ export class Supervisor {
           Atomics.store(health, p * Health.Count + Health.Kind, kind);
         }
         this.handled[p] = 1;
-        if (!this.record(m.id, kind, Atomics.load(health, p * Health.Count + Health.Block), detectedAt)) keepDown.push(m.id);
+        const detail = kind === FaultKind.Hang ? hangDetail : undefined;
+        if (!this.record(m.id, kind, Atomics.load(health, p * Health.Count + Health.Block), detectedAt, detail)) keepDown.push(m.id);
       }
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return; // the patch changed meanwhile: the swap rebuilt every worker's modules

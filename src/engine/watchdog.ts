@@ -12,8 +12,8 @@ import { acquirePriorityHelper, releasePriorityHelper, setThreadPriorityAsync, W
 const ENTRY = join(__dirname, '../realtime/watchdog-entry.js');
 
 export class Watchdog {
-  /** Called when the watchdog declared a worker hung (after its modules went down). */
-  onHung: ((worker: number) => void) | undefined;
+  /** Called when the watchdog declared a worker hung (after its modules went down), with what it saw. */
+  onHung: ((worker: number, why: string) => void) | undefined;
   private readonly wake: Int32Array;
 
   private constructor(
@@ -22,7 +22,7 @@ export class Watchdog {
     private readonly holdsHelper: boolean,
   ) {
     this.wake = new Int32Array(mailbox);
-    thread.on('message', (m: FromWatchdog) => m.type === 'hung' && this.onHung?.(m.worker));
+    thread.on('message', (m: FromWatchdog) => m.type === 'hung' && this.onHung?.(m.worker, m.why));
     thread.on('error', () => undefined);
   }
 

@@ -37,7 +37,10 @@ export type ToWatchdog =
   | { type: 'watch'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; tids: number[] }
   | { type: 'quit' };
 
-export type FromWatchdog = { type: 'ready'; tid: number } | { type: 'hung'; worker: number; block: number; demoted: boolean };
+export type FromWatchdog =
+  | { type: 'ready'; tid: number }
+  /** `why`: what the watchdog saw (how long in one call, the thread's state), for the fault report. */
+  | { type: 'hung'; worker: number; block: number; demoted: boolean; why: string };
 
 /** Milliseconds between heartbeat checks. */
 export const CHECK_MS = 1;
@@ -124,7 +127,9 @@ function main(): void {
         const block = Atomics.load(ctrl, Ctrl.RingWritten);
         if (table.markWorkerDead(w, block)) {
           const demoted = pipe?.send(tids[w] ?? -1, 0) ?? false;
-          port.postMessage({ type: 'hung', worker: w, block, demoted } satisfies FromWatchdog);
+          const seen = state[w]?.state() || 'unknown';
+          const why = `${stuck.toFixed(1)} ms in one call, running for ${(now - spinning[w]).toFixed(1)} ms (thread state ${seen})`;
+          port.postMessage({ type: 'hung', worker: w, block, demoted, why } satisfies FromWatchdog);
         }
       }
     }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode, Bundle } from 'node-osc';
 import { BIN, ROOT } from '../support/cli';
-import { client, serve, stopServers } from '../support/osc';
+import { client, ensureStopped, serve, stopServers } from '../support/osc';
 import { killGroup } from '../support/group';
 import { readWav } from '../../src/io/wav';
 
@@ -53,9 +53,10 @@ const statusOf = (reply: Reply) => {
 };
 
 for (const kind of KINDS) {
-  test(`fault isolation, ${kind}: 0 underruns; the left chain is sample-identical; f reads 0 V while down, then comes back with its params`, async () => {
+  test(`fault isolation, ${kind}: 0 underruns; the left chain is sample-identical; f reads 0 V while down, then comes back with its params`, async (ctx) => {
     const rec = join(tmp, `${kind}.wav`);
     const srv = await serve(['examples/fault.json', '--seconds', String(SECONDS), '--record', rec], tmp);
+    ctx.after(() => ensureStopped(srv));
     const c = await client(srv.port);
     await c.call('/notify', 1);
     await new Promise((r) => setTimeout(r, 800)); // the engine clock is anchored once the device plays
@@ -104,9 +105,10 @@ for (const kind of KINDS) {
   });
 }
 
-test('crash loop: after 3 faults within 10 s f stays disabled (0 V) until /module/enable', async () => {
+test('crash loop: after 3 faults within 10 s f stays disabled (0 V) until /module/enable', async (t) => {
   const rec = join(tmp, 'loop.wav');
   const srv = await serve(['examples/fault.json', '--seconds', '4', '--record', rec], tmp);
+  t.after(() => ensureStopped(srv));
   const c = await client(srv.port);
   await c.call('/notify', 1);
   for (let k = 0; k < 3; k++) {
@@ -131,8 +133,9 @@ test('crash loop: after 3 faults within 10 s f stays disabled (0 V) until /modul
   if (/did not confirm closing/.test(srv.stderr())) console.log('# the audio device did not confirm closing within 3 s');
 });
 
-test('a stall is not a hang: f blocked 30 ms at a time without using the CPU is not restarted', async () => {
+test('a stall is not a hang: f blocked 30 ms at a time without using the CPU is not restarted', async (t) => {
   const srv = await serve(['examples/fault.json', '--seconds', '4'], tmp);
+  t.after(() => ensureStopped(srv));
   const c = await client(srv.port);
   await c.call('/notify', 1);
   await new Promise((r) => setTimeout(r, 1200)); // past the watchdog's grace period
@@ -146,19 +149,20 @@ test('a stall is not a hang: f blocked 30 ms at a time without using the CPU is 
   const st = statusOf((await c.call('/status'))[0]);
   c.close();
   const events = c.replies.filter((r) => r.address === '/fault').map((r) => r.args.join(' '));
-  assert.deepEqual(events, [], 'no fault reported');
+  assert.deepEqual(events, [], `no fault reported: ${srv.stdout()}`);
   assert.equal(st.get('faults'), 0);
   assert.equal(st.get('workersReplaced'), 0);
   assert.equal(await srv.exited, 0, srv.stdout() + srv.stderr());
 });
 
-test('a hang in the worker that advances the output ring: the worker is replaced and the stream goes on', async () => {
+test('a hang in the worker that advances the output ring: the worker is replaced and the stream goes on', async (t) => {
   // With no output module, worker 0 advances the ring; a patch whose only module is `fault` puts it
   // there. The replacement must go on from the first block the ring has not got (a later block would
   // wait forever for ring room only it can make).
   const file = join(tmp, 'ring-fault.json');
   writeFileSync(file, JSON.stringify({ format: 'modsynth-patch', version: 1, modules: [{ id: 'f', type: 'fault', params: { kind: 2 } }], cables: [] }));
   const srv = await serve([file, '--seconds', '3'], tmp);
+  t.after(() => ensureStopped(srv));
   const c = await client(srv.port);
   await c.call('/notify', 1);
   await new Promise((r) => setTimeout(r, 1300)); // past the watchdog's 1 s arming
@@ -174,8 +178,9 @@ test('a hang in the worker that advances the output ring: the worker is replaced
   assert.equal(code, 0, `the stream stalled after the replacement: ${srv.stdout()}`);
 });
 
-test('100 injected faults (throw, nan, hang, heap) leak no thread, worker or memory', async () => {
+test('100 injected faults (throw, nan, hang, heap) leak no thread, worker or memory', async (t) => {
   const srv = await serve(['examples/fault.json', '--max-faults', '1000'], tmp);
+  t.after(() => ensureStopped(srv));
   const c = await client(srv.port);
   await c.call('/notify', 1);
   await new Promise((r) => setTimeout(r, 1000));

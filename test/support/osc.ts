@@ -24,8 +24,30 @@ export interface Server {
   exited: Promise<number>;
 }
 
+/**
+ * Makes sure a server is gone before a test ends (call from `t.after`): one still running (the test
+ * failed before it finished) is killed with its process group. Two engines playing at once on the
+ * 2-core machines starve each other (their device threads run at FIFO 99), and the next test's server
+ * could not start.
+ */
+export async function ensureStopped(srv: Server): Promise<void> {
+  if (srv.proc.exitCode !== null || srv.proc.signalCode !== null) return;
+  killGroup(srv.proc, 'SIGKILL');
+  await Promise.race([srv.exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+}
+
 /** Starts `modsynth serve` on an ephemeral port; resolves when it prints its OSC address. */
-export function serve(args: string[], patchDir: string): Promise<Server> {
+export async function serve(args: string[], patchDir: string): Promise<Server> {
+  // Tests of a file run one after another: a server still running here belongs to a test that ended
+  // (failed) without stopping it, and would starve this one.
+  for (const s of servers) {
+    if (s.exitCode !== null || s.signalCode !== null) continue;
+    killGroup(s, 'SIGKILL');
+    await new Promise((r) => {
+      s.once('exit', r);
+      setTimeout(r, 5000).unref();
+    });
+  }
   return new Promise((resolve, reject) => {
     const proc = spawnGroup(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', patchDir, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: patchDir, PULSE_SERVER: 'unix:/nonexistent' } });
     servers.push(proc);
@@ -37,7 +59,7 @@ export function serve(args: string[], patchDir: string): Promise<Server> {
       if (m) resolve({ port: Number(m[1]), proc, stdout: () => out, stderr: () => err, exited });
     });
     proc.stderr.on('data', (d) => (err += d));
-    setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000).unref();
+    setTimeout(() => reject(new Error(`serve did not start within 20 s: ${out}${err}`)), 20_000).unref();
   });
 }
 
