@@ -3,8 +3,8 @@
  *
  * Every millisecond it reads each DSP worker's heartbeat (WorkerWord.Running and Beat, stored around
  * every module call). A worker found inside the same `process` call, not seen waiting in the kernel
- * for Ctrl.HangMs ms (it spins; a thread sleeping on a lock is stalled, not hung, until STALL_LIMIT_MS),
- * is declared dead:
+ * for Ctrl.HangMs ms and using at least half a CPU meanwhile (it spins; a thread sleeping on a lock or
+ * kept off its core is stalled, not hung, until STALL_LIMIT_MS), is declared dead:
  * all its modules go down at once (outputs zeroed, waiters woken; realtime/faults.ts), so the rest of
  * the patch goes on at once, and the thread is moved to SCHED_OTHER so its endless loop cannot hold a
  * core that real-time threads need. The supervisor (control thread) then replaces it.
@@ -77,6 +77,8 @@ function main(): void {
   // Per worker: its scheduler-state reader, and since when (ms) it has not been seen waiting.
   let state: (ThreadState | undefined)[] = [];
   let spinning = new Float64Array(0);
+  // Per worker: since when (ms, NaN: not measuring) and from what CPU time (ns) its CPU use is measured.
+  let cpuAt = new Float64Array(0), cpuNs = new Float64Array(0);
   let seen = Atomics.load(wake, 0);
   for (;;) {
     for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
@@ -98,6 +100,8 @@ function main(): void {
       for (const t of state) t?.close();
       state = tids.slice(0, workers).map((tid) => ThreadState.open(tid));
       spinning = new Float64Array(workers);
+      cpuAt = new Float64Array(workers).fill(NaN);
+      cpuNs = new Float64Array(workers);
     }
     // Armed once the device has played the grace period: start-up (JIT tier-up of the first blocks, a
     // loaded machine) once kept a healthy worker in one call past the budget (a false hang in CI).
@@ -112,6 +116,7 @@ function main(): void {
           running[w] = r;
           beat[w] = b;
           since[w] = spinning[w] = now;
+          cpuAt[w] = NaN;
           continue;
         }
         // From half the budget on, its state is read at every check: time it spends waiting in the
@@ -121,9 +126,24 @@ function main(): void {
         if (stuck < budget / 2) continue;
         if (stuck < limit && state[w]?.waiting() === true) {
           spinning[w] = now;
+          cpuAt[w] = NaN;
           continue;
         }
-        if (now - spinning[w] < budget && stuck < limit) continue;
+        // Not waiting: measure its CPU use from here, to tell spinning from runnable-but-kept-off.
+        if (cpuAt[w] !== cpuAt[w]) {
+          cpuAt[w] = now;
+          cpuNs[w] = state[w]?.cpuNanos() ?? NaN;
+        }
+        if (stuck < limit) {
+          if (now - spinning[w] < budget || now - cpuAt[w] < budget / 4) continue;
+          const used = state[w]?.cpuNanos() ?? NaN;
+          // Less than half a CPU: runnable but kept off its core (preempted), not its fault.
+          if ((used - cpuNs[w]) / 1e6 < 0.5 * (now - cpuAt[w])) {
+            cpuAt[w] = now;
+            cpuNs[w] = used;
+            continue;
+          }
+        }
         const block = Atomics.load(ctrl, Ctrl.RingWritten);
         if (table.markWorkerDead(w, block)) {
           const demoted = pipe?.send(tids[w] ?? -1, 0) ?? false;
