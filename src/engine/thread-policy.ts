@@ -17,6 +17,7 @@ import { execFile } from 'node:child_process';
 import { PriorityHelper } from './priority-helper';
 
 let helper: PriorityHelper | undefined;
+let helperStarting: Promise<PriorityHelper | undefined> | undefined;
 let helperUsers = 0;
 
 /**
@@ -26,8 +27,8 @@ let helperUsers = 0;
 export async function acquirePriorityHelper(): Promise<PriorityHelper | undefined> {
   if (!processIsRealtime()) return undefined;
   helperUsers++;
-  helper ??= await PriorityHelper.start();
-  return helper;
+  helperStarting ??= PriorityHelper.start().then((h) => (helper = h));
+  return helperStarting;
 }
 
 /** Stops the helper when the last engine that acquired it lets go. */
@@ -36,6 +37,7 @@ export function releasePriorityHelper(): void {
   if (--helperUsers === 0) {
     helper?.close();
     helper = undefined;
+    helperStarting = undefined;
   }
 }
 

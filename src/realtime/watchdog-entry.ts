@@ -46,13 +46,11 @@ export type FromWatchdog =
 export const CHECK_MS = 1;
 /** Seconds of played audio before the watchdog is armed. */
 export const GRACE_S = 1;
-/*
- * A worker stuck in one call past the budget while waiting in the kernel (sleeping or uninterruptible:
- * on a lock, or a page fault while another thread maps or frees memory) is stalled, not hung: seen in
- * CI, a healthy worker held 5 ms while a replaced worker's isolate was torn down, declared hung, and the
- * replacement cascaded. A hang spins (running or runnable).
+/**
+ * A worker stuck in one call this long is hung whatever its state (ms; at least 20 budgets). Before
+ * that, one waiting in the kernel (on a lock, or a page fault) or runnable but kept off its core is
+ * stalled, not hung (docs/faults.md: CI saw healthy workers declared hung, and replacements cascade).
  */
-/** A worker stuck in one call this long is hung whatever its state (ms; at least 20 budgets). */
 export const STALL_LIMIT_MS = 100;
 
 function main(): void {
