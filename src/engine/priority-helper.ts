@@ -8,7 +8,8 @@
  * was followed by a healthy worker stuck past the hang budget: a false hang, and replacements cascaded.
  *
  * So a small shell process is started once, before audio, at SCHED_OTHER: it reads requests from a
- * named pipe and runs `chrt` itself (it forks, not us). A request is one line, `ID POLICY PRIORITY TID`
+ * named pipe and runs `chrt` itself (it forks, not us). It ends, removing its pipe, when the engine
+ * closes it or when the engine's process is gone (its stdin, a pipe from us, reaches EOF). A request is one line, `ID POLICY PRIORITY TID`
  * (under PIPE_BUF, so writes from several threads never interleave); it answers `ID STATUS` on its
  * stdout. The control thread awaits answers; the watchdog thread writes to the pipe and goes on.
  *
@@ -22,7 +23,12 @@ import type { Readable, Writable } from 'node:stream';
 
 const SCRIPT = [
   'mkfifo "$1" || exit 1',
+  'trap \'rm -f "$1"; rmdir "${1%/*}" 2>/dev/null; exit 0\' TERM INT HUP',
   'exec 3<>"$1"', // read-write: never sees EOF when a writer closes, never blocks a writer's open
+  // stdin is a pipe from the engine that nobody writes: EOF when the engine is gone, even killed. (An
+  // asynchronous list's stdin is /dev/null unless redirected explicitly, hence fd 4.)
+  'exec 4<&0',
+  '(cat <&4 >/dev/null; kill -TERM $$) &',
   'echo ready',
   'while read -r id policy prio tid <&3; do',
   '  chrt "$policy" -p "$prio" "$tid" >/dev/null 2>&1',
@@ -67,7 +73,7 @@ export class PriorityHelper {
   private pipe: PriorityPipe;
 
   private constructor(
-    private readonly child: ChildProcessByStdio<Writable | null, Readable, null>,
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
     private readonly dir: string,
     readonly path: string,
   ) {
@@ -92,7 +98,7 @@ export class PriorityHelper {
   static async start(): Promise<PriorityHelper | undefined> {
     const dir = mkdtempSync(join(tmpdir(), 'modsynth-prio-'));
     const path = join(dir, 'requests');
-    const child = spawn('chrt', ['-o', '0', 'sh', '-c', SCRIPT, 'sh', path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('chrt', ['-o', '0', 'sh', '-c', SCRIPT, 'sh', path], { stdio: ['pipe', 'pipe', 'ignore'] });
     const ready = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 3000);
       const done = (ok: boolean) => {
@@ -110,7 +116,7 @@ export class PriorityHelper {
     }
     child.removeAllListeners('exit');
     child.unref();
-    (child.stdout as Readable & { unref?: () => void }).unref?.();
+    for (const stream of [child.stdout, child.stdin]) (stream as unknown as { unref?: () => void }).unref?.();
     try {
       return new PriorityHelper(child, dir, path);
     } catch {
