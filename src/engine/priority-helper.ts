@@ -9,9 +9,9 @@
  *
  * So a small shell process is started once, before audio, at SCHED_OTHER: it reads requests from a
  * named pipe and runs `chrt` itself (it forks, not us). It ends, removing its pipe, when the engine
- * closes it or when the engine's process is gone (its stdin, a pipe from us, reaches EOF). A request is one line, `ID POLICY PRIORITY TID`
- * (under PIPE_BUF, so writes from several threads never interleave); it answers `ID STATUS` on its
- * stdout. The control thread awaits answers; the watchdog thread writes to the pipe and goes on.
+ * closes it or when the engine's process is gone (its stdin, a pipe from us, reaches EOF). A request is
+ * one line, `ID CHRT-ARGS` (under PIPE_BUF, so writes from several threads never interleave); it answers
+ * `ID STATUS` on its stdout. The control thread awaits answers; the watchdog thread writes to the pipe and goes on.
  *
  * Control thread only, except `PriorityPipe` (any thread: one write system call per request).
  */
@@ -30,15 +30,15 @@ const SCRIPT = [
   'exec 4<&0',
   '(cat <&4 >/dev/null; kill -TERM $$) &',
   'echo ready',
-  'while read -r id policy prio tid <&3; do',
-  '  chrt "$policy" -p "$prio" "$tid" >/dev/null 2>&1',
+  'while read -r id args <&3; do',
+  '  chrt $args >/dev/null 2>&1', // args: flags and numbers only (chrtArgs), split on purpose
   '  echo "$id $?"',
   'done',
 ].join('\n');
 
-/** chrt arguments for SCHED_FIFO at `priority`, or SCHED_OTHER for 0. */
-function policyArgs(priority: number): string {
-  return priority > 0 ? `-f ${priority}` : '-o 0';
+/** chrt arguments that set thread `tid` to SCHED_FIFO at `priority`, or SCHED_OTHER for 0. */
+export function chrtArgs(tid: number, priority: number): string[] {
+  return priority > 0 ? ['-f', '-p', String(priority), String(tid)] : ['-o', '-p', '0', String(tid)];
 }
 
 /** The request pipe, as opened by any thread (the watchdog's own copy). Not RT-safe: a write(2). */
@@ -54,7 +54,7 @@ export class PriorityPipe {
   send(tid: number, priority: number, id = 0): boolean {
     if (tid <= 0 || this.fd < 0) return false;
     try {
-      writeSync(this.fd, `${id} ${policyArgs(priority)} ${tid}\n`);
+      writeSync(this.fd, `${id} ${chrtArgs(tid, priority).join(' ')}\n`);
       return true;
     } catch {
       return false;
@@ -109,21 +109,19 @@ export class PriorityHelper {
       child.once('exit', () => done(false));
       child.stdout.once('data', (d: Buffer) => done(d.toString().startsWith('ready')));
     });
-    if (!ready) {
-      child.kill();
-      rmSync(dir, { recursive: true, force: true });
-      return undefined;
+    if (ready) {
+      child.removeAllListeners('exit');
+      child.unref();
+      for (const stream of [child.stdout, child.stdin]) (stream as unknown as { unref?: () => void }).unref?.();
+      try {
+        return new PriorityHelper(child, dir, path);
+      } catch {
+        // the pipe could not be opened: give up on the helper
+      }
     }
-    child.removeAllListeners('exit');
-    child.unref();
-    for (const stream of [child.stdout, child.stdin]) (stream as unknown as { unref?: () => void }).unref?.();
-    try {
-      return new PriorityHelper(child, dir, path);
-    } catch {
-      child.kill();
-      rmSync(dir, { recursive: true, force: true });
-      return undefined;
-    }
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
   }
 
   /** Sets `tid` to SCHED_FIFO at `priority` (0: SCHED_OTHER); resolves with chrt's success. */

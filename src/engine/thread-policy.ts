@@ -14,7 +14,7 @@
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { PriorityHelper } from './priority-helper';
+import { chrtArgs, PriorityHelper } from './priority-helper';
 
 let helper: PriorityHelper | undefined;
 let helperStarting: Promise<PriorityHelper | undefined> | undefined;
@@ -65,8 +65,7 @@ export const WATCHDOG_PRIORITY = WORKER_PRIORITY + 1;
 export function setThreadPriorityAsync(tid: number, priority: number): Promise<boolean> {
   if (tid <= 0) return Promise.resolve(false);
   if (helper) return helper.set(tid, priority);
-  const args = priority > 0 ? ['-f', '-p', String(priority), String(tid)] : ['-o', '-p', '0', String(tid)];
-  return new Promise((resolve) => execFile('chrt', args, (err) => resolve(!err)));
+  return new Promise((resolve) => execFile('chrt', chrtArgs(tid, priority), (err) => resolve(!err)));
 }
 
 /** This thread's Linux tid (from /proc/thread-self), or -1. */

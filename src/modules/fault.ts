@@ -77,7 +77,7 @@ export const Fault = defineModule(spec, {
   isolated: true,
   doc:
     'A pass-through (out = in × gain) that fails on command, to show and test fault isolation: raising `inject` to 1 makes it throw, output NaN, ' +
-    'hang in an endless loop, exhaust its worker\'s heap, or block for 30 ms without using the CPU (`stall`: not a fault, the watchdog lets it be) (`kind`). It always runs on a worker of its own. A restarted module keeps its ' +
+    'hang in an endless loop, exhaust its worker\'s heap, or block for ' + STALL_MS + ' ms without using the CPU (`stall`: not a fault, the watchdog lets it be) (`kind`). It always runs on a worker of its own. A restarted module keeps its ' +
     'params and fails again only when `inject` goes back to 0 and up to 1.',
   create: () => new FaultKernel(),
 });

@@ -8,7 +8,7 @@
  * tells, over the time it has not been seen waiting.
  *
  * Not RT-safe (a system call per read); the watchdog reads it only for a worker already stuck in one
- * call past the hang budget. The file stays open; reads go to a buffer made once.
+ * call for half the hang budget. The file stays open; reads go to a buffer made once.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 

@@ -27,3 +27,11 @@ export function killGroup(p: ChildProcessWithoutNullStreams, signal: NodeJS.Sign
   p.kill(signal);
   setTimeout(() => group('SIGKILL'), 15_000).unref();
 }
+
+/** SIGKILLs the whole group of a process that is still running and waits (at most 5 s) for it to exit. */
+export async function killGroupAndWait(p: ChildProcessWithoutNullStreams): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  killGroup(p, 'SIGKILL');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+}

@@ -6,7 +6,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { decode, encode, Message } from 'node-osc';
 import { BIN, ROOT } from './cli';
-import { killGroup, spawnGroup } from './group';
+import { killGroup, killGroupAndWait, spawnGroup } from './group';
 
 const servers: ChildProcessWithoutNullStreams[] = [];
 
@@ -30,24 +30,15 @@ export interface Server {
  * 2-core machines starve each other (their device threads run at FIFO 99), and the next test's server
  * could not start.
  */
-export async function ensureStopped(srv: Server): Promise<void> {
-  if (srv.proc.exitCode !== null || srv.proc.signalCode !== null) return;
-  killGroup(srv.proc, 'SIGKILL');
-  await Promise.race([srv.exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+export function ensureStopped(srv: Server): Promise<void> {
+  return killGroupAndWait(srv.proc);
 }
 
 /** Starts `modsynth serve` on an ephemeral port; resolves when it prints its OSC address. */
 export async function serve(args: string[], patchDir: string): Promise<Server> {
   // Tests of a file run one after another: a server still running here belongs to a test that ended
   // (failed) without stopping it, and would starve this one.
-  for (const s of servers) {
-    if (s.exitCode !== null || s.signalCode !== null) continue;
-    killGroup(s, 'SIGKILL');
-    await new Promise((r) => {
-      s.once('exit', r);
-      setTimeout(r, 5000).unref();
-    });
-  }
+  for (const s of servers) await killGroupAndWait(s);
   return new Promise((resolve, reject) => {
     const proc = spawnGroup(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', patchDir, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: patchDir, PULSE_SERVER: 'unix:/nonexistent' } });
     servers.push(proc);
