@@ -195,12 +195,9 @@ export function compilePatch(
   constantFor(0);
   const scratch = Array.from({ length: workers }, () => alloc(MAX_CHANNELS));
 
-  const feeding = new Map<string, Edge>(); // "to,toPort" → edge
+  const feeding = feedingEdges(descs, edges);
   const readers: Edge[][][] = descs.map((d) => Object.keys(d.outputs).map(() => []));
-  for (const e of edges) {
-    feeding.set(`${e.to},${e.toPort}`, e);
-    readers[e.from][e.fromPort].push(e);
-  }
+  for (const e of edges) readers[e.from][e.fromPort].push(e);
 
   // Output buffers in execution order (keeps each worker's working set together).
   const outOffsets: PlanOutput[][] = descs.map(() => []);
@@ -222,7 +219,7 @@ export function compilePatch(
     const m = patch.modules[i];
     const desc = descs[i];
     const inputs: PlanInput[] = Object.entries(desc.inputs).map(([, spec], k) => {
-      const e = feeding.get(`${i},${k}`);
+      const e = feeding[i][k];
       if (!e) {
         const off = constantFor(spec.normal ?? 0);
         return { offsets: new Array<number>(SLOTS).fill(off), connected: false, from: -1, lag: 0, channels: 0 };
@@ -269,8 +266,7 @@ export function inferChannels(patch: Patch, order: readonly number[], edges: rea
   const params = patch.modules.map((m, i) => makeParams(descs[i], m.params));
   const outChannels = descs.map((d) => Object.keys(d.outputs).map(() => 1));
   const voices = descs.map(() => 1);
-  const feeding = descs.map((d) => Object.keys(d.inputs).map((): Edge | undefined => undefined));
-  for (const e of edges) feeding[e.to][e.toPort] = e;
+  const feeding = feedingEdges(descs, edges);
   const clampCh = (n: number) => Math.max(1, Math.min(MAX_CHANNELS, Math.floor(Number.isFinite(n) ? n : 1)));
   for (let pass = 0, changed = true; changed && pass <= MAX_CHANNELS + 1; pass++) {
     changed = false;
@@ -297,6 +293,13 @@ export function inferChannels(patch: Patch, order: readonly number[], edges: rea
     }
   }
   return { outChannels, voices };
+}
+
+/** The edge into every input (by patch index, then input index); undefined where unpatched. */
+function feedingEdges(descs: readonly AnyModule[], edges: readonly Edge[]): (Edge | undefined)[][] {
+  const feeding = descs.map((d) => Object.keys(d.inputs).map((): Edge | undefined => undefined));
+  for (const e of edges) feeding[e.to][e.toPort] = e;
+  return feeding;
 }
 
 /**
