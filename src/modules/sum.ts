@@ -51,7 +51,8 @@ export const Sum = defineModule(spec, {
   category: 'utility',
   channels: () => [1],
   doc:
-    'Polyphony: sums every channel of a cable to mono (before a mono effect such as `reverb`, which reads channel 0 ' +
-    'of a polyphonic cable only).',
+    'Polyphony: sums every channel of a cable to mono, with a level (smoothed). A mono module sums a polyphonic ' +
+    'cable into its audio inputs by itself; `sum` is for a level on the sum, or to sum into a CV input (which ' +
+    'reads channel 0).',
   create: (ctx) => new SumKernel(ctx),
 });
