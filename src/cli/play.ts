@@ -58,6 +58,16 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
 /** Longest a clean shutdown may take before `play` gives up on it (exit code 4). */
 const SHUTDOWN_LIMIT_MS = 10_000;
 
+/**
+ * The device taking no frame for this long, before the end, means it has stopped (a JACK server that
+ * went away leaves the audio library spinning, and the stream would never end): `play` stops with
+ * exit code 5.
+ */
+const DEVICE_SILENT_MS = 2_000;
+
+/** Exit code when the device stopped taking audio. */
+export const EXIT_DEVICE_LOST = 5;
+
 /** OS threads of this process (Linux /proc; -1 elsewhere). */
 function threadCount(): number {
   try {
@@ -200,8 +210,10 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   const live = !opts.quiet && process.stdout.isTTY === true && !process.env.CI;
   const underrunTimes: number[] = [];
   let reachedEnd = false;
+  let deviceLost = false;
   let lastUnderruns = 0;
   const t0 = Date.now();
+  let lastFrames = -1, lastFrameAt = t0;
   const status = () => {
     const c = engine.sinkCounters();
     if (c.underruns > lastUnderruns) {
@@ -220,6 +232,16 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       }
       if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) {
         reachedEnd = true;
+        finish();
+      } else if (c.framesPlayed !== lastFrames) {
+        lastFrames = c.framesPlayed;
+        lastFrameAt = Date.now();
+      } else if (Date.now() - lastFrameAt > DEVICE_SILENT_MS) {
+        deviceLost = true;
+        console.error(
+          `modsynth: the audio device stopped taking audio at ${(c.framesPlayed / sr).toFixed(2)} s ` +
+            `(no frame for ${DEVICE_SILENT_MS / 1000} s: has the audio server gone?); stopping`,
+        );
         finish();
       }
     }, 50);
@@ -277,4 +299,5 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
     writeWav(opts.record, [left, right], sr, '32f');
     say(`recorded ${left.length} frames (${(left.length / sr).toFixed(2)} s) to ${opts.record} (32-bit float, exactly what the device got)`);
   }
+  return deviceLost ? EXIT_DEVICE_LOST : undefined;
 }

@@ -18,15 +18,21 @@ import { zeroCrossingHz, rms } from '../support/analysis';
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-play-'));
 const SR = 48000;
 
-/** Runs `modsynth play` asynchronously (the recorder must keep running meanwhile). */
-function play(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+/**
+ * Runs `modsynth play` asynchronously (the recorder must keep running meanwhile). `onStdout` sees the
+ * output so far each time more arrives.
+ */
+function play(args: string[], env: Record<string, string>, onStdout?: (soFar: string) => void): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawnGroup(process.execPath, [BIN, 'play', ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
     // Bounded: a play that never ends fails its test instead of holding the whole run.
     const limit = setTimeout(() => killGroup(p, 'SIGKILL'), 120_000);
     p.on('exit', () => clearTimeout(limit));
     let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
+    p.stdout.on('data', (d) => {
+      stdout += d;
+      onStdout?.(stdout);
+    });
     p.stderr.on('data', (d) => (stderr += d));
     p.on('exit', (code) => resolve({ status: code ?? -1, stdout, stderr }));
   });
@@ -165,6 +171,34 @@ test('play into JACK (dummy driver, 256 frames): 440 Hz ± 1 Hz, level, 3 s, no 
     assert.match(r.stdout, /: 0 underruns/);
     checkTone(analyse(cap), 3);
     sameAsRender(rec, 3 * SR, 64);
+  } finally {
+    await jack.stop();
+  }
+});
+
+test('the JACK server going away while playing: one clear line, exit code 5 within seconds, the recording kept', async () => {
+  const jack = await startJack(256);
+  const rec = join(tmp, 'lost-record.wav');
+  let killedAt = 0;
+  try {
+    const r = await play(['examples/sine.json', '--seconds', '60', '--block', '64', '--no-osc', '--record', rec], {}, (out) => {
+      if (!killedAt && /playing .* — device/.test(out)) {
+        killedAt = Date.now();
+        setTimeout(() => void jack.stop(), 1000);
+      }
+    });
+    const took = (Date.now() - killedAt) / 1000;
+    assert.ok(killedAt > 0, `play never started on JACK: ${r.stdout}${r.stderr}`);
+    assert.equal(r.status, 5, r.stderr);
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('modsynth:'));
+    assert.match(ours[0] ?? '', /^modsynth: the audio device stopped taking audio at [0-9.]+ s \(no frame for 2 s: has the audio server gone\?\); stopping$/, r.stderr);
+    // 1 s of play, 2 s without a frame, at most 3 s for the stalled device to close, then the shutdown.
+    assert.ok(took < 30, `exited ${took.toFixed(1)} s after it started playing`);
+    const played = Number(/stopped after ([0-9.]+) s/.exec(r.stdout)?.[1]);
+    assert.ok(played > 0.5 && played < 10, r.stdout);
+    const w = readWav(rec);
+    assert.ok(Math.abs(w.channels[0].length / SR - played) < 0.01, `recorded ${w.channels[0].length} frames for ${played} s`);
+    assert.ok(rms(w.channels[0]) > 0.3, 'the tone up to the loss is in the recording');
   } finally {
     await jack.stop();
   }
