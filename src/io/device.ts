@@ -7,6 +7,14 @@
 import { join } from 'node:path';
 import type { ArenaLayout } from '../memory/layout';
 
+/**
+ * Silence the device plays before the engine's first frame. Its first periods come irregularly: on
+ * JACK's dummy driver several render quanta at once in the first ~60 ms, while the device library's
+ * threads (and its worklet's JavaScript) start on the same cores as ours; about one start in 15 ran the
+ * ring dry there. Frame 0 of the stream goes out after this, at the device's steady pace.
+ */
+export const PREROLL_MS = 100;
+
 export interface DeviceOptions {
   sampleRate: number;
   /** Requested device buffer in frames (sets the latency hint). */
@@ -87,6 +95,7 @@ export class DeviceSink {
         blockSize: opts.layout.blockSize,
         recordSab: opts.record?.sab,
         recordFrames: opts.record?.frames,
+        prerollQuanta: Math.ceil(((PREROLL_MS / 1000) * ctx.sampleRate) / (ctx.renderQuantumSize ?? 128)),
       },
     });
     node.connect(ctx.destination);

@@ -20,6 +20,8 @@ interface RingOptions {
   /** Optional record ring: Float32 stereo interleaved, `recordFrames` frames, write counter in recordCtrl[0]. */
   recordSab?: SharedArrayBuffer;
   recordFrames?: number;
+  /** Render quanta of silence before the first frame is taken from the ring (see device.ts PREROLL_MS). */
+  prerollQuanta?: number;
 }
 
 declare const AudioWorkletProcessor: { new (): { port: unknown } };
@@ -38,6 +40,8 @@ class RingReader extends AudioWorkletProcessor {
   private readonly recFrames: number;
   /** Absolute frames taken from the ring so far. */
   private frame = 0;
+  /** Quanta of start-up silence still to play. */
+  private preroll: number;
 
   constructor(options: { processorOptions: RingOptions }) {
     super();
@@ -47,6 +51,7 @@ class RingReader extends AudioWorkletProcessor {
     this.R = o.ringBlocks;
     this.ring = new Float32Array(o.sab, o.ringOffset, o.ringBlocks * o.blockSize * 2);
     this.recFrames = o.recordFrames ?? 0;
+    this.preroll = o.prerollQuanta ?? 0;
     if (o.recordSab) {
       this.recCtrl = new Int32Array(o.recordSab, 0, 2);
       this.rec = new Float32Array(o.recordSab, 8, this.recFrames * 2);
@@ -56,6 +61,13 @@ class RingReader extends AudioWorkletProcessor {
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
     const outL = outputs[0][0], outR = outputs[0][1]; // outputChannelCount: [2]
     const n = outL.length;
+    if (this.preroll > 0) {
+      // The device's first periods come irregularly (several at once while its threads start): they
+      // get silence, and the ring's first frame goes out once the device runs at its pace.
+      this.preroll--;
+      for (let k = 0; k < n; k++) outL[k] = outR[k] = 0;
+      return true;
+    }
     const ctrl = this.ctrl, ring = this.ring, B = this.B, R = this.R;
     const written = Atomics.load(ctrl, RING_WRITTEN) * B;
     const limit = Atomics.load(ctrl, SINK_LIMIT);
