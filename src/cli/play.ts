@@ -59,9 +59,9 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
 const SHUTDOWN_LIMIT_MS = 10_000;
 
 /**
- * The device taking no frame for this long, before the end, means it has stopped (a JACK server that
- * went away leaves the audio library spinning, and the stream would never end): `play` stops with
- * exit code 5.
+ * The device asking for no audio at all for this long (no render quantum, silent ones included; a
+ * stalled engine only makes underruns) means it has stopped: a JACK server that went away leaves the
+ * audio library spinning, and the stream would never end. `play` stops with exit code 5.
  */
 const DEVICE_SILENT_MS = 2_000;
 
@@ -213,7 +213,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   let deviceLost = false;
   let lastUnderruns = 0;
   const t0 = Date.now();
-  let lastFrames = -1, lastFrameAt = t0;
+  let lastQuanta = -1, lastQuantumAt = t0;
   const status = () => {
     const c = engine.sinkCounters();
     if (c.underruns > lastUnderruns) {
@@ -233,14 +233,14 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) {
         reachedEnd = true;
         finish();
-      } else if (c.framesPlayed !== lastFrames) {
-        lastFrames = c.framesPlayed;
-        lastFrameAt = Date.now();
-      } else if (Date.now() - lastFrameAt > DEVICE_SILENT_MS) {
+      } else if (c.deviceQuanta !== lastQuanta) {
+        lastQuanta = c.deviceQuanta;
+        lastQuantumAt = Date.now();
+      } else if (Date.now() - lastQuantumAt > DEVICE_SILENT_MS) {
         deviceLost = true;
         console.error(
-          `modsynth: the audio device stopped taking audio at ${(c.framesPlayed / sr).toFixed(2)} s ` +
-            `(no frame for ${DEVICE_SILENT_MS / 1000} s: has the audio server gone?); stopping`,
+          `modsynth: the audio device stopped asking for audio at ${(c.framesPlayed / sr).toFixed(2)} s ` +
+            `(nothing for ${DEVICE_SILENT_MS / 1000} s: has the audio server gone?); stopping`,
         );
         finish();
       }

@@ -468,12 +468,13 @@ export class Engine {
   }
 
   /** Live counters of the device sink (written by the worklet). */
-  sinkCounters(): { underruns: number; framesPlayed: number; blocksWritten: number; paramsDropped: number } {
+  sinkCounters(): { underruns: number; framesPlayed: number; deviceQuanta: number; blocksWritten: number; paramsDropped: number } {
     const ctrl = this.views?.ctrl;
-    if (!ctrl) return { underruns: 0, framesPlayed: 0, blocksWritten: 0, paramsDropped: 0 };
+    if (!ctrl) return { underruns: 0, framesPlayed: 0, deviceQuanta: 0, blocksWritten: 0, paramsDropped: 0 };
     return {
       underruns: Atomics.load(ctrl, Ctrl.Underruns),
       framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames),
+      deviceQuanta: Atomics.load(ctrl, Ctrl.DeviceQuanta),
       blocksWritten: Atomics.load(ctrl, Ctrl.RingWritten),
       paramsDropped: Atomics.load(ctrl, Ctrl.CmdDropped),
     };

@@ -28,7 +28,7 @@ declare const AudioWorkletProcessor: { new (): { port: unknown } };
 declare function registerProcessor(name: string, ctor: unknown): void;
 
 // Control word indices, mirrored from memory/layout.ts (the worklet scope loads this file alone).
-const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, CTRL_COUNT = 12;
+const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, DEVICE_QUANTA = 14, CTRL_COUNT = 15;
 
 class RingReader extends AudioWorkletProcessor {
   private readonly ctrl: Int32Array;
@@ -42,6 +42,8 @@ class RingReader extends AudioWorkletProcessor {
   private frame = 0;
   /** Quanta of start-up silence still to play. */
   private preroll: number;
+  /** Every call of `process` (published as DEVICE_QUANTA: the device is alive). */
+  private quanta = 0;
 
   constructor(options: { processorOptions: RingOptions }) {
     super();
@@ -61,6 +63,8 @@ class RingReader extends AudioWorkletProcessor {
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
     const outL = outputs[0][0], outR = outputs[0][1]; // outputChannelCount: [2]
     const n = outL.length;
+    this.quanta = (this.quanta + 1) & 0x7fffffff;
+    Atomics.store(this.ctrl, DEVICE_QUANTA, this.quanta);
     if (this.preroll > 0) {
       // The device's first periods come irregularly (several at once while its threads start): they
       // get silence, and the ring's first frame goes out once the device runs at its pace.

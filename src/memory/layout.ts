@@ -43,7 +43,9 @@ export const enum Ctrl {
    * for it is declared hung (see realtime/faults.ts). Set by the control thread at load.
    */
   HangMs = 13,
-  Count = 14,
+  /** Render quanta the device has asked for, silent ones included (low 31 bits). Written by the sink. */
+  DeviceQuanta = 14,
+  Count = 15,
 }
 
 /**

@@ -189,15 +189,20 @@ test('100 injected faults (throw, nan, hang, heap) leak no thread, worker or mem
   // spare takes about a second to warm, so those are spaced).
   const plan = Array.from({ length: 100 }, (_, i) => (i % 25 === 0 || i % 25 === 12 ? (i % 2 ? 3 : 2) : i % 2));
   let faults = 0, restarts = 0;
-  for (const kind of plan) {
-    await c.call('/f/kind', kind);
-    await c.call('/f/inject', 1);
-    faults++;
-    await until(c.replies, () => c.replies.filter((r) => r.address === '/fault').length >= faults, `fault ${faults}`, 10_000);
-    restarts++;
-    await until(c.replies, () => c.replies.filter((r) => r.address === '/restarted').length >= restarts, `restart ${restarts}`, 10_000);
-    await c.call('/f/inject', 0);
-    if (kind >= 2) await new Promise((r) => setTimeout(r, 1200));
+  try {
+    for (const kind of plan) {
+      await c.call('/f/kind', kind);
+      await c.call('/f/inject', 1);
+      faults++;
+      await until(c.replies, () => c.replies.filter((r) => r.address === '/fault').length >= faults, `fault ${faults}`, 10_000);
+      restarts++;
+      await until(c.replies, () => c.replies.filter((r) => r.address === '/restarted').length >= restarts, `restart ${restarts}`, 10_000);
+      await c.call('/f/inject', 0);
+      if (kind >= 2) await new Promise((r) => setTimeout(r, 1200));
+    }
+  } catch (e) {
+    const tail = (text: string) => text.split('\n').slice(-6).join(' | ');
+    throw new Error(`${(e as Error).message} at fault ${faults}; server stdout: ${tail(srv.stdout())}; stderr: ${tail(srv.stderr())}`);
   }
   // Spares are warmed again in the background: wait until the thread count is back.
   let after = statusOf((await c.call('/status'))[0]);

@@ -191,7 +191,7 @@ test('the JACK server going away while playing: one clear line, exit code 5 with
     assert.ok(killedAt > 0, `play never started on JACK: ${r.stdout}${r.stderr}`);
     assert.equal(r.status, 5, r.stderr);
     const ours = r.stderr.split('\n').filter((l) => l.startsWith('modsynth:'));
-    assert.match(ours[0] ?? '', /^modsynth: the audio device stopped taking audio at [0-9.]+ s \(no frame for 2 s: has the audio server gone\?\); stopping$/, r.stderr);
+    assert.match(ours[0] ?? '', /^modsynth: the audio device stopped asking for audio at [0-9.]+ s \(nothing for 2 s: has the audio server gone\?\); stopping$/, r.stderr);
     // 1 s of play, 2 s without a frame, at most 3 s for the stalled device to close, then the shutdown.
     assert.ok(took < 30, `exited ${took.toFixed(1)} s after it started playing`);
     const played = Number(/stopped after ([0-9.]+) s/.exec(r.stdout)?.[1]);

@@ -63,6 +63,9 @@ export async function client(port: number) {
     replies.push({ address: m.address, args: m.args.map((a) => a.value) });
   });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  // A test that fails before its `close()` must not keep the test file's process alive (the runner
+  // waits for it): the socket alone never holds the event loop; waiting for replies uses timers.
+  sock.unref();
   const sendRaw = (buf: Buffer) => sock.send(buf, port, '127.0.0.1');
   const send = (address: string, ...args: unknown[]) => sendRaw(encode(new Message(address, ...(args as never[]))));
   let syncId = 1000;
