@@ -61,7 +61,9 @@ const SHUTDOWN_LIMIT_MS = 10_000;
 /**
  * The device asking for no audio at all for this long (no render quantum, silent ones included; a
  * stalled engine only makes underruns) means it has stopped: a JACK server that went away leaves the
- * audio library spinning, and the stream would never end. `play` stops with exit code 5.
+ * audio library spinning, and the stream would never end. `play` stops with exit code 5. Not checked
+ * on the null sink, which cannot go away (its thread can be starved for seconds by other real-time
+ * processes on a loaded machine: seen in CI with several engines running at once).
  */
 const DEVICE_SILENT_MS = 2_000;
 
@@ -233,7 +235,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) {
         reachedEnd = true;
         finish();
-      } else if (c.deviceQuanta !== lastQuanta) {
+      } else if (c.deviceQuanta !== lastQuanta || sink.info.backend === 'null') {
         lastQuanta = c.deviceQuanta;
         lastQuantumAt = Date.now();
       } else if (Date.now() - lastQuantumAt > DEVICE_SILENT_MS) {
