@@ -67,7 +67,7 @@ const SHUTDOWN_LIMIT_MS = 10_000;
  */
 const DEVICE_SILENT_MS = 2_000;
 
-/** Exit code when the device stopped taking audio. */
+/** Exit code when the device stopped asking for audio. */
 export const EXIT_DEVICE_LOST = 5;
 
 /** OS threads of this process (Linux /proc; -1 elsewhere). */

@@ -10,7 +10,7 @@ import type { ArenaLayout } from '../memory/layout';
 /**
  * Silence the device plays before the engine's first frame. Its first periods come irregularly: on
  * JACK's dummy driver several render quanta at once in the first ~60 ms, while the device library's
- * threads (and its worklet's JavaScript) start on the same cores as ours; about one start in 15 ran the
+ * threads (and its worklet's JavaScript) start on the same cores as ours; about one start in 12 ran the
  * ring dry there. Frame 0 of the stream goes out after this, at the device's steady pace.
  */
 export const PREROLL_MS = 100;
