@@ -19,7 +19,6 @@ export class Watchdog {
   private constructor(
     private readonly thread: Worker,
     mailbox: SharedArrayBuffer,
-    private readonly holdsHelper: boolean,
   ) {
     this.wake = new Int32Array(mailbox);
     thread.on('message', (m: FromWatchdog) => m.type === 'hung' && this.onHung?.(m.worker, m.why));
@@ -38,7 +37,7 @@ export class Watchdog {
     });
     thread.removeAllListeners('error');
     if (helper) await setThreadPriorityAsync(ready.tid, WATCHDOG_PRIORITY);
-    return new Watchdog(thread, mailbox, helper !== undefined);
+    return new Watchdog(thread, mailbox);
   }
 
   /** Points the watchdog at a plan (after a load, a swap or a worker replacement). */
@@ -51,7 +50,7 @@ export class Watchdog {
     this.post({ type: 'quit' });
     await Promise.race([exited, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.thread.terminate().catch(() => undefined);
-    if (this.holdsHelper) releasePriorityHelper();
+    releasePriorityHelper(); // every acquire under SCHED_FIFO counted, even one whose helper failed
   }
 
   private post(m: ToWatchdog): void {

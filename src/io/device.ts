@@ -83,6 +83,7 @@ export class DeviceSink {
       backend = 'null';
     }
     await ctx.audioWorklet.addModule(join(__dirname, 'ring-worklet.js'));
+    const quantum = ctx.renderQuantumSize ?? 128;
     const node = new wa.AudioWorkletNode(ctx, 'modsynth-ring-reader', {
       numberOfInputs: 0,
       numberOfOutputs: 1,
@@ -95,7 +96,7 @@ export class DeviceSink {
         blockSize: opts.layout.blockSize,
         recordSab: opts.record?.sab,
         recordFrames: opts.record?.frames,
-        prerollQuanta: Math.ceil(((PREROLL_MS / 1000) * ctx.sampleRate) / (ctx.renderQuantumSize ?? 128)),
+        prerollQuanta: Math.ceil(((PREROLL_MS / 1000) * ctx.sampleRate) / quantum),
       },
     });
     node.connect(ctx.destination);
@@ -104,7 +105,7 @@ export class DeviceSink {
       backend,
       sampleRate: ctx.sampleRate,
       reportedLatency: await settledLatency(ctx),
-      quantum: ctx.renderQuantumSize ?? 128,
+      quantum,
     });
   }
 

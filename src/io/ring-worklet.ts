@@ -30,6 +30,11 @@ declare function registerProcessor(name: string, ctor: unknown): void;
 // Control word indices, mirrored from memory/layout.ts (the worklet scope loads this file alone).
 const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, DEVICE_QUANTA = 14, CTRL_COUNT = 15;
 
+/** Zeroes frames [from, n) of both channels. */
+function silence(outL: Float32Array, outR: Float32Array, from: number, n: number): void {
+  for (let k = from; k < n; k++) outL[k] = outR[k] = 0;
+}
+
 class RingReader extends AudioWorkletProcessor {
   private readonly ctrl: Int32Array;
   private readonly ring: Float32Array;
@@ -65,21 +70,17 @@ class RingReader extends AudioWorkletProcessor {
     const n = outL.length;
     this.quanta = (this.quanta + 1) & 0x7fffffff;
     Atomics.store(this.ctrl, DEVICE_QUANTA, this.quanta);
-    if (this.preroll > 0) {
-      // The device's first periods come irregularly (several at once while its threads start): they
-      // get silence, and the ring's first frame goes out once the device runs at its pace.
-      this.preroll--;
-      for (let k = 0; k < n; k++) outL[k] = outR[k] = 0;
-      return true;
-    }
     const ctrl = this.ctrl, ring = this.ring, B = this.B, R = this.R;
-    const written = Atomics.load(ctrl, RING_WRITTEN) * B;
     const limit = Atomics.load(ctrl, SINK_LIMIT);
-    if (this.frame >= limit) {
-      // Finished (--seconds): silence, not an underrun.
-      for (let k = 0; k < n; k++) outL[k] = outR[k] = 0;
+    // Silence that is not an underrun: the start-up pre-roll (the device's first periods come
+    // irregularly, several at once while its threads start; the ring's first frame goes out once it
+    // runs at its pace), or the end (--seconds).
+    if (this.preroll > 0 || this.frame >= limit) {
+      if (this.preroll > 0) this.preroll--;
+      silence(outL, outR, 0, n);
       return true;
     }
+    const written = Atomics.load(ctrl, RING_WRITTEN) * B;
     let i = 0;
     for (; i < n && this.frame < written && this.frame < limit; i++, this.frame++) {
       const block = Math.floor(this.frame / B), at = this.frame - block * B;
@@ -93,7 +94,7 @@ class RingReader extends AudioWorkletProcessor {
     }
     if (i < n) {
       if (this.frame < limit) Atomics.add(ctrl, UNDERRUNS, 1);
-      for (; i < n; i++) outL[i] = outR[i] = 0;
+      silence(outL, outR, i, n);
     }
     Atomics.store(ctrl, SINK_FRAMES, this.frame & 0x7fffffff);
     const rec = this.rec, recCtrl = this.recCtrl;

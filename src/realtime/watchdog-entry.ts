@@ -52,6 +52,8 @@ export const GRACE_S = 1;
  * stalled, not hung (docs/faults.md: CI saw healthy workers declared hung, and replacements cascade).
  */
 export const STALL_LIMIT_MS = 100;
+/** A worker stuck in one call using less than this share of a CPU is runnable but kept off its core. */
+export const HANG_CPU_SHARE = 0.5;
 
 function main(): void {
   const { mailbox, priorityPipe } = workerData as WatchdogInit;
@@ -136,7 +138,7 @@ function main(): void {
           if (now - spinning[w] < budget || now - cpuAt[w] < budget / 4) continue;
           const used = state[w]?.cpuNanos() ?? NaN;
           // Less than half a CPU: runnable but kept off its core (preempted), not its fault.
-          if ((used - cpuNs[w]) / 1e6 < 0.5 * (now - cpuAt[w])) {
+          if ((used - cpuNs[w]) / 1e6 < HANG_CPU_SHARE * (now - cpuAt[w])) {
             cpuAt[w] = now;
             cpuNs[w] = used;
             continue;
@@ -145,8 +147,8 @@ function main(): void {
         const block = Atomics.load(ctrl, Ctrl.RingWritten);
         if (table.markWorkerDead(w, block)) {
           const demoted = pipe?.send(tids[w] ?? -1, 0) ?? false;
-          const seen = state[w]?.state() || 'unknown';
-          const why = `${stuck.toFixed(1)} ms in one call, running for ${(now - spinning[w]).toFixed(1)} ms (thread state ${seen})`;
+          const threadState = state[w]?.state() || 'unknown';
+          const why = `${stuck.toFixed(1)} ms in one call, running for ${(now - spinning[w]).toFixed(1)} ms (thread state ${threadState})`;
           port.postMessage({ type: 'hung', worker: w, block, demoted, why } satisfies FromWatchdog);
         }
       }

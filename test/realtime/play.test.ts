@@ -179,20 +179,20 @@ test('play into JACK (dummy driver, 256 frames): 440 Hz ± 1 Hz, level, 3 s, no 
 test('the JACK server going away while playing: one clear line, exit code 5 within seconds, the recording kept', async () => {
   const jack = await startJack(256);
   const rec = join(tmp, 'lost-record.wav');
-  let killedAt = 0;
+  let startedAt = 0;
   try {
     const r = await play(['examples/sine.json', '--seconds', '60', '--block', '64', '--no-osc', '--record', rec], {}, (out) => {
-      if (!killedAt && /playing .* — device/.test(out)) {
-        killedAt = Date.now();
+      if (!startedAt && /playing .* — device/.test(out)) {
+        startedAt = Date.now();
         setTimeout(() => void jack.stop(), 1000);
       }
     });
-    const took = (Date.now() - killedAt) / 1000;
-    assert.ok(killedAt > 0, `play never started on JACK: ${r.stdout}${r.stderr}`);
+    const took = (Date.now() - startedAt) / 1000;
+    assert.ok(startedAt > 0, `play never started on JACK: ${r.stdout}${r.stderr}`);
     assert.equal(r.status, 5, r.stderr);
     const ours = r.stderr.split('\n').filter((l) => l.startsWith('modsynth:'));
     assert.match(ours[0] ?? '', /^modsynth: the audio device stopped asking for audio at [0-9.]+ s \(nothing for 2 s: has the audio server gone\?\); stopping$/, r.stderr);
-    // 1 s of play, 2 s without a frame, at most 3 s for the stalled device to close, then the shutdown.
+    // 1 s of play, 2 s without a quantum, at most 3 s for the stalled device to close, then the shutdown.
     assert.ok(took < 30, `exited ${took.toFixed(1)} s after it started playing`);
     const played = Number(/stopped after ([0-9.]+) s/.exec(r.stdout)?.[1]);
     assert.ok(played > 0.5 && played < 10, r.stdout);
