@@ -97,7 +97,7 @@ export function buildProgram(): Command {
       .description(describe)
       .argument(argument, 'patch file (.json)')
       .option('-b, --block <frames>', 'engine block size in frames', intArg('--block', 16, 4096), 128)
-      .option('--buffer <frames>', 'device buffer in frames (latency hint)', intArg('--buffer', 64, 16384), 256)
+      .option('--buffer <frames>', 'device buffer in frames (latency hint; default 256 on JACK, 4096 through ALSA/PulseAudio)', intArg('--buffer', 64, 16384))
       .option('-w, --workers <n>', 'DSP worker threads', intArg('--workers', 1, 64), availableParallelism())
       .option('-s, --seconds <seconds>', 'stop after this much audio (default: until Ctrl-C)', numberArg('--seconds', 0.01, 86400 * 7))
       .option('--ring <blocks>', 'output ring size in blocks (default: one device buffer plus two blocks)', intArg('--ring', 1, 1024))

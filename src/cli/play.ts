@@ -4,7 +4,7 @@
  * underruns, load) at the start, live on a terminal and at the end, drains the record tap, and stops
  * cleanly on Ctrl-C, SIGTERM or after --seconds.
  */
-import { readdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Engine } from '../engine/engine';
 import type { Patch } from '../engine/patch';
@@ -17,11 +17,15 @@ import { DeviceSink, RecordTap } from '../io/device';
 import { writeWav } from '../io/wav';
 import { loadPatchFile } from './load';
 import { ensureRealtime } from './realtime-priority';
+import { signalExitCode, StopRequest } from './stop-signals';
+import { defaultBufferFrames, probeBackend } from '../io/backend-probe';
+import type { RenderPlan } from '../engine/compile';
 import { UsageError } from './errors';
 
 export interface PlayOptions {
   block: number;
-  buffer: number;
+  /** Device buffer in frames; default: the backend's (io/backend-probe.ts). */
+  buffer?: number;
   workers: number;
   seconds?: number;
   record?: string;
@@ -90,10 +94,37 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
   const osc = opts.osc === false ? undefined : parseHostPort(opts.osc);
   const rt = await ensureRealtime(process.argv);
   if (rt.state === 'ran') return rt.code;
+  // From here on a stop signal never kills the process: it asks for the shutdown below, which keeps the
+  // recording and the session log. A repeat after the grace time saves them synchronously and exits.
+  let saveNow: (() => void) | undefined;
+  const stop = new StopRequest((sig) => {
+    console.error(`modsynth: ${sig} again during the shutdown; saving the recording and exiting now`);
+    try {
+      saveNow?.();
+    } finally {
+      process.exit(signalExitCode(sig));
+    }
+  });
+  try {
+    return await runLive(path, patch, opts, osc, rt.state === 'denied' ? rt.reason : undefined, stop, (f) => (saveNow = f));
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function runLive(
+  path: string | undefined,
+  patch: Patch,
+  opts: PlayOptions,
+  osc: { host: string; port: number } | undefined,
+  rtDenied: string | undefined,
+  stop: StopRequest,
+  onSaveNow: (save: () => void) => void,
+): Promise<number | void> {
   const say = (line: string) => {
     if (!opts.quiet) console.log(line);
   };
-  if (rt.state === 'denied') console.warn(`warning: no real-time scheduling: ${rt.reason}; underruns are possible under CPU load`);
+  if (rtDenied) console.warn(`warning: no real-time scheduling: ${rtDenied}; underruns are possible under CPU load`);
   if (opts.workers < 1) throw new UsageError('play needs at least one worker (--workers ≥ 1)');
 
   const sr = opts.sampleRate, B = opts.block;
@@ -121,45 +152,207 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       throw new UsageError(`--midi-in: ${(e as Error).message}`);
     }
   }
-  // The ring must cover one device period plus the block being computed; the default adds one block of
-  // margin, which absorbs a late wake-up on a loaded machine (measured: period + 1 block at 256 frames
-  // gave 29 underruns a minute on the canonical 64-voice workload; see README, Latency).
-  const ringBlocks = opts.ring ?? Math.ceil(opts.buffer / B) + 2;
-  const engine = await Engine.start({ workers: opts.workers, spares: opts.spares, faults: { maxFaults: opts.maxFaults, windowS: opts.faultWindow } });
-  // Warm the JIT on this very plan for about half a second of audio before the device starts.
-  const plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks, hangMs: opts.hangMs, warmBlocks: Math.ceil((0.5 * sr) / B) });
-  const arena = engine.arena!;
-  const tap = opts.record ? new RecordTap(sr * 4) : undefined;
-  engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);
-  // Everything the main thread has to set up happens before the device starts pulling, so that its
-  // start-up work does not compete with the first device periods on a small machine.
-  const session = new LiveSession(patch, engine, resolve(opts.patchDir ?? (path ? dirname(path) : '.')), opts.recordSession ? new SessionLog(opts.recordSession) : undefined);
-  sessionRef = session;
+  // The device buffer: as asked, or the backend's safe default (defaults never lose audio: see
+  // io/backend-probe.ts). The ring must cover one device period plus the block being computed; the
+  // default adds one block of margin, which absorbs a late wake-up on a loaded machine (measured:
+  // period + 1 block at 256 frames gave 29 underruns a minute on the canonical 64-voice workload).
+  const backend = opts.buffer === undefined ? await probeBackend() : undefined;
+  const buffer = opts.buffer ?? defaultBufferFrames(backend!);
+  const ringBlocks = opts.ring ?? Math.ceil(buffer / B) + 2;
+
+  // Everything below is undone by `shutdown`, whichever step a stop signal or an error interrupts.
+  let engine: Engine | undefined;
+  let session: LiveSession | undefined;
   let server: OscServer | undefined;
-  if (osc) {
-    try {
-      server = await OscServer.start({
-        host: osc.host,
-        port: osc.port,
-        session,
-        status: () => {
-          const c = engine.sinkCounters();
-          const load = engine.stats().load;
-          const f = engine.supervisor!.status();
-          return {
-            sampleRate: sr, block: B, workers: plan.workers, loadPercent: Math.round(Math.max(0, ...load) * 1000) / 10,
-            underruns: c.underruns, paramsDropped: c.paramsDropped, seconds: Math.round((c.framesPlayed / sr) * 100) / 100,
-            faults: f.faults, restarts: f.restarts, workersReplaced: f.workersReplaced, down: f.down.length, disabled: f.disabled.length, spares: engine.pool!.spares.length,
-            pid: process.pid, threads: threadCount(), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
-          };
-        },
-      });
-      say(`OSC on udp://${server.address.host}:${server.address.port} (patch directory ${session.patchDir})`);
-    } catch (e) {
-      console.warn(`warning: no OSC server: cannot bind ${osc.host}:${osc.port} (${(e as Error).message})`);
+  let sink: DeviceSink | undefined;
+  let tap: RecordTap | undefined;
+  let plan: RenderPlan | undefined;
+  let reachedEnd = false, deviceLost = false;
+  const t0 = Date.now();
+  const underrunTimes: number[] = [];
+  let lastUnderruns = 0;
+  const status = () => {
+    const c = engine!.sinkCounters();
+    if (c.underruns > lastUnderruns) {
+      underrunTimes.push(c.framesPlayed / sr);
+      lastUnderruns = c.underruns;
     }
+    return c;
+  };
+  const playedFrames = () => {
+    const f = engine?.arena ? engine.sinkCounters().framesPlayed : 0;
+    return opts.seconds !== undefined ? Math.min(f, Math.round(opts.seconds * sr)) : f;
+  };
+  // What a forced exit (a late repeated signal) still saves, synchronously.
+  onSaveNow(() => {
+    session?.endLog(playedFrames());
+    if (tap && opts.record) saveRecording(tap, opts.record, sr, opts.seconds, () => undefined);
+  });
+
+  const live = !opts.quiet && process.stdout.isTTY === true && !process.env.CI;
+  let deviceMs = (buffer * 1000) / sr;
+  const ringMs = (ringBlocks * B * 1000) / sr;
+  try {
+    engine = await Engine.start({ workers: opts.workers, spares: opts.spares, faults: { maxFaults: opts.maxFaults, windowS: opts.faultWindow } });
+    if (stop.signal) return await shutdown();
+    // Warm the JIT on this very plan for about half a second of audio before the device starts.
+    plan = await engine.load(patch, { sampleRate: sr, blockSize: B, ringBlocks, hangMs: opts.hangMs, warmBlocks: Math.ceil((0.5 * sr) / B) });
+    if (stop.signal) return await shutdown();
+    const arena = engine.arena!;
+    tap = opts.record ? new RecordTap(sr * 4) : undefined;
+    engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);
+    // Everything the main thread has to set up happens before the device starts pulling, so that its
+    // start-up work does not compete with the first device periods on a small machine.
+    session = new LiveSession(patch, engine, resolve(opts.patchDir ?? (path ? dirname(path) : '.')), opts.recordSession ? new SessionLog(opts.recordSession) : undefined);
+    sessionRef = session;
+    if (osc) {
+      try {
+        server = await OscServer.start({ host: osc.host, port: osc.port, session, status: statusFields(engine, plan, sr, B) });
+      } catch (e) {
+        throw new UsageError(`cannot start the OSC server on ${osc.host}:${osc.port}: ${(e as Error).message} (another engine on this port? --osc HOST:PORT picks another, --no-osc runs without)`);
+      }
+      say(`OSC on udp://${server.address.host}:${server.address.port} (patch directory ${session.patchDir})`);
+    }
+    reportFaults(engine, server, say, B, sr);
+    try {
+      sink = await DeviceSink.open({
+        sampleRate: sr,
+        bufferFrames: buffer,
+        device: opts.device,
+        sab: arena.sab,
+        layout: arena.layout,
+        record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
+        onFallback: (reason) => console.warn(`modsynth: ${reason}`),
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (sink.info.reportedLatency > 0) deviceMs = sink.info.reportedLatency * 1000;
+    say(
+      `playing ${path ?? '(empty patch)'} — ${sink.info.backend === 'null' ? 'null sink' : backend === 'pulse' ? 'PulseAudio (through ALSA)' : 'device'} at ${sink.info.sampleRate} Hz, block ${B}, ` +
+        `${plan.workers} of ${opts.workers} workers; latency ${(ringMs + deviceMs).toFixed(1)} ms ` +
+        `(ring ${ringMs.toFixed(1)} ms = ${ringBlocks} blocks, device ${deviceMs.toFixed(1)} ms${sink.info.reportedLatency > 0 ? '' : ' requested'})`,
+    );
+    if (stop.signal) return await shutdown();
+
+    if (midiIn) say(`MIDI in: ${midiIn.name} → ${session.midiModules().join(', ') || '(no midi-cv module yet)'}`);
+    if (midiFile) {
+      // Frame 0 of the file is the first frame a change sent now can reach.
+      const base = engine.firstReachableFrame();
+      session.queueMidi(midiFile.events.map((e) => ({ frame: base + e.frame, data: e.data })), midiFile.targets);
+      say(`MIDI file: ${opts.midi} (${midiFile.events.length} events, ${midiFile.seconds.toFixed(1)} s) → ${midiFile.targets.join(', ')}`);
+    }
+
+    let lastQuanta = -1, lastQuantumAt = t0;
+    const theSink = sink, theEngine = engine;
+    await new Promise<void>((resolveDone) => {
+      const timer = setInterval(() => {
+        const c = status();
+        tap?.drain();
+        if (live) {
+          const load = theEngine.stats().load.map((l) => `${(l * 100).toFixed(0)}%`).join('/');
+          process.stdout.write(`\r  ${(c.framesPlayed / sr).toFixed(1)} s  underruns ${c.underruns}  load ${load}   `);
+        }
+        if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) {
+          reachedEnd = true;
+          finish();
+        } else if (c.deviceQuanta !== lastQuanta || theSink.info.backend === 'null') {
+          lastQuanta = c.deviceQuanta;
+          lastQuantumAt = Date.now();
+        } else if (Date.now() - lastQuantumAt > DEVICE_SILENT_MS) {
+          deviceLost = true;
+          console.error(
+            `modsynth: the audio device stopped asking for audio at ${(c.framesPlayed / sr).toFixed(2)} s ` +
+              `(nothing for ${DEVICE_SILENT_MS / 1000} s: has the audio server gone?); stopping`,
+          );
+          finish();
+        }
+      }, 50);
+      const finish = () => {
+        clearInterval(timer);
+        resolveDone();
+      };
+      void stop.received.then(finish);
+    });
+    return await shutdown();
+  } catch (e) {
+    await shutdown().catch(() => undefined);
+    throw e;
   }
-  // Faults are reported as they happen: on stdout (with the engine frame) and to /notify subscribers.
+
+  /**
+   * Stops whatever has started, in order, and saves the recording and the session log. Bounded: a
+   * step that hangs for SHUTDOWN_LIMIT_MS is named, what can be saved is saved, and the process exits
+   * with code 4.
+   */
+  async function shutdown(): Promise<number | void> {
+    let step = 'draining the device';
+    const guard = setTimeout(() => {
+      console.error(`modsynth: shutdown stuck while ${step} for ${SHUTDOWN_LIMIT_MS / 1000} s; saving the recording and exiting`);
+      try {
+        session?.endLog(playedFrames());
+        if (tap && opts.record) saveRecording(tap, opts.record, sr, opts.seconds, say);
+      } finally {
+        process.exit(4);
+      }
+    }, SHUTDOWN_LIMIT_MS);
+    guard.unref();
+    // After --seconds the sink plays only silence; let the device's own buffer drain before closing it,
+    // so the last frames are heard (closing at once drops up to a device buffer).
+    if (reachedEnd) await new Promise((r) => setTimeout(r, deviceMs + 150));
+    session?.stopTimed();
+    midiIn?.close();
+    step = 'closing the OSC server';
+    await server?.close();
+    step = 'closing the audio device';
+    if (sink && !(await sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');
+    const final = engine?.arena ? status() : undefined;
+    tap?.drain();
+    session?.endLog(playedFrames());
+    if (opts.recordSession && session) say(`session recorded to ${opts.recordSession} (replay: modsynth render PATCH --session ${opts.recordSession} --out FILE.wav)`);
+    step = 'stopping the workers';
+    if (engine?.arena) await engine.stopStreaming();
+    const stats = engine?.arena ? engine.stats() : undefined;
+    const faults = engine?.supervisor?.status();
+    step = 'closing the engine';
+    await engine?.close();
+    if (live) process.stdout.write('\n');
+    if (final && stats) {
+      const played = final.framesPlayed / sr;
+      say(
+        `stopped after ${played.toFixed(2)} s (${((Date.now() - t0) / 1000).toFixed(2)} s wall)${stop.signal ? ` on ${stop.signal}` : ''}: ${final.underruns} underruns` +
+          (underrunTimes.length ? ` (first at ${underrunTimes.slice(0, 5).map((t) => `${t.toFixed(2)} s`).join(', ')})` : '') +
+          `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}` +
+          (faults?.faults ? `, ${faults.faults} faults, ${faults.restarts} restarts${faults.disabled.length ? `, disabled: ${faults.disabled.join(' ')}` : ''}` : '') +
+          (tap?.lostFrames ? `, ${tap.lostFrames} frames not recorded (record tap lapped: written as silence)` : '') +
+          ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load, faults: faults?.faults ?? 0, restarts: faults?.restarts ?? 0, workersReplaced: faults?.workersReplaced ?? 0, recordLostFrames: tap?.lostFrames ?? 0 })}`,
+      );
+    } else say(`stopped${stop.signal ? ` on ${stop.signal}` : ''} before the device started`);
+    if (tap && opts.record) saveRecording(tap, opts.record, sr, opts.seconds, say);
+    else if (opts.record && !tap) saveEmptyRecording(opts.record, sr, say);
+    clearTimeout(guard);
+    return deviceLost ? EXIT_DEVICE_LOST : undefined;
+  }
+}
+
+/** The /status fields of a live engine. Control thread. */
+function statusFields(engine: Engine, plan: RenderPlan, sr: number, B: number) {
+  void B;
+  return () => {
+    const c = engine.sinkCounters();
+    const load = engine.stats().load;
+    const f = engine.supervisor!.status();
+    return {
+      sampleRate: sr, block: plan.blockSize, workers: plan.workers, loadPercent: Math.round(Math.max(0, ...load) * 1000) / 10,
+      underruns: c.underruns, paramsDropped: c.paramsDropped, seconds: Math.round((c.framesPlayed / sr) * 100) / 100,
+      faults: f.faults, restarts: f.restarts, workersReplaced: f.workersReplaced, down: f.down.length, disabled: f.disabled.length, spares: engine.pool!.spares.length,
+      pid: process.pid, threads: threadCount(), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    };
+  };
+}
+
+/** Faults are reported as they happen: on stdout (with the engine frame) and to /notify subscribers. */
+function reportFaults(engine: Engine, server: OscServer | undefined, say: (line: string) => void, B: number, sr: number): void {
   engine.supervisor!.onEvent((e) => {
     const at = (block: number) => `frame ${block * B} (${((block * B) / sr).toFixed(3)} s)`;
     if (e.type === 'fault') {
@@ -176,130 +369,36 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
       server?.event('/enabled', [e.id]);
     } else console.warn(`modsynth: ${e.message}`);
   });
-  let sink: DeviceSink;
+}
+
+/** Writes what the tap holds (at most --seconds of it) to `path`, atomically. Control thread. */
+function saveRecording(tap: RecordTap, path: string, sr: number, seconds: number | undefined, say: (line: string) => void): void {
+  tap.drain();
+  const limit = seconds !== undefined ? Math.round(seconds * sr) : Infinity;
+  const [left, right] = tap.channels(limit);
+  writeWavAtomic(path, [left, right], sr);
+  say(`recorded ${left.length} frames (${(left.length / sr).toFixed(2)} s) to ${path} (32-bit float, exactly what the device got)`);
+}
+
+function saveEmptyRecording(path: string, sr: number, say: (line: string) => void): void {
+  writeWavAtomic(path, [new Float32Array(0), new Float32Array(0)], sr);
+  say(`recorded 0 frames to ${path} (stopped before the device started)`);
+}
+
+/** A WAV written to a temporary file beside `path`, flushed, then renamed over it: never half a file. */
+function writeWavAtomic(path: string, channels: Float32Array[], sr: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    sink = await DeviceSink.open({
-      sampleRate: sr,
-      bufferFrames: opts.buffer,
-      device: opts.device,
-      sab: arena.sab,
-      layout: arena.layout,
-      record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
-      onFallback: (reason) => console.warn(`modsynth: ${reason}`),
-    });
-  } catch (e) {
-    await server?.close();
-    await engine.stopStreaming();
-    await engine.close();
-    throw new UsageError((e as Error).message);
-  }
-  const ringMs = (ringBlocks * B * 1000) / sr;
-  const deviceMs = sink.info.reportedLatency > 0 ? sink.info.reportedLatency * 1000 : (opts.buffer * 1000) / sr;
-  say(
-    `playing ${path ?? '(empty patch)'} — ${sink.info.backend === 'null' ? 'null sink' : 'device'} at ${sink.info.sampleRate} Hz, block ${B}, ` +
-      `${plan.workers} of ${opts.workers} workers; latency ${(ringMs + deviceMs).toFixed(1)} ms ` +
-      `(ring ${ringMs.toFixed(1)} ms = ${ringBlocks} blocks, device ${deviceMs.toFixed(1)} ms${sink.info.reportedLatency > 0 ? '' : ' requested'})`,
-  );
-
-  if (midiIn) say(`MIDI in: ${midiIn.name} → ${session.midiModules().join(', ') || '(no midi-cv module yet)'}`);
-  if (midiFile) {
-    // Frame 0 of the file is the first frame a change sent now can reach.
-    const base = engine.firstReachableFrame();
-    session.queueMidi(midiFile.events.map((e) => ({ frame: base + e.frame, data: e.data })), midiFile.targets);
-    say(`MIDI file: ${opts.midi} (${midiFile.events.length} events, ${midiFile.seconds.toFixed(1)} s) → ${midiFile.targets.join(', ')}`);
-  }
-
-  const live = !opts.quiet && process.stdout.isTTY === true && !process.env.CI;
-  const underrunTimes: number[] = [];
-  let reachedEnd = false;
-  let deviceLost = false;
-  let lastUnderruns = 0;
-  const t0 = Date.now();
-  let lastQuanta = -1, lastQuantumAt = t0;
-  const status = () => {
-    const c = engine.sinkCounters();
-    if (c.underruns > lastUnderruns) {
-      underrunTimes.push(c.framesPlayed / sr);
-      lastUnderruns = c.underruns;
+    writeWav(tmp, channels, sr, '32f');
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    return c;
-  };
-  const done = new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const c = status();
-      tap?.drain();
-      if (live) {
-        const load = engine.stats().load.map((l) => `${(l * 100).toFixed(0)}%`).join('/');
-        process.stdout.write(`\r  ${(c.framesPlayed / sr).toFixed(1)} s  underruns ${c.underruns}  load ${load}   `);
-      }
-      if (opts.seconds !== undefined && c.framesPlayed >= opts.seconds * sr) {
-        reachedEnd = true;
-        finish();
-      } else if (c.deviceQuanta !== lastQuanta || sink.info.backend === 'null') {
-        lastQuanta = c.deviceQuanta;
-        lastQuantumAt = Date.now();
-      } else if (Date.now() - lastQuantumAt > DEVICE_SILENT_MS) {
-        deviceLost = true;
-        console.error(
-          `modsynth: the audio device stopped asking for audio at ${(c.framesPlayed / sr).toFixed(2)} s ` +
-            `(nothing for ${DEVICE_SILENT_MS / 1000} s: has the audio server gone?); stopping`,
-        );
-        finish();
-      }
-    }, 50);
-    const finish = () => {
-      clearInterval(timer);
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve();
-    };
-    process.on('SIGINT', finish);
-    process.on('SIGTERM', finish);
-  });
-  await done;
-  // Shutdown must end: if a step hangs (seen once after 100 injected faults, not understood yet), say
-  // which and leave with exit code 4 rather than keep the process alive.
-  let step = 'draining the device';
-  const guard = setTimeout(() => {
-    console.error(`modsynth: shutdown stuck while ${step} for ${SHUTDOWN_LIMIT_MS / 1000} s; exiting`);
-    process.exit(4);
-  }, SHUTDOWN_LIMIT_MS);
-  guard.unref();
-  // After --seconds the sink plays only silence; let the device's own buffer drain before closing it,
-  // so the last frames are heard (closing at once drops up to a device buffer).
-  if (reachedEnd) await new Promise((r) => setTimeout(r, deviceMs + 150));
-  session.stopTimed();
-  midiIn?.close();
-  step = 'closing the OSC server';
-  await server?.close();
-  step = 'closing the audio device';
-  if (!(await sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');
-  const final = status();
-  tap?.drain();
-  const playedFrames = opts.seconds !== undefined ? Math.min(final.framesPlayed, Math.round(opts.seconds * sr)) : final.framesPlayed;
-  session.endLog(playedFrames);
-  if (opts.recordSession) say(`session recorded to ${opts.recordSession} (replay: modsynth render PATCH --session ${opts.recordSession} --out FILE.wav)`);
-  step = 'stopping the workers';
-  await engine.stopStreaming();
-  const stats = engine.stats();
-  const faults = engine.supervisor!.status();
-  step = 'closing the engine';
-  await engine.close();
-  clearTimeout(guard);
-  if (live) process.stdout.write('\n');
-  const played = final.framesPlayed / sr;
-  say(
-    `stopped after ${played.toFixed(2)} s (${((Date.now() - t0) / 1000).toFixed(2)} s wall): ${final.underruns} underruns` +
-      (underrunTimes.length ? ` (first at ${underrunTimes.slice(0, 5).map((t) => `${t.toFixed(2)} s`).join(', ')})` : '') +
-      `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}` +
-      (faults.faults ? `, ${faults.faults} faults, ${faults.restarts} restarts${faults.disabled.length ? `, disabled: ${faults.disabled.join(' ')}` : ''}` : '') +
-      ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load, faults: faults.faults, restarts: faults.restarts, workersReplaced: faults.workersReplaced })}`,
-  );
-  if (tap && opts.record) {
-    const limit = opts.seconds !== undefined ? Math.round(opts.seconds * sr) : Infinity;
-    const [left, right] = tap.channels(limit);
-    writeWav(opts.record, [left, right], sr, '32f');
-    say(`recorded ${left.length} frames (${(left.length / sr).toFixed(2)} s) to ${opts.record} (32-bit float, exactly what the device got)`);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
   }
-  return deviceLost ? EXIT_DEVICE_LOST : undefined;
 }

@@ -11,6 +11,7 @@
  * threads moved to SCHED_OTHER: 9–42 (background JIT compiles starve, load rises).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { signalExitCode, STOP_SIGNALS } from './stop-signals';
 
 export const RT_ENV = 'MODSYNTH_RT';
 
@@ -25,13 +26,14 @@ export async function ensureRealtime(argv: string[]): Promise<{ state: 'child' }
   if (probe.error) return { state: 'denied', reason: 'chrt not found (Debian package util-linux)' };
   if (probe.status !== 0) return { state: 'denied', reason: 'SCHED_FIFO not permitted (run as root, or grant rtprio in /etc/security/limits.conf)' };
   const child = spawn('chrt', ['-f', '5', process.execPath, ...argv.slice(1)], { stdio: 'inherit', env: { ...process.env, [RT_ENV]: '1' } });
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-  const onInt = forward('SIGINT'), onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 + 15 : 1))));
-  process.off('SIGINT', onInt);
-  process.off('SIGTERM', onTerm);
+  // Every stop signal is forwarded (a signal to this process alone must reach the engine). A signal to
+  // the whole group (Ctrl-C in a terminal) reaches the child twice then; it takes the repeat for the
+  // same request (see stop-signals.ts). This process never dies of a stop signal itself: it waits for
+  // the child, whose shutdown saves the recording, and exits with the child's status.
+  const forwards = STOP_SIGNALS.map((sig) => [sig, () => child.kill(sig)] as const);
+  for (const [sig, h] of forwards) process.on(sig, h);
+  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? signalExitCode(sig) : 1))));
+  for (const [sig, h] of forwards) process.off(sig, h);
   return { state: 'ran', code };
 }
 

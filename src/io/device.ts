@@ -143,7 +143,10 @@ async function settledLatency(ctx: Ctx): Promise<number> {
 
 /**
  * Stereo record ring written by the worklet and drained by the control thread: exactly the samples the
- * device got. `drain` is not RT-safe (allocates); call it from the control thread.
+ * device got. `drain` is not RT-safe (allocates); call it from the control thread. It never throws:
+ * when the control thread was kept away so long that the worklet lapped the ring (a structural edit
+ * blocking it for seconds, say), the frames it overwrote are counted in `lostFrames` and kept as
+ * silence, so the recording stays aligned with the stream.
  */
 export class RecordTap {
   readonly sab: SharedArrayBuffer;
@@ -151,6 +154,8 @@ export class RecordTap {
   private readonly data: Float32Array;
   private read = 0;
   private readonly chunks: Float32Array[] = [];
+  /** Frames the worklet overwrote before they were drained (recorded as silence). */
+  lostFrames = 0;
 
   constructor(readonly frames: number) {
     this.sab = new SharedArrayBuffer(8 + frames * 2 * 4);
@@ -158,10 +163,18 @@ export class RecordTap {
     this.data = new Float32Array(this.sab, 8, frames * 2);
   }
 
-  /** Copies out everything written since the last call. Throws if the worklet lapped the reader. */
+  /** Copies out everything written since the last call. */
   drain(): void {
     const w = Atomics.load(this.count, 0);
-    if (w - this.read > this.frames) throw new Error('record tap overrun (control thread too slow)');
+    if (w - this.read > this.frames) {
+      // Lapped: the oldest frames are gone. Keep the newest half ring (the worklet may be writing just
+      // past `w` while we copy, so the far end of the ring is not safe to read either).
+      const keepFrom = w - Math.floor(this.frames / 2);
+      const lost = keepFrom - this.read;
+      this.lostFrames += lost;
+      this.chunks.push(new Float32Array(lost * 2));
+      this.read = keepFrom;
+    }
     for (; this.read < w; ) {
       const at = this.read % this.frames;
       const n = Math.min(w - this.read, this.frames - at);
