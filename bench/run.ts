@@ -13,6 +13,7 @@ import { heapFlat } from './heap';
 import { realtimeOutput } from './realtime';
 import { oscControl } from './osc';
 import { polyphony } from './poly';
+import { pulseLoss } from './pulse-loss';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   if (want('osc')) for (const s of await oscControl(quick ? 2 : 3)) add(s);
   if (want('realtime')) add(await realtimeOutput(quick ? 5 : 60));
   if (want('faults')) add(await faultRecovery(quick ? 2 : 5));
+  if (want('pulse-loss')) add(await pulseLoss(8, quick ? 1 : 5));
   console.log(`\nJSON: ${writeResults(sections)}`);
 }
 
