@@ -224,6 +224,7 @@ export class Engine {
     const batch = Math.max(1, R >> 1);
     for (let b = first; b < end; ) {
       const upto = Math.min(end, b + batch);
+      Atomics.store(ctrl, Ctrl.RingWant, upto);
       waitAtLeast(ctrl, Ctrl.RingWritten, upto);
       for (; b < upto; b++) {
         const slot = (b % R) * 2 * B;
@@ -251,6 +252,7 @@ export class Engine {
     Atomics.store(ctrl, Ctrl.Stop, 0);
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
     Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
+    Atomics.store(ctrl, Ctrl.RingWant, 0x7fffffff); // the device never sleeps on RingWritten
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
     this.streaming = true;
     this.clockOrigin = undefined;
@@ -270,7 +272,7 @@ export class Engine {
     this.supervisor?.stop();
     publish(ctrl, Ctrl.Stop, 1);
     publish(ctrl, Ctrl.RingRead, 0x7fffffff);
-    for (let i = 0; i < views.stamps.length; i++) publish(views.stamps, i, 0x7fffffff);
+    views.stamps.releaseAll();
     const deadline = Date.now() + 2000;
     while (Atomics.load(ctrl, Ctrl.WorkersDone) < plan.workers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     this.streaming = false;

@@ -57,7 +57,7 @@ let served = false;
 }
 
 // Control word indices, mirrored from memory/layout.ts (the worklet scope loads this file alone).
-const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, DEVICE_QUANTA = 14, CTRL_COUNT = 15;
+const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, DEVICE_QUANTA = 14, CTRL_COUNT = 16;
 
 /** Zeroes frames [from, n) of both channels. */
 function silence(outL: Float32Array, outR: Float32Array, from: number, n: number): void {

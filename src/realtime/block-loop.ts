@@ -2,7 +2,7 @@
  * One worker's share of a plan, run block after block against the shared arena.
  *
  * Stamp protocol. `stamps[p]` counts the blocks module p (plan position) has completed. A module with a
- * cable to or from another worker publishes its stamp after each block (Atomics.store + notify). Before
+ * cable to or from another worker publishes its stamp after each block (memory/stamps.ts). Before
  * running module m in block b, the worker waits for:
  *   - each producer on another worker: stamps[p] ≥ b + 1 (same block), or ≥ b for a feedback cable
  *     (it reads the producer's previous block);
@@ -23,7 +23,7 @@
  */
 import { ringWorker, SLOTS, type RenderPlan } from '../engine/compile';
 import { arenaViews, CMD_FIELDS, Ctrl, Health, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
-import { publish, waitAtLeast, waitSlice } from '../memory/wait';
+import { SPIN_LOADS, waitAtLeast } from '../memory/wait';
 import { FaultTable, HealthState } from './faults';
 import { Runner, type RunnerModule } from './runner';
 
@@ -204,7 +204,7 @@ export class BlockLoop {
       for (let m = 0; m < n; m++) {
         for (let w = waitStart[m]; w < waitStart[m + 1]; w += 2) {
           const idx = waitData[w], target = b + waitData[w + 1];
-          if (Atomics.load(stamps, idx) < target) waited += this.waitModule(idx, target, timed);
+          if (stamps.value(idx) < target) waited += this.waitModule(idx, target, timed);
         }
         if (m === this.outputAt && out) {
           out.left = this.ringLeft[b % R];
@@ -222,11 +222,11 @@ export class BlockLoop {
         Atomics.store(words, running, -1);
         Atomics.add(words, beat, 1);
         const pub = publishes[m];
-        if (pub >= 0) publish(stamps, pub, b + 1);
+        if (pub >= 0) stamps.publish(pub, b + 1);
         if (m === this.outputAt) this.fade(b);
-        if (m === this.ringAt) publish(ctrl, Ctrl.RingWritten, b + 1);
+        if (m === this.ringAt) publishRing(ctrl, b + 1);
       }
-      if (n === 0 && this.advancesRing) publish(ctrl, Ctrl.RingWritten, b + 1);
+      if (n === 0 && this.advancesRing) publishRing(ctrl, b + 1);
       stats[sb + WorkerStat.Blocks]++;
       if (timed) {
         const total = performance.now() - t0;
@@ -346,7 +346,7 @@ export class BlockLoop {
         table.settle(idx);
         break;
       }
-      const r = waitSlice(stamps, idx, target, WAIT_SLICE_MS, spin);
+      const r = stamps.waitSlice(idx, target, WAIT_SLICE_MS, spin ? SPIN_LOADS : 0);
       if (r === 0) break;
       slept = true;
       if (r > 0 || Atomics.load(ctrl, Ctrl.Stop) !== 0) break;
@@ -395,6 +395,15 @@ export class BlockLoop {
     if (waitAtLeast(arr, idx, target) > 0) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
     return timed ? performance.now() - tw : 0;
   }
+}
+
+/**
+ * Publishes RingWritten = `value`; wakes the offline render's main thread only when it reached the
+ * value that thread sleeps for (Ctrl.RingWant). RT-safe.
+ */
+function publishRing(ctrl: Int32Array, value: number): void {
+  Atomics.store(ctrl, Ctrl.RingWritten, value);
+  if (value >= Atomics.load(ctrl, Ctrl.RingWant)) Atomics.notify(ctrl, Ctrl.RingWritten);
 }
 
 /** Keeps, per stamp index, only the strictest (largest) offset. */
