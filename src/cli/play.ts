@@ -83,11 +83,16 @@ function threadCount(): number {
   }
 }
 
+/** True for an address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 function parseHostPort(text: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || port > 65535) throw new UsageError(`--osc takes HOST:PORT, got "${text}"`);
-  return { host: m[1], port };
+  if (!m || !m[1] || port > 65535) throw new UsageError(`--osc takes HOST:PORT (IPv6 as [ADDR]:PORT), got "${text}"`);
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOptions): Promise<number | void> {
@@ -212,6 +217,7 @@ async function runLive(
         throw new UsageError(`cannot start the OSC server on ${osc.host}:${osc.port}: ${(e as Error).message} (another engine on this port? --osc HOST:PORT picks another, --no-osc runs without)`);
       }
       say(`OSC on udp://${server.address.host}:${server.address.port} (patch directory ${session.patchDir})`);
+      if (!isLoopback(osc.host)) console.warn(`warning: the OSC server listens on ${osc.host}, not only on this machine: anyone who can reach it can change the patch and read or write the patch directory`);
     }
     reportFaults(engine, server, say, B, sr);
     try {
