@@ -133,8 +133,8 @@ export class Engine {
     const W = this.options.workers;
     const types = patch.modules.map((m) => m.type);
     return this.install(
-      compilePatch(patch, opts, (order, edges) =>
-        W > 0 ? partition(order, edges, { workers: W, blockSize: opts.blockSize, types }) : { worker: order.map(() => 0), workers: 1 },
+      compilePatch(patch, opts, (order, edges, voices) =>
+        W > 0 ? partition(order, edges, { workers: W, blockSize: opts.blockSize, types, voices }) : { worker: order.map(() => 0), workers: 1 },
       ),
       opts,
     );
@@ -289,7 +289,7 @@ export class Engine {
     if (!cur || !views || !layout || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
     const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
     const ids = patch.modules.map((m) => m.id), types = patch.modules.map((m) => m.type);
-    const plan = compilePatch(patch, opts, (order) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize));
+    const plan = compilePatch(patch, opts, (order, _edges, voices) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize, voices));
     const region = 1 - layout.region;
     const next = layoutPlan(layout, region, { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats });
     const nextViews = arenaViews(this.sab!, next);
