@@ -47,7 +47,8 @@ const MASK = RING - 1;
  * Cost: the four outputs' BLEP delay rings live in one Float64Array with one shared position, handled
  * in this loop (no method call per sample); only patched outputs are computed, corrections included
  * (a ring that becomes used is cleared and fills within 32 samples, under the cable fade-in); with
- * pitch, fm and linfm unpatched the frequency is computed once per call, with pwm unpatched the width.
+ * pitch, fm and linfm unpatched the frequency is computed once per call, with pwm unpatched the width
+ * (a control pre-pass fills per-sample arrays; the main loop has one form).
  */
 class VcoKernel implements Kernel<typeof spec> {
   private readonly sampleTime: number;
@@ -62,9 +63,14 @@ class VcoKernel implements Kernel<typeof spec> {
   private pos = 0;
   private usedMask = 0;
   private readonly ev = new Float64Array(2);
+  /** Per-sample phase increment and pulse width of the current call (control pre-pass). */
+  private readonly dts: Float64Array;
+  private readonly pws: Float64Array;
 
   constructor(ctx: InitContext) {
     this.sampleTime = 1 / ctx.sampleRate;
+    this.dts = new Float64Array(ctx.maxBlock);
+    this.pws = new Float64Array(ctx.maxBlock);
   }
 
   reset(): void {
@@ -104,28 +110,39 @@ class VcoKernel implements Kernel<typeof spec> {
     const state = this.carry;
     let phase = state[0], lastPitchV = state[1], baseHz = state[2], lastSync = state[3];
     let pos = this.pos;
-    // Frequency and width of an unpatched control path: the same values the per-sample form gives
-    // with the inputs at their normal 0 V.
-    if (!pitchOn) {
+    // Control pre-pass: this call's phase increment and pulse width per sample, into scratch arrays the
+    // main loop reads unconditionally (one form of loop, whatever is patched: a branch of the main loop
+    // that never ran would leave V8 boxing the doubles that merge with it). Unpatched, a fill with the
+    // value the per-sample form gives with the inputs at their normal 0 V.
+    const dts = this.dts, pws = this.pws;
+    if (pitchOn || linOn) {
+      for (let i = start; i < end; i++) {
+        if (pitchOn) {
+          const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
+          if (pitchV !== lastPitchV) {
+            lastPitchV = pitchV;
+            baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
+          }
+        }
+        dts[i] = clamp(baseHz * (1 + linAmt * clamp(finiteOr0(linIn[i]), -1e3, 1e3)) * st, -MAX_DT, MAX_DT);
+      }
+    } else {
       const pitchV = basePitchV;
       if (pitchV !== lastPitchV) {
         lastPitchV = pitchV;
         baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
       }
+      const dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
+      for (let i = start; i < end; i++) dts[i] = dt; // not fill(): a double passed to a builtin is boxed
     }
-    const dtFixed = clamp(baseHz * st, -MAX_DT, MAX_DT);
-    const pwFixed = clamp(pwBase, 0.01, 0.99);
+    if (pwmOn) for (let i = start; i < end; i++) pws[i] = clamp(pwBase + pwmAmt * pwmIn[i], 0.01, 0.99);
+    else {
+      const pw = clamp(pwBase, 0.01, 0.99);
+      for (let i = start; i < end; i++) pws[i] = pw;
+    }
 
     for (let i = start; i < end; i++) {
-      if (pitchOn) {
-        const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
-        if (pitchV !== lastPitchV) {
-          lastPitchV = pitchV;
-          baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
-        }
-      }
-      const dt = linOn || pitchOn ? clamp(baseHz * (1 + linAmt * clamp(finiteOr0(linIn[i]), -1e3, 1e3)) * st, -MAX_DT, MAX_DT) : dtFixed;
-      const pw = pwmOn ? clamp(pwBase + pwmAmt * pwmIn[i], 0.01, 0.99) : pwFixed;
+      const dt = dts[i], pw = pws[i];
 
       let synced = false;
       if (syncOn) {
