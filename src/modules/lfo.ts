@@ -50,9 +50,12 @@ class LfoKernel implements Kernel<typeof spec> {
    * the loop allocates a heap number. Reading it back from a Float64Array makes it a double.
    */
   private readonly f64 = new Float64Array(1);
+  /** The phase of each sample of the current call. */
+  private readonly phases: Float64Array;
 
   constructor(ctx: InitContext) {
     this.sampleTime = 1 / ctx.sampleRate;
+    this.phases = new Float64Array(ctx.maxBlock);
   }
 
   reset(): void {
@@ -76,23 +79,35 @@ class LfoKernel implements Kernel<typeof spec> {
     const table = SIN_TABLE;
     const fixedStep = baseDt < 0.25 ? baseDt : 0.25;
     let phase = this.phase === this.phase ? this.phase : startPhase;
-    for (let i = start; i < end; i++) {
-      if (resetConnected && resetTrig.processAt(resetIn, i)) phase = startPhase;
-      if (useSin) {
-        const x = phase * SIN_SIZE;
+    // Pass 1, the only loop-carried work: the phase of every sample into a scratch array. Then one
+    // branch-free loop per patched output.
+    const ph = this.phases;
+    if (rateConnected || resetConnected) {
+      for (let i = start; i < end; i++) {
+        if (resetConnected && resetTrig.processAt(resetIn, i)) phase = startPhase;
+        ph[i] = phase;
+        const dt = rateConnected ? baseDt * Math.pow(2, clamp(finiteOr0(rateIn[i]), -20, 20)) : baseDt;
+        phase += dt < 0.25 ? dt : 0.25;
+        if (phase >= 1) phase -= Math.floor(phase);
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        ph[i] = phase;
+        phase += fixedStep;
+        if (phase >= 1) phase -= Math.floor(phase);
+      }
+    }
+    if (useSin) {
+      for (let i = start; i < end; i++) {
+        const x = ph[i] * SIN_SIZE;
         const j = x | 0;
         const a = table[j];
         sinOut[i] = 5 * (a + (x - j) * (table[j + 1] - a)) + offset;
       }
-      if (useTri) triOut[i] = 5 * (1 - 4 * Math.abs(phase - 0.5)) + offset;
-      if (useSaw) sawOut[i] = 5 * (2 * phase - 1) + offset;
-      if (useSqr) sqrOut[i] = phase < 0.5 ? 5 + offset : offset - 5;
-      if (rateConnected) {
-        const dt = baseDt * Math.pow(2, clamp(finiteOr0(rateIn[i]), -20, 20));
-        phase += dt < 0.25 ? dt : 0.25;
-      } else phase += fixedStep;
-      if (phase >= 1) phase -= Math.floor(phase);
     }
+    if (useTri) for (let i = start; i < end; i++) triOut[i] = 5 * (1 - 4 * Math.abs(ph[i] - 0.5)) + offset;
+    if (useSaw) for (let i = start; i < end; i++) sawOut[i] = 5 * (2 * ph[i] - 1) + offset;
+    if (useSqr) for (let i = start; i < end; i++) sqrOut[i] = ph[i] < 0.5 ? 5 + offset : offset - 5;
     this.phase = phase;
   }
 }
