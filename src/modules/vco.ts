@@ -115,6 +115,13 @@ class VcoKernel implements Kernel<typeof spec> {
     // that never ran would leave V8 boxing the doubles that merge with it). Unpatched, a fill with the
     // value the per-sample form gives with the inputs at their normal 0 V.
     const dts = this.dts, pws = this.pws;
+    if (!pitchOn) {
+      const pitchV = basePitchV;
+      if (pitchV !== lastPitchV) {
+        lastPitchV = pitchV;
+        baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
+      }
+    }
     if (pitchOn || linOn) {
       for (let i = start; i < end; i++) {
         if (pitchOn) {
@@ -127,11 +134,6 @@ class VcoKernel implements Kernel<typeof spec> {
         dts[i] = clamp(baseHz * (1 + linAmt * clamp(finiteOr0(linIn[i]), -1e3, 1e3)) * st, -MAX_DT, MAX_DT);
       }
     } else {
-      const pitchV = basePitchV;
-      if (pitchV !== lastPitchV) {
-        lastPitchV = pitchV;
-        baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
-      }
       const dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
       for (let i = start; i < end; i++) dts[i] = dt; // not fill(): a double passed to a builtin is boxed
     }
@@ -141,139 +143,167 @@ class VcoKernel implements Kernel<typeof spec> {
       for (let i = start; i < end; i++) pws[i] = pw;
     }
 
-    for (let i = start; i < end; i++) {
-      const dt = dts[i], pw = pws[i];
-
-      let synced = false;
-      if (syncOn) {
-        const s = finiteOr0(syncIn[i]);
-        if (lastSync <= 0 && s > 0) {
-          // Sub-sample crossing by linear interpolation; d = time since the crossing, in samples.
-          let d = s / (s - lastSync);
-          if (d >= 1) d = 0.999999;
-          let pc = phase + (1 - d) * dt;
-          pc -= Math.floor(pc);
-          // Values jump from the waveform at pc to the waveform at phase 0.
-          ev[1] = d;
-          if (useSaw) {
-            ev[0] = -1 - (2 * pc - 1);
-            ringStep(rings, SAW, pos, ev);
-          }
-          if (useSqr) {
-            ev[0] = 1 - (pc < pw ? 1 : -1);
-            ringStep(rings, SQR, pos, ev);
-          }
-          if (useTri) {
-            ev[0] = -2 + 4 * Math.abs(pc - 0.5); // −1 − tri(pc), written out (see below)
-            ringStep(rings, TRI, pos, ev);
-          }
-          if (useSin) {
-            ev[0] = -Math.sin(2 * Math.PI * pc); // not sin2pi: a call left out-of-line here boxes its double
-            ringStep(rings, SIN, pos, ev);
-          }
-          phase = d * dt;
-          phase -= Math.floor(phase);
-          synced = true;
-        }
-        lastSync = s;
-      }
-
-      if (!synced) {
+    if (mask === USE_SAW && !syncOn) {
+      // Saw only, no sync (the common patch): the same steps as the general loop below, without the
+      // branches of the other outputs.
+      for (let i = start; i < end; i++) {
+        const dt = dts[i];
         let next = phase + dt;
         if (dt >= 0) {
-          if (useSqr && phase < pw && next >= pw) {
-            ev[0] = -2;
-            ev[1] = (next - pw) / dt;
-            ringStep(rings, SQR, pos, ev);
-          }
-          if (useTri && phase < 0.5 && next >= 0.5) {
-            ev[0] = -8 * dt;
-            ev[1] = (next - 0.5) / dt;
-            ringRamp(rings, TRI, pos, ev);
-          }
           if (next >= 1) {
             next -= 1;
-            const d = next / dt;
+            ev[0] = -2;
+            ev[1] = next / dt;
+            ringStep(rings, SAW, pos, ev);
+          }
+        } else if (next < 0) {
+          next += 1;
+          ev[0] = 2;
+          ev[1] = (1 - next) / -dt;
+          ringStep(rings, SAW, pos, ev);
+        }
+        phase = next;
+        const out = (pos - HALF_WIDTH) & MASK;
+        rings[SAW + pos] += 2 * phase - 1;
+        sawOut[i] = OUT_V * rings[SAW + out];
+        rings[SAW + out] = 0;
+        pos = (pos + 1) & MASK;
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const dt = dts[i], pw = pws[i];
+
+        let synced = false;
+        if (syncOn) {
+          const s = finiteOr0(syncIn[i]);
+          if (lastSync <= 0 && s > 0) {
+            // Sub-sample crossing by linear interpolation; d = time since the crossing, in samples.
+            let d = s / (s - lastSync);
+            if (d >= 1) d = 0.999999;
+            let pc = phase + (1 - d) * dt;
+            pc -= Math.floor(pc);
+            // Values jump from the waveform at pc to the waveform at phase 0.
             ev[1] = d;
             if (useSaw) {
-              ev[0] = -2;
+              ev[0] = -1 - (2 * pc - 1);
               ringStep(rings, SAW, pos, ev);
             }
             if (useSqr) {
-              ev[0] = 2;
+              ev[0] = 1 - (pc < pw ? 1 : -1);
               ringStep(rings, SQR, pos, ev);
             }
             if (useTri) {
-              ev[0] = 8 * dt;
-              ringRamp(rings, TRI, pos, ev);
+              ev[0] = -2 + 4 * Math.abs(pc - 0.5); // −1 − tri(pc), written out (see below)
+              ringStep(rings, TRI, pos, ev);
             }
-            if (useSqr && next >= pw) {
+            if (useSin) {
+              ev[0] = -Math.sin(2 * Math.PI * pc); // not sin2pi: a call left out-of-line here boxes its double
+              ringStep(rings, SIN, pos, ev);
+            }
+            phase = d * dt;
+            phase -= Math.floor(phase);
+            synced = true;
+          }
+          lastSync = s;
+        }
+
+        if (!synced) {
+          let next = phase + dt;
+          if (dt >= 0) {
+            if (useSqr && phase < pw && next >= pw) {
               ev[0] = -2;
               ev[1] = (next - pw) / dt;
               ringStep(rings, SQR, pos, ev);
             }
-          }
-        } else {
-          const ndt = -dt;
-          if (useSqr && phase >= pw && next < pw) {
-            ev[0] = 2;
-            ev[1] = (pw - next) / ndt;
-            ringStep(rings, SQR, pos, ev);
-          }
-          if (useTri && phase >= 0.5 && next < 0.5) {
-            ev[0] = 8 * dt;
-            ev[1] = (0.5 - next) / ndt;
-            ringRamp(rings, TRI, pos, ev);
-          }
-          if (next < 0) {
-            next += 1;
-            const d = (1 - next) / ndt;
-            ev[1] = d;
-            if (useSaw) {
-              ev[0] = 2;
-              ringStep(rings, SAW, pos, ev);
-            }
-            if (useSqr) {
-              ev[0] = -2;
-              ringStep(rings, SQR, pos, ev);
-            }
-            if (useTri) {
+            if (useTri && phase < 0.5 && next >= 0.5) {
               ev[0] = -8 * dt;
+              ev[1] = (next - 0.5) / dt;
               ringRamp(rings, TRI, pos, ev);
             }
-            if (useSqr && next < pw) {
+            if (next >= 1) {
+              next -= 1;
+              const d = next / dt;
+              ev[1] = d;
+              if (useSaw) {
+                ev[0] = -2;
+                ringStep(rings, SAW, pos, ev);
+              }
+              if (useSqr) {
+                ev[0] = 2;
+                ringStep(rings, SQR, pos, ev);
+              }
+              if (useTri) {
+                ev[0] = 8 * dt;
+                ringRamp(rings, TRI, pos, ev);
+              }
+              if (useSqr && next >= pw) {
+                ev[0] = -2;
+                ev[1] = (next - pw) / dt;
+                ringStep(rings, SQR, pos, ev);
+              }
+            }
+          } else {
+            const ndt = -dt;
+            if (useSqr && phase >= pw && next < pw) {
               ev[0] = 2;
               ev[1] = (pw - next) / ndt;
               ringStep(rings, SQR, pos, ev);
             }
+            if (useTri && phase >= 0.5 && next < 0.5) {
+              ev[0] = 8 * dt;
+              ev[1] = (0.5 - next) / ndt;
+              ringRamp(rings, TRI, pos, ev);
+            }
+            if (next < 0) {
+              next += 1;
+              const d = (1 - next) / ndt;
+              ev[1] = d;
+              if (useSaw) {
+                ev[0] = 2;
+                ringStep(rings, SAW, pos, ev);
+              }
+              if (useSqr) {
+                ev[0] = -2;
+                ringStep(rings, SQR, pos, ev);
+              }
+              if (useTri) {
+                ev[0] = -8 * dt;
+                ringRamp(rings, TRI, pos, ev);
+              }
+              if (useSqr && next < pw) {
+                ev[0] = 2;
+                ev[1] = (pw - next) / ndt;
+                ringStep(rings, SQR, pos, ev);
+              }
+            }
           }
+          phase = next;
         }
-        phase = next;
-      }
 
-      // Each used ring: add this sample's naive value, emit the corrected sample HALF_WIDTH ago, clear it.
-      const out = (pos - HALF_WIDTH) & MASK;
-      if (useSaw) {
-        rings[SAW + pos] += 2 * phase - 1;
-        sawOut[i] = OUT_V * rings[SAW + out];
-        rings[SAW + out] = 0;
+        // Each used ring: add this sample's naive value, emit the corrected sample HALF_WIDTH ago, clear it.
+        const out = (pos - HALF_WIDTH) & MASK;
+        if (useSaw) {
+          rings[SAW + pos] += 2 * phase - 1;
+          sawOut[i] = OUT_V * rings[SAW + out];
+          rings[SAW + out] = 0;
+        }
+        if (useSqr) {
+          rings[SQR + pos] += phase < pw ? 1 : -1;
+          sqrOut[i] = OUT_V * rings[SQR + out];
+          rings[SQR + out] = 0;
+        }
+        if (useTri) {
+          rings[TRI + pos] += 1 - 4 * Math.abs(phase - 0.5);
+          triOut[i] = OUT_V * rings[TRI + out];
+          rings[TRI + out] = 0;
+        }
+        if (useSin) {
+          rings[SIN + pos] += sin2pi(phase);
+          sinOut[i] = OUT_V * rings[SIN + out];
+          rings[SIN + out] = 0;
+        }
+        pos = (pos + 1) & MASK;
       }
-      if (useSqr) {
-        rings[SQR + pos] += phase < pw ? 1 : -1;
-        sqrOut[i] = OUT_V * rings[SQR + out];
-        rings[SQR + out] = 0;
-      }
-      if (useTri) {
-        rings[TRI + pos] += 1 - 4 * Math.abs(phase - 0.5);
-        triOut[i] = OUT_V * rings[TRI + out];
-        rings[TRI + out] = 0;
-      }
-      if (useSin) {
-        rings[SIN + pos] += sin2pi(phase);
-        sinOut[i] = OUT_V * rings[SIN + out];
-        rings[SIN + out] = 0;
-      }
-      pos = (pos + 1) & MASK;
     }
 
     state[0] = phase;
