@@ -104,6 +104,69 @@ class AdsrKernel implements Kernel<typeof spec> {
     // An unpatched retrigger reads 0 V: its trigger is low from the first sample on and never fires.
     let retrigHigh = retrigOn ? this.retrigHigh : false;
     for (let i = start; i < end; i++) {
+      if (!retrigOn) {
+        // Runs of samples where the gate keeps its state: the steps of the general sample below,
+        // without its trigger and stage dispatch (with a retrigger patched, every sample takes it).
+        // Each loop stops at the first sample that changes the gate or ends the segment; that sample
+        // (or the one after a segment end) goes through the general step.
+        if (gateHigh) {
+          if (stage === Stage.Sustain) {
+            const v = 10 * sustain;
+            level = sustain;
+            while (i < end && gateIn[i] > GATE_LOW) out[i++] = v;
+          } else if (stage === Stage.Decay) {
+            while (i < end && gateIn[i] > GATE_LOW) {
+              w *= coef;
+              const y = target + w;
+              if (y <= stop + END_TOL) {
+                level = stop;
+                stage = Stage.Sustain;
+                out[i++] = 10 * level;
+                break;
+              }
+              level = y;
+              out[i++] = 10 * level;
+            }
+          } else if (stage === Stage.Attack) {
+            while (i < end && gateIn[i] > GATE_LOW) {
+              w *= coef;
+              const y = target + w;
+              if (y >= 1 - END_TOL) {
+                level = 1;
+                if (sustain >= 1) stage = Stage.Sustain;
+                else {
+                  stage = Stage.Decay;
+                  stop = sustain;
+                  target = decayTarget;
+                  coef = decayCoef;
+                  w = 1 - target;
+                }
+                out[i++] = 10 * level;
+                break;
+              }
+              level = y;
+              out[i++] = 10 * level;
+            }
+          }
+        } else if (stage === Stage.Release) {
+          while (i < end && !(gateIn[i] >= GATE_HIGH)) {
+            w *= coef;
+            const y = target + w;
+            if (y <= END_TOL) {
+              level = 0;
+              stage = Stage.Idle;
+              out[i++] = 10 * level;
+              break;
+            }
+            level = y;
+            out[i++] = 10 * level;
+          }
+        } else if (stage === Stage.Idle) {
+          const v = 10 * level;
+          while (i < end && !(gateIn[i] >= GATE_HIGH)) out[i++] = v;
+        }
+        if (i >= end) break;
+      }
       // Schmitt triggers, written out (SchmittTrigger.processAt).
       const g = gateIn[i];
       let rising = false;
