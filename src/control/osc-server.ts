@@ -1,11 +1,12 @@
 /**
- * The OSC control plane: UDP, bound to 127.0.0.1 by default. Decodes packets with node-osc's codec,
- * dispatches through the one command table (protocol/commands.ts), replies to the sender (or to the
+ * The OSC control plane: UDP, bound to 127.0.0.1 by default. Decodes packets with our own bounded,
+ * non-recursive decoder (osc-decode.ts; node-osc only encodes replies), dispatches through the one command table (protocol/commands.ts), replies to the sender (or to the
  * port it named with /reply/to). Malformed packets, unknown addresses, failed and late commands are
  * counted, never fatal. Control thread only; nothing here touches the audio path directly.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { decode, encode, Message } from 'node-osc';
+import { encode, Message } from 'node-osc';
+import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
 import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
 import { CommandError, type LiveSession } from './session';
 
@@ -15,6 +16,8 @@ export interface OscCounters {
   unknown: number;
   failed: number;
   late: number;
+  /** Datagrams whose handling threw unexpectedly (a bug; answered with /fail, never fatal). */
+  internal: number;
 }
 
 interface Sender {
@@ -36,7 +39,7 @@ export interface OscServerOptions {
 const MAX_PACKET = 65_507;
 
 export class OscServer {
-  readonly counters: OscCounters = { received: 0, malformed: 0, unknown: 0, failed: 0, late: 0 };
+  readonly counters: OscCounters = { received: 0, malformed: 0, unknown: 0, failed: 0, late: 0, internal: 0 };
   private readonly socket: Socket;
   private readonly replyPorts = new Map<string, number>();
   private readonly subscribers = new Map<string, Sender>();
@@ -138,50 +141,70 @@ export class OscServer {
     return { host: a.address, port: a.port };
   }
 
+  /**
+   * The socket boundary: nothing from one datagram reaches the process. A packet that does not decode
+   * (or nests bundles too deep) is counted as malformed and answered; anything that still throws while
+   * it is dispatched is counted as internal and answered too.
+   */
   private receive(buf: Buffer, rinfo: RemoteInfo): void {
     this.counters.received++;
     const from: Sender = { address: rinfo.address, port: rinfo.port };
-    let packet: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[] };
     try {
-      if (buf.length > MAX_PACKET) throw new Error('too large');
-      packet = decode(buf) as typeof packet;
-    } catch {
-      this.counters.malformed++;
-      this.reply(from, '/fail', ['(packet)', 'malformed OSC packet']);
-      return;
+      let items: OscItem[];
+      try {
+        if (buf.length > MAX_PACKET) throw new OscDecodeError('malformed OSC packet: larger than one UDP datagram');
+        items = decodePacket(buf);
+      } catch (e) {
+        this.counters.malformed++;
+        const bad = e instanceof OscDecodeError ? e : new OscDecodeError('malformed OSC packet');
+        this.reply(from, '/fail', [bad.where, bad.message]);
+        return;
+      }
+      this.dispatchItems(items, from);
+    } catch (e) {
+      this.internalError(from, '(packet)', e);
     }
-    this.dispatchPacket(packet, from);
+  }
+
+  private internalError(from: Sender, address: string, e: unknown): void {
+    this.counters.internal++;
+    try {
+      this.reply(from, '/fail', [address, `internal error: ${e instanceof Error ? e.message : String(e)}`]);
+    } catch {
+      // nothing more to do: the error is counted
+    }
   }
 
   /**
-   * A bundle with a timetag: its param changes (/param/set and the short form) land on the exact sample
-   * of that time on the engine's clock, and the sender gets `/done #bundle <frame>`; other commands in
-   * it run on arrival. Timetag 0 ("immediately") runs everything on arrival.
+   * Runs a decoded packet in order. A bundle with a timetag: its param changes (/param/set and the
+   * short form) and /midi land on the exact sample of that time on the engine's clock, and the sender
+   * gets `/done #bundle <frame>` when the bundle closes; other commands in it run on arrival. Timetag 0
+   * ("immediately") runs everything on arrival.
    */
-  private dispatchPacket(p: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[]; timetag?: number }, from: Sender, time = 0): void {
-    if (p.oscType === 'bundle') {
-      const t = typeof p.timetag === 'number' && p.timetag > 0 ? p.timetag : time;
-      const frames: number[] = [];
-      for (const el of (p.elements ?? []) as (typeof p)[]) {
-        const f = this.dispatchTimed(el, from, t);
-        if (f !== undefined) frames.push(f);
+  private dispatchItems(items: readonly OscItem[], from: Sender): void {
+    const frames = new Map<number, number>();
+    for (const it of items) {
+      if (it.kind === 'end') {
+        const f = frames.get(it.bundle);
+        if (it.time > 0 && f !== undefined) this.reply(from, '/done', ['#bundle', f]);
+        continue;
       }
-      if (t > 0 && frames.length) this.reply(from, '/done', ['#bundle', Math.min(...frames)]);
-      return;
+      if (it.time <= 0) {
+        this.run(it.address, it.args, from);
+        continue;
+      }
+      const f = this.dispatchTimed(it.address, it.args, from, it.time);
+      if (f !== undefined) frames.set(it.bundle, Math.min(frames.get(it.bundle) ?? f, f));
     }
-    const address = String(p.address ?? '');
-    const args = (p.args ?? []).map((a) => a.value);
-    void this.dispatch(address, args, from);
   }
 
-  /** Dispatches a bundle element; param changes and /midi under a timetag are scheduled (returns their frame). */
-  private dispatchTimed(el: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[]; timetag?: number }, from: Sender, t: number): number | undefined {
-    if (el.oscType === 'bundle' || t <= 0) {
-      this.dispatchPacket(el, from, t);
-      return undefined;
-    }
-    const address = String(el.address ?? '');
-    const args = (el.args ?? []).map((a) => a.value);
+  /** Starts a command; its promise never rejects to the process (a failure is counted and answered). */
+  private run(address: string, args: unknown[], from: Sender): void {
+    this.dispatch(address, args, from).catch((e) => this.internalError(from, address, e));
+  }
+
+  /** Dispatches a message of a timed bundle; param changes and /midi are scheduled (returns their frame). */
+  private dispatchTimed(address: string, args: unknown[], from: Sender, t: number): number | undefined {
     if (address === '/midi') {
       const why = checkArgs(COMMANDS['/midi'], args);
       if (why) {
@@ -198,7 +221,7 @@ export class OscServer {
     const short = SHORT_PARAM_FORM.exec(address);
     const callArgs = address === '/param/set' ? args : short && !(address in COMMANDS) ? [short[1], short[2], ...args] : undefined;
     if (!callArgs) {
-      void this.dispatch(address, args, from);
+      this.run(address, args, from);
       return undefined;
     }
     const why = checkArgs(COMMANDS['/param/set'], callArgs);

@@ -12,7 +12,7 @@ export function oscReferenceMarkdown(): string {
     'Argument types: `s` string, `f` number (int or float), `i` integer; `(…)*` repeats, `(…)+` at least once.',
     'Every command that cannot be done replies `/fail <address> <reason>` to the sender; malformed packets,',
     'unknown addresses and failed commands are counted in `/status`. Replies go to the sending address, or',
-    'to the port given with `/reply/to` for that host.',
+    'to the port given with `/reply/to` for that host. Bundles may nest at most 8 deep (deeper: `/fail #bundle`).',
     '',
     '| address | arguments | reply | |',
     '|---|---|---|---|',
