@@ -7,6 +7,11 @@
  * The result is flat: the messages in the order they appear, each with the time of the bundle that
  * holds it (an inner bundle with timetag "immediately" takes its outer bundle's time), and an `end`
  * item where each bundle closes (the server acknowledges timed bundles there).
+ *
+ * Argument types: the OSC 1.0 ones (i f s b) and the common extensions (h int64 and d float64 as
+ * numbers, S symbol and c char as strings, t timetag as Unix seconds, r colour as a number, m MIDI as 4
+ * bytes, T F N I as true, false, null, Infinity). The command table decides which of them a command
+ * takes (commands.ts: `f` accepts any finite number, `i` any whole one).
  */
 
 /** Bundles nested deeper than this (counting the outermost as 1) are refused whole. */
@@ -63,8 +68,24 @@ function readArg(tag: string, buf: Buffer, at: number, end: number): [unknown, n
     case 'f':
       need(end, at, 4, 'a float32');
       return [buf.readFloatBE(at), at + 4];
+    case 'h':
+      need(end, at, 8, 'an int64');
+      return [Number(buf.readBigInt64BE(at)), at + 8];
+    case 'd':
+      need(end, at, 8, 'a float64');
+      return [buf.readDoubleBE(at), at + 8];
     case 's':
+    case 'S': // symbol: a string to us
       return readString(buf, at, end);
+    case 'c':
+      need(end, at, 4, 'a char');
+      return [String.fromCharCode(buf.readUInt32BE(at) & 0xff), at + 4];
+    case 't':
+      need(end, at, 8, 'a timetag');
+      return [readTimeTag(buf, at), at + 8];
+    case 'r':
+      need(end, at, 4, 'an RGBA colour');
+      return [buf.readUInt32BE(at), at + 4];
     case 'b': {
       need(end, at, 4, 'a blob size');
       const size = buf.readInt32BE(at);
@@ -81,6 +102,11 @@ function readArg(tag: string, buf: Buffer, at: number, end: number): [unknown, n
       return [false, at];
     case 'N':
       return [null, at];
+    case 'I':
+      return [Infinity, at];
+    case '[':
+    case ']':
+      throw new OscDecodeError('malformed OSC packet: argument arrays ([ ]) are not supported');
     default:
       throw new OscDecodeError(`malformed OSC packet: unknown argument type "${tag}"`);
   }

@@ -5,7 +5,8 @@
  * one handler per entry (the type system checks none is missing). Names are append-only.
  *
  * Argument kinds: 's' string, 'f' number (int or float), 'i' integer. A trailing '...' repeats the
- * group before it (e.g. param/value pairs).
+ * group before it (e.g. param/value pairs). On the wire a number may be any OSC numeric type: i, f, h
+ * (int64) or d (float64); an `i` argument must hold a whole number whatever its type.
  */
 export type ArgKind = 's' | 'f' | 'i';
 

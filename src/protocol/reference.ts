@@ -10,6 +10,7 @@ export function oscReferenceMarkdown(): string {
     '',
     'UDP, bound to `127.0.0.1:57130` by default (`--osc HOST:PORT`; other interfaces only when asked).',
     'Argument types: `s` string, `f` number (int or float), `i` integer; `(…)*` repeats, `(…)+` at least once.',
+    'A number may be sent as OSC `i`, `f`, `h` (int64) or `d` (float64); a string as `s` or `S` (symbol).',
     'Every command that cannot be done replies `/fail <address> <reason>` to the sender; malformed packets,',
     'unknown addresses and failed commands are counted in `/status`. Replies go to the sending address, or',
     'to the port given with `/reply/to` for that host. Bundles may nest at most 8 deep (deeper: `/fail #bundle`).',

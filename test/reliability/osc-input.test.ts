@@ -5,6 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,24 @@ function nested(inner: Buffer, depth: number): Buffer {
     packet = Buffer.concat([head, packet]);
   }
   return packet;
+}
+
+/** An OSC message with explicit argument types (node-osc cannot encode h or d). */
+function typed(address: string, ...args: [tag: 'i' | 'f' | 'h' | 'd' | 's', value: number | string][]): Buffer {
+  const str = (v: string) => {
+    const b = Buffer.from(v + '\0', 'utf8');
+    return Buffer.concat([b, Buffer.alloc((4 - (b.length % 4)) % 4)]);
+  };
+  const data = args.map(([tag, v]) => {
+    const b = Buffer.alloc(tag === 'h' || tag === 'd' ? 8 : 4);
+    if (tag === 's') return str(v as string);
+    if (tag === 'i') b.writeInt32BE(v as number);
+    else if (tag === 'f') b.writeFloatBE(v as number);
+    else if (tag === 'h') b.writeBigInt64BE(BigInt(v as number));
+    else b.writeDoubleBE(v as number);
+    return b;
+  });
+  return Buffer.concat([str(address), str(',' + args.map(([tag]) => tag).join('')), ...data]);
 }
 
 type Client = Awaited<ReturnType<typeof client>>;
@@ -74,5 +93,35 @@ test(`osc input: bundles nested ${MAX_BUNDLE_DEPTH} deep run; ${MAX_BUNDLE_DEPTH
   await c.sync();
   assert.deepEqual(c.replies.slice(from).filter((r) => r.address !== '/synced'), [{ address: '/fail', args: ['#bundle', `bundles nested more than ${MAX_BUNDLE_DEPTH} deep`] }]);
   assert.equal((await status(c))('malformed'), malformed0 + 1);
+  c.close();
+});
+
+test('osc input: int64 (h) and float64 (d) arguments are numbers, from our client and from liblo oscsend', async () => {
+  const c = await client(srv.port);
+  const malformed0 = (await status(c))('malformed') as number;
+  const patch = async () => JSON.parse((await c.call('/patch/get'))[0].args[0] as string) as { modules: { id: string; params: Record<string, number> }[] };
+  const param = async (id: string, name: string) => (await patch()).modules.find((m) => m.id === id)!.params[name];
+  let from = c.replies.length;
+  c.sendRaw(typed('/param/set', ['s', 'osc'], ['s', 'coarse'], ['d', 12]));
+  c.sendRaw(typed('/amp/level', ['d', 0.25]));
+  c.sendRaw(typed('/sync', ['h', 4242]));
+  await c.sync();
+  assert.deepEqual(c.replies.slice(from).filter((r) => r.address !== '/synced' || r.args[0] === 4242), [{ address: '/synced', args: [4242] }]);
+  assert.equal(await param('osc', 'coarse'), 12);
+  assert.equal(await param('amp', 'level'), 0.25);
+  // An `i` argument still needs a whole number, whatever its wire type.
+  from = c.replies.length;
+  c.sendRaw(typed('/sync', ['d', 1.5]));
+  await c.sync();
+  assert.match(String(c.replies.slice(from).find((r) => r.address === '/fail')?.args[1]), /argument 1 has the wrong type/);
+  // liblo's oscsend, typed d and h on the command line.
+  for (const args of [['/osc/coarse', 'd', '7'], ['/param/set', 'ssh', 'osc', 'fine', '-20']]) {
+    const r = spawnSync('oscsend', ['localhost', String(srv.port), ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  await c.sync();
+  assert.equal(await param('osc', 'coarse'), 7);
+  assert.equal(await param('osc', 'fine'), -20);
+  assert.equal((await status(c))('malformed'), malformed0, 'none counted as malformed');
   c.close();
 });
