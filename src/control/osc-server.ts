@@ -7,6 +7,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { encode, Message } from 'node-osc';
 import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
+import { OSC_LIMITS, type OscLimits } from './osc-limits';
 import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
 import { CommandError, type LiveSession } from './session';
 
@@ -25,6 +26,9 @@ interface Sender {
   port: number;
 }
 
+/** A client is its address and port (two sockets on one host are two clients). */
+const clientKey = (c: Sender) => `${c.address}:${c.port}`;
+
 type Handler = (args: ArgValue[], from: Sender) => Promise<ArgValue[] | undefined> | ArgValue[] | undefined;
 
 export interface OscServerOptions {
@@ -33,6 +37,8 @@ export interface OscServerOptions {
   session: LiveSession;
   /** Extra status fields (sample rate, block, workers, load, underruns...). */
   status: () => Record<string, number>;
+  /** Bounds other than the defaults (tests). */
+  limits?: Partial<OscLimits>;
 }
 
 /** Largest datagram we accept; anything bigger is counted as malformed. */
@@ -44,11 +50,13 @@ export class OscServer {
   private readonly replyPorts = new Map<string, number>();
   private readonly subscribers = new Map<string, Sender>();
   private readonly handlers: { [K in CommandAddress]: Handler };
+  readonly limits: Readonly<OscLimits>;
 
   private constructor(private readonly opts: OscServerOptions) {
     // A large receive buffer absorbs bursts (tens of thousands of messages per second) without loss.
     this.socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 2 ** 20 });
     const s = opts.session;
+    this.limits = { ...OSC_LIMITS, ...opts.limits };
     const pairs = (rest: ArgValue[]) => {
       const out: [string, number][] = [];
       for (let i = 0; i < rest.length; i += 2) out.push([rest[i] as string, rest[i + 1] as number]);
@@ -182,6 +190,11 @@ export class OscServer {
    * ("immediately") runs everything on arrival.
    */
   private dispatchItems(items: readonly OscItem[], from: Sender): void {
+    const refused = this.admitTimed(items, from);
+    if (refused) {
+      this.fail(from, '#bundle', refused);
+      return;
+    }
     const frames = new Map<number, number>();
     for (const it of items) {
       if (it.kind === 'end') {
@@ -198,6 +211,28 @@ export class OscServer {
     }
   }
 
+  /**
+   * Why a packet's timed bundles cannot be queued (undefined: they can): a timetag beyond the horizon,
+   * or more timed changes than this client, or all clients together, may have waiting. Checked before
+   * anything of the packet runs, so a refused packet is refused whole.
+   */
+  private admitTimed(items: readonly OscItem[], from: Sender): string | undefined {
+    const now = Date.now() / 1000, { timedHorizonS, timedPerClient, timedTotal } = this.limits;
+    let changes = 0;
+    for (const it of items) {
+      if (it.kind !== 'message' || it.time <= 0) continue;
+      if (it.time - now > timedHorizonS) return `timetag ${it.time.toFixed(3)} is ${Math.round(it.time - now)} s ahead; a bundle may be at most ${timedHorizonS} s ahead`;
+      if (it.address === '/midi') changes++;
+      else if (it.address === '/param/set') changes += Math.max(0, Math.floor((it.args.length - 1) / 2));
+      else if (SHORT_PARAM_FORM.test(it.address) && !(it.address in COMMANDS)) changes++;
+    }
+    if (changes === 0) return undefined;
+    const mine = this.opts.session.pendingTimed(clientKey(from)), all = this.opts.session.pendingTimed();
+    if (mine + changes > timedPerClient) return `timed queue full for this client: ${mine} changes waiting, this packet adds ${changes} (at most ${timedPerClient} per client); send bundles closer to their time`;
+    if (all + changes > timedTotal) return `timed queue full: ${all} changes waiting from all clients, this packet adds ${changes} (at most ${timedTotal}); retry later`;
+    return undefined;
+  }
+
   /** Starts a command; its promise never rejects to the process (a failure is counted and answered). */
   private run(address: string, args: unknown[], from: Sender): void {
     this.dispatch(address, args, from).catch((e) => this.internalError(from, address, e));
@@ -212,7 +247,7 @@ export class OscServer {
         return undefined;
       }
       try {
-        return this.opts.session.scheduleMidi(args[0] as string, args[1] as number, args[2] as number, args[3] as number, t);
+        return this.opts.session.scheduleMidi(args[0] as string, args[1] as number, args[2] as number, args[3] as number, t, clientKey(from));
       } catch (e) {
         this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
         return undefined;
@@ -233,7 +268,7 @@ export class OscServer {
       const rest = callArgs.slice(1) as ArgValue[];
       const pairs: [string, number][] = [];
       for (let i = 0; i < rest.length; i += 2) pairs.push([rest[i] as string, rest[i + 1] as number]);
-      return this.opts.session.scheduleParams(callArgs[0] as string, pairs, t);
+      return this.opts.session.scheduleParams(callArgs[0] as string, pairs, t, clientKey(from));
     } catch (e) {
       this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
       return undefined;

@@ -14,6 +14,8 @@ export function oscReferenceMarkdown(): string {
     'Every command that cannot be done replies `/fail <address> <reason>` to the sender; malformed packets,',
     'unknown addresses and failed commands are counted in `/status`. Replies go to the sending address, or',
     'to the port given with `/reply/to` for that host. Bundles may nest at most 8 deep (deeper: `/fail #bundle`).',
+    'A timed bundle may be at most 60 s ahead; at most 4,096 timed changes wait per client, 16,384 in all',
+    '(beyond: the datagram is refused whole, `/fail #bundle reason`).',
     '',
     '| address | arguments | reply | |',
     '|---|---|---|---|',

@@ -9,9 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encode, Message } from 'node-osc';
+import { Bundle, encode, Message } from 'node-osc';
 import { client, ensureStopped, serve, type Server } from '../support/osc';
 import { MAX_BUNDLE_DEPTH } from '../../src/control/osc-decode';
+import { OSC_LIMITS } from '../../src/control/osc-limits';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-osc-input-'));
 let srv: Server;
@@ -124,4 +125,74 @@ test('osc input: int64 (h) and float64 (d) arguments are numbers, from our clien
   assert.equal(await param('osc', 'fine'), -20);
   assert.equal((await status(c))('malformed'), malformed0, 'none counted as malformed');
   c.close();
+});
+
+/** Waits until a timed bundle is scheduled on the engine clock (it is anchored once the device plays). */
+async function clockAnchored(): Promise<void> {
+  const c = await client(srv.port);
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const from = c.replies.length;
+    c.sendRaw(encode(new Bundle(Date.now() / 1000 + 0.1, ['/amp/level', 0.5])));
+    await c.sync();
+    const done = c.replies.slice(from).find((r) => r.args[0] === '#bundle');
+    if ((done?.args[1] as number) > 0) break;
+    assert.ok(Date.now() < end, 'the engine clock is anchored within 10 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  c.close();
+}
+
+// Last in this file: it leaves the shared server's timed queue full (for 50 s).
+test('osc input: timed bundles beyond the horizon are refused; the timed queue is bounded per client and overall; every refusal is answered', async () => {
+  await clockAnchored();
+  const { timedHorizonS, timedPerClient, timedTotal } = OSC_LIMITS;
+  const h = await client(srv.port);
+  const failed0 = (await status(h))('failed') as number;
+  // NTP seconds 0xFFFFFFFF (year 2036), and just past the horizon.
+  const farMessage = encode(new Message('/amp/level', 0.1));
+  const far = Buffer.concat([Buffer.from('#bundle\0', 'latin1'), Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]), Buffer.from([0, 0, 0, farMessage.length]), farMessage]);
+  for (const packet of [far, encode(new Bundle(Date.now() / 1000 + timedHorizonS + 5, ['/amp/level', 0.1]))]) {
+    const from = h.replies.length;
+    h.sendRaw(packet);
+    await h.sync();
+    const r = h.replies.slice(from).filter((x) => x.address !== '/synced');
+    assert.equal(r.length, 1, JSON.stringify(r));
+    assert.equal(r[0].address, '/fail');
+    assert.equal(r[0].args[0], '#bundle');
+    assert.match(String(r[0].args[1]), new RegExp(`s ahead; a bundle may be at most ${timedHorizonS} s ahead`));
+  }
+  // Per client: bundles of 100 changes, 50 s ahead (none is due while the test runs).
+  const t = Date.now() / 1000 + 50;
+  const bundle = (n: number) => encode(new Bundle(t, ...Array.from({ length: n }, () => ['/amp/level', 0.5] as [string, number])));
+  const fill = async (c: Awaited<ReturnType<typeof client>>, sizes: number[]) => {
+    const from = c.replies.length;
+    for (const n of sizes) c.sendRaw(bundle(n));
+    await c.sync();
+    return c.replies.slice(from).filter((r) => r.address !== '/synced');
+  };
+  const full = [...Array.from({ length: Math.floor(timedPerClient / 100) }, () => 100), timedPerClient % 100];
+  const a = await client(srv.port);
+  const ra = await fill(a, [...full.slice(0, -1), 100, full[full.length - 1], 1]);
+  assert.equal(ra.length, full.length + 2);
+  assert.ok(ra.slice(0, full.length - 1).every((r) => r.address === '/done' && r.args[0] === '#bundle' && (r.args[1] as number) > 0));
+  assert.match(String(ra[full.length - 1].args[1]), new RegExp(`timed queue full for this client: ${timedPerClient - full[full.length - 1]} changes waiting, this packet adds 100`));
+  assert.equal(ra[full.length].address, '/done');
+  assert.deepEqual(ra[full.length + 1].args.slice(0, 1), ['#bundle']);
+  assert.match(String(ra[full.length + 1].args[1]), new RegExp(`${timedPerClient} changes waiting, this packet adds 1 \\(at most ${timedPerClient} per client\\)`));
+  // Overall: more clients fill the rest; then any client is refused.
+  const others = [];
+  for (let i = 1; i < timedTotal / timedPerClient; i++) {
+    const c = await client(srv.port);
+    others.push(c);
+    const r = await fill(c, full);
+    assert.ok(r.length === full.length && r.every((x) => x.address === '/done'), JSON.stringify(r.find((x) => x.address !== '/done')));
+  }
+  const e = await client(srv.port);
+  const re = await fill(e, [1]);
+  assert.equal(re.length, 1);
+  assert.match(String(re[0].args[1]), new RegExp(`timed queue full: ${timedTotal} changes waiting from all clients`));
+  // Still answering, and each refusal counted.
+  assert.equal((await status(h))('failed'), failed0 + 5);
+  [h, a, e, ...others].forEach((c) => c.close());
 });
