@@ -11,7 +11,7 @@ export interface OscLimits {
   timedTotal: number;
   /** /notify subscriptions held at once. */
   subscribers: number;
-  /** A subscription ends this long after its last `/notify 1` (renew it before then). */
+  /** A subscription ends this long after its client's last request (`/notify 1` or any other). */
   subscriptionTtlMs: number;
   /** Clients whose `/reply/to` port is remembered (the least recently used is forgotten first). */
   replyClients: number;

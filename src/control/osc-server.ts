@@ -1,15 +1,18 @@
 /**
- * The OSC control plane: UDP, bound to 127.0.0.1 by default. Decodes packets with our own bounded,
- * non-recursive decoder (osc-decode.ts; node-osc only encodes replies), dispatches through the one command table (protocol/commands.ts), replies to the sender (or to the
- * port it named with /reply/to). Malformed packets, unknown addresses, failed and late commands are
- * counted, never fatal. Control thread only; nothing here touches the audio path directly.
+ * The OSC control plane: UDP, bound to 127.0.0.1 by default (another address prints a warning).
+ * Decodes datagrams with a bounded, non-recursive decoder (osc-decode.ts), admits timed bundles within
+ * the bounds of osc-limits.ts, dispatches through the one command table (protocol/commands.ts, handlers
+ * in osc-handlers.ts) and replies through osc-clients.ts (per-client /reply/to, /notify, amplification
+ * budget). Malformed packets, unknown addresses, failed, late and internal errors are counted, never
+ * fatal. Control thread only; nothing here touches the audio path directly.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { encode, Message } from 'node-osc';
 import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
 import { OSC_LIMITS, type OscLimits } from './osc-limits';
 import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
 import { CommandError, type LiveSession } from './session';
+import { clientKey, encodeReply, OscClients, sender, type Sender } from './osc-clients';
+import { commandHandlers, type Handler } from './osc-handlers';
 
 export interface OscCounters {
   received: number;
@@ -21,15 +24,6 @@ export interface OscCounters {
   internal: number;
 }
 
-interface Sender {
-  address: string;
-  port: number;
-}
-
-/** A client is its address and port (two sockets on one host are two clients). */
-const clientKey = (c: Sender) => `${c.address}:${c.port}`;
-
-type Handler = (args: ArgValue[], from: Sender) => Promise<ArgValue[] | undefined> | ArgValue[] | undefined;
 
 export interface OscServerOptions {
   host: string;
@@ -39,6 +33,19 @@ export interface OscServerOptions {
   status: () => Record<string, number>;
   /** Bounds other than the defaults (tests). */
   limits?: Partial<OscLimits>;
+  /** Milliseconds now, for subscription expiry (default: Date.now; tests). */
+  clock?: () => number;
+  /** Prints a warning line (default: console.warn). */
+  warn?: (line: string) => void;
+}
+
+/** The encoded reply, or undefined when it cannot be encoded (node-osc throws for an integer beyond int32). */
+function tryEncode(address: string, args: readonly ArgValue[]): Buffer | undefined {
+  try {
+    return encodeReply(address, args);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Largest datagram we accept; anything bigger is counted as malformed. */
@@ -47,87 +54,30 @@ const MAX_PACKET = 65_507;
 export class OscServer {
   readonly counters: OscCounters = { received: 0, malformed: 0, unknown: 0, failed: 0, late: 0, internal: 0 };
   private readonly socket: Socket;
-  private readonly replyPorts = new Map<string, number>();
-  private readonly subscribers = new Map<string, Sender>();
+  private readonly clients: OscClients;
   private readonly handlers: { [K in CommandAddress]: Handler };
   readonly limits: Readonly<OscLimits>;
+  /** The warning printed at start (bound to an address other machines can reach), if any. */
+  warning: string | undefined;
 
   private constructor(private readonly opts: OscServerOptions) {
     // A large receive buffer absorbs bursts (tens of thousands of messages per second) without loss.
     this.socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 2 ** 20 });
     const s = opts.session;
     this.limits = { ...OSC_LIMITS, ...opts.limits };
-    const pairs = (rest: ArgValue[]) => {
-      const out: [string, number][] = [];
-      for (let i = 0; i < rest.length; i += 2) out.push([rest[i] as string, rest[i + 1] as number]);
-      return out;
-    };
-    this.handlers = {
-      '/module/add': async ([type, id, ...rest]) => {
-        await s.addModule(type as string, id as string, pairs(rest));
-        this.event('/module/added', [id, type]);
-        return ['/module/add', id];
+    this.clients = new OscClients(this.socket, this.limits, opts.clock);
+    this.handlers = commandHandlers({
+      session: s,
+      clients: this.clients,
+      event: (address, args, cause) => {
+        const packet = tryEncode(address, args);
+        if (packet) this.clients.event(packet, cause);
       },
-      '/module/remove': async ([id]) => {
-        await s.removeModule(id as string);
-        this.event('/module/removed', [id]);
-        return ['/module/remove', id];
-      },
-      '/module/read': ([id]) => ['#read', id, ...s.readModule(id as string)],
-      '/module/enable': ([id]) => {
-        s.enableModule(id as string);
-        return ['/module/enable', id];
-      },
-      '/cable/connect': async ([from, to]) => {
-        await s.connect(from as string, to as string);
-        return ['/cable/connect', from, to];
-      },
-      '/cable/disconnect': async ([from, to]) => {
-        await s.disconnect(from as string, to as string);
-        return ['/cable/disconnect', from, to];
-      },
-      '/param/set': async ([id, ...rest]) => {
-        await s.setParams(id as string, pairs(rest));
-        return undefined;
-      },
-      '/midi': ([id, status, d1, d2]) => {
-        s.sendMidi(id as string, status as number, d1 as number, d2 as number);
-        return undefined;
-      },
-      '/patch/load': async ([name]) => {
-        await s.loadPatch(name as string);
-        return ['/patch/load', name];
-      },
-      '/patch/save': async ([name]) => {
-        await s.savePatch(name as string);
-        return ['/patch/save', name];
-      },
-      '/patch/get': () => ['#patch', JSON.stringify(s.current)],
-      '/patch/clear': async () => {
-        await s.clear();
-        return ['/patch/clear'];
-      },
-      '/status': () => {
+      status: () => {
         this.counters.late = s.late;
-        const fields: Record<string, number> = { ...this.opts.status(), modules: s.current.modules.length, ...this.counters };
-        return ['#status', ...Object.entries(fields).flat()];
+        return { ...this.opts.status(), modules: s.current.modules.length, ...this.counters, subscribers: this.clients.subscribers, withheld: this.clients.withheld };
       },
-      '/sync': async ([id]) => {
-        await s.sync();
-        return ['#synced', id];
-      },
-      '/notify': ([on], from) => {
-        const key = `${from.address}:${from.port}`;
-        if (on) this.subscribers.set(key, this.replyTarget(from));
-        else this.subscribers.delete(key);
-        return ['/notify', on];
-      },
-      '/reply/to': ([port], from) => {
-        if ((port as number) < 1 || (port as number) > 65535) throw new CommandError(`port ${port} out of range`);
-        this.replyPorts.set(from.address, port as number);
-        return ['/reply/to', port];
-      },
-    };
+    });
   }
 
   static async start(opts: OscServerOptions): Promise<OscServer> {
@@ -141,6 +91,11 @@ export class OscServer {
     });
     server.socket.on('message', (buf, rinfo) => server.receive(buf, rinfo));
     server.socket.on('error', () => server.counters.malformed++);
+    const bound = server.address;
+    if (!/^127\./.test(bound.host)) {
+      server.warning = `warning: OSC on udp://${bound.host}:${bound.port} is reachable from other machines: anyone who can send it a datagram can change the patch, and load and save patches in ${opts.session.patchDir} (use --osc 127.0.0.1:PORT to keep it local)`;
+      (opts.warn ?? ((line: string) => console.warn(line)))(server.warning);
+    }
     return server;
   }
 
@@ -156,8 +111,9 @@ export class OscServer {
    */
   private receive(buf: Buffer, rinfo: RemoteInfo): void {
     this.counters.received++;
-    const from: Sender = { address: rinfo.address, port: rinfo.port };
+    const from = sender(rinfo.address, rinfo.port, buf.length, this.limits.amplification);
     try {
+      this.clients.renew(from);
       let items: OscItem[];
       try {
         if (buf.length > MAX_PACKET) throw new OscDecodeError('malformed OSC packet: larger than one UDP datagram');
@@ -301,11 +257,9 @@ export class OscServer {
       const out = await this.handlers[handlerAddress](callArgs as ArgValue[], from);
       if (!out) return;
       const [head, ...rest] = out;
-      if (head === '#patch') this.reply(from, '/patch', rest);
-      else if (head === '#status') this.reply(from, '/status.reply', rest);
-      else if (head === '#synced') this.reply(from, '/synced', rest);
-      else if (head === '#read') this.reply(from, '/read', rest);
-      else this.reply(from, '/done', out);
+      const named: Record<string, string> = { '#patch': '/patch', '#status': '/status.reply', '#synced': '/synced', '#read': '/read' };
+      if (typeof head === 'string' && head in named) this.answer(from, address, named[head], rest);
+      else this.answer(from, address, '/done', out);
     } catch (e) {
       this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
     }
@@ -316,27 +270,28 @@ export class OscServer {
     this.reply(to, '/fail', [address, reason]);
   }
 
-  private replyTarget(from: Sender): Sender {
-    const port = this.replyPorts.get(from.address);
-    return port ? { address: from.address, port } : from;
-  }
-
+  /** Sends a reply; one that cannot be encoded (a whole number beyond int32) is dropped. */
   private reply(to: Sender, address: string, args: ArgValue[]): void {
-    this.send(this.replyTarget(to), address, args);
+    const packet = tryEncode(address, args);
+    if (packet) this.clients.reply(to, packet);
   }
 
-  /** Sends an event to every /notify subscriber. */
+  /**
+   * Sends a command's reply, or when it does not fit one UDP datagram a /fail that says so and how to
+   * get it instead (counted as failed).
+   */
+  private answer(to: Sender, command: string, address: string, args: ArgValue[]): void {
+    const packet = tryEncode(address, args);
+    if (!packet) return this.fail(to, command, 'internal error: the reply cannot be encoded in OSC');
+    if (packet.length <= this.limits.maxReply) return this.clients.reply(to, packet);
+    const instead = command === '/patch/get' ? '; save it with /patch/save NAME and read NAME.json from the patch directory' : '';
+    this.fail(to, command, `reply of ${packet.length} bytes does not fit one UDP datagram (at most ${this.limits.maxReply})${instead}`);
+  }
+
+  /** Sends an event to every /notify subscriber (events not caused by a request: faults, restarts). */
   event(address: string, args: ArgValue[]): void {
-    for (const s of this.subscribers.values()) this.send(s, address, args);
-  }
-
-  private send(to: Sender, address: string, args: ArgValue[]): void {
-    try {
-      const msg = new Message(address, ...args.map((a) => (typeof a === 'number' && !Number.isInteger(a) ? { type: 'float', value: a } : a)));
-      this.socket.send(encode(msg), to.port, to.address);
-    } catch {
-      // A reply that cannot be encoded or sent is dropped; the command itself already ran.
-    }
+    const packet = tryEncode(address, args);
+    if (packet) this.clients.event(packet);
   }
 
   close(): Promise<void> {
