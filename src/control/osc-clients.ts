@@ -10,10 +10,16 @@ import { encode, Message } from 'node-osc';
 import type { ArgValue } from '../protocol/commands';
 import type { OscLimits } from './osc-limits';
 
-/** Where a datagram came from, its size, and what it may still send elsewhere. */
-export interface Sender {
+/** An address a reply can go to: a UDP address and port, or a TCP connection (`stream` writes to it). */
+export interface Peer {
   address: string;
   port: number;
+  /** Set for a TCP client: sends one packet on its connection (SLIP-framed). */
+  stream?: (packet: Buffer) => void;
+}
+
+/** Where a packet came from, its size, and what it may still send elsewhere. */
+export interface Sender extends Peer {
   /** The datagram's size. */
   bytes: number;
   /** Bytes this request may still send to addresses other than its sender's. */
@@ -21,10 +27,12 @@ export interface Sender {
 }
 
 /** The sender of a datagram of `bytes`, with its full budget. */
-export const sender = (address: string, port: number, bytes: number, amplification: number): Sender => ({ address, port, bytes, budget: amplification * bytes });
+export const sender = (address: string, port: number, bytes: number, amplification: number, stream?: Peer['stream']): Sender => ({ address, port, bytes, budget: amplification * bytes, stream });
 
-/** A client is its address and port. */
-export const clientKey = (c: { address: string; port: number }) => `${c.address}:${c.port}`;
+/** A client is its transport, address and port. */
+export const clientKey = (c: Peer) => `${c.stream ? 'tcp' : 'udp'}:${c.address}:${c.port}`;
+
+const samePeer = (a: Peer, b: Peer) => a.address === b.address && a.port === b.port && !a.stream === !b.stream;
 
 /** The encoded reply or event (floats that are not whole numbers as OSC f, whole numbers as i). */
 export function encodeReply(address: string, args: readonly ArgValue[]): Buffer {
@@ -32,7 +40,7 @@ export function encodeReply(address: string, args: readonly ArgValue[]): Buffer 
 }
 
 interface Subscription {
-  to: { address: string; port: number };
+  to: Peer;
   until: number;
 }
 
@@ -57,7 +65,9 @@ export class OscClients {
     if (this.replyPorts.size > this.limits.replyClients) this.replyPorts.delete(this.replyPorts.keys().next().value!);
   }
 
-  private target(from: Sender): { address: string; port: number } {
+  /** Where `from`'s replies go: its /reply/to port, or itself (always itself over TCP). */
+  private target(from: Sender): Peer {
+    if (from.stream) return from;
     const port = this.replyPorts.get(clientKey(from));
     return port ? { address: from.address, port } : from;
   }
@@ -69,7 +79,8 @@ export class OscClients {
       this.prune(now);
       if (this.subscriptions.size >= this.limits.subscribers) return `too many subscribers (${this.limits.subscribers}); retry when one ends (a subscription lasts ${this.limits.subscriptionTtlMs / 1000} s unless renewed)`;
     }
-    this.subscriptions.set(key, { to: this.target(from), until: now + this.limits.subscriptionTtlMs });
+    const to = this.target(from);
+    this.subscriptions.set(key, { to: { address: to.address, port: to.port, stream: to.stream }, until: now + this.limits.subscriptionTtlMs });
     return undefined;
   }
 
@@ -80,7 +91,7 @@ export class OscClients {
     if (s) s.until = Math.max(s.until, this.now() + this.limits.subscriptionTtlMs);
   }
 
-  unsubscribe(from: Sender): void {
+  unsubscribe(from: Peer): void {
     this.subscriptions.delete(clientKey(from));
   }
 
@@ -100,7 +111,7 @@ export class OscClients {
    */
   reply(from: Sender, packet: Buffer): void {
     const to = this.target(from);
-    if ((to.address === from.address && to.port === from.port) || this.spend(from, packet.length)) this.send(to, packet);
+    if (samePeer(to, from) || this.spend(from, packet.length)) this.send(to, packet);
     else {
       this.withheld++;
       this.send(from, packet);
@@ -115,7 +126,7 @@ export class OscClients {
   event(packet: Buffer, cause?: Sender): void {
     this.prune(this.now());
     for (const s of this.subscriptions.values()) {
-      const own = cause && s.to.address === cause.address && s.to.port === cause.port;
+      const own = cause && samePeer(s.to, cause);
       if (!cause || own || packet.length <= this.limits.amplification * cause.bytes) this.send(s.to, packet);
       else this.withheld++;
     }
@@ -128,9 +139,10 @@ export class OscClients {
     return true;
   }
 
-  private send(to: { address: string; port: number }, packet: Buffer): void {
+  private send(to: Peer, packet: Buffer): void {
     try {
-      this.socket.send(packet, to.port, to.address);
+      if (to.stream) to.stream(packet);
+      else this.socket.send(packet, to.port, to.address);
     } catch {
       // A reply that cannot be sent is dropped; the command itself already ran.
     }

@@ -86,6 +86,7 @@ export function commandHandlers({ session: s, clients, event, status }: HandlerC
     },
     '/reply/to': ([port], from) => {
       if ((port as number) < 1 || (port as number) > 65535) throw new CommandError(`port ${port} out of range`);
+      if (from.stream) throw new CommandError('a TCP client gets its replies on its connection; /reply/to is for UDP');
       clients.setReplyPort(from, port as number);
       return ['/reply/to', port];
     },

@@ -13,6 +13,8 @@ import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddre
 import { CommandError, type LiveSession } from './session';
 import { clientKey, encodeReply, OscClients, sender, type Sender } from './osc-clients';
 import { commandHandlers, type Handler } from './osc-handlers';
+import { OscTcpListener, TCP_LIMITS } from './osc-tcp';
+import { admitTimed, scheduleTimed } from './osc-timed';
 
 export interface OscCounters {
   received: number;
@@ -35,6 +37,8 @@ export interface OscServerOptions {
   limits?: Partial<OscLimits>;
   /** Milliseconds now, for subscription expiry (default: Date.now; tests). */
   clock?: () => number;
+  /** Also listen for OSC over TCP (SLIP framing) on the same port (default: true). */
+  tcp?: boolean;
   /** Prints a warning line (default: console.warn). */
   warn?: (line: string) => void;
 }
@@ -59,6 +63,8 @@ export class OscServer {
   readonly limits: Readonly<OscLimits>;
   /** The warning printed at start (bound to an address other machines can reach), if any. */
   warning: string | undefined;
+  /** The TCP listener (SLIP framing) on the same port, unless it could not listen. */
+  tcp: OscTcpListener | undefined;
 
   private constructor(private readonly opts: OscServerOptions) {
     // A large receive buffer absorbs bursts (tens of thousands of messages per second) without loss.
@@ -89,9 +95,25 @@ export class OscServer {
         resolve();
       });
     });
-    server.socket.on('message', (buf, rinfo) => server.receive(buf, rinfo));
+    server.socket.on('message', (buf, rinfo: RemoteInfo) => server.handle(buf, sender(rinfo.address, rinfo.port, buf.length, server.limits.amplification)));
     server.socket.on('error', () => server.counters.malformed++);
     const bound = server.address;
+    if (opts.tcp !== false) {
+      try {
+        server.tcp = await OscTcpListener.listen(bound.host, bound.port, TCP_LIMITS, {
+          frame: (packet, peer) => server.handle(packet, sender(peer.address, peer.port, packet.length, server.limits.amplification, peer.stream)),
+          tooLarge: (peer) => {
+            server.counters.received++;
+            server.counters.malformed++;
+            peer.stream(encodeReply('/fail', ['(packet)', `malformed OSC packet: frame larger than ${TCP_LIMITS.maxFrame} bytes`]));
+          },
+          refusal: () => encodeReply('/fail', ['(connection)', `too many TCP clients (${TCP_LIMITS.clients}); use UDP or retry later`]),
+          closed: (peer) => server.clients.unsubscribe(peer),
+        });
+      } catch (e) {
+        (opts.warn ?? ((line: string) => console.warn(line)))(`warning: no OSC over TCP: cannot listen on ${bound.host}:${bound.port} (${(e as Error).message}); UDP only`);
+      }
+    }
     if (!/^127\./.test(bound.host)) {
       server.warning = `warning: OSC on udp://${bound.host}:${bound.port} is reachable from other machines: anyone who can send it a datagram can change the patch, and load and save patches in ${opts.session.patchDir} (use --osc 127.0.0.1:PORT to keep it local)`;
       (opts.warn ?? ((line: string) => console.warn(line)))(server.warning);
@@ -109,9 +131,8 @@ export class OscServer {
    * (or nests bundles too deep) is counted as malformed and answered; anything that still throws while
    * it is dispatched is counted as internal and answered too.
    */
-  private receive(buf: Buffer, rinfo: RemoteInfo): void {
+  private handle(buf: Buffer, from: Sender): void {
     this.counters.received++;
-    const from = sender(rinfo.address, rinfo.port, buf.length, this.limits.amplification);
     try {
       this.clients.renew(from);
       let items: OscItem[];
@@ -146,7 +167,7 @@ export class OscServer {
    * ("immediately") runs everything on arrival.
    */
   private dispatchItems(items: readonly OscItem[], from: Sender): void {
-    const refused = this.admitTimed(items, from);
+    const refused = admitTimed(items, clientKey(from), this.opts.session, this.limits);
     if (refused) {
       this.fail(from, '#bundle', refused);
       return;
@@ -162,73 +183,17 @@ export class OscServer {
         this.run(it.address, it.args, from);
         continue;
       }
-      const f = this.dispatchTimed(it.address, it.args, from, it.time);
+      const f = scheduleTimed(it.address, it.args, clientKey(from), it.time, this.opts.session, {
+        fail: (address, reason) => this.fail(from, address, reason),
+        run: (address, args) => this.run(address, args, from),
+      });
       if (f !== undefined) frames.set(it.bundle, Math.min(frames.get(it.bundle) ?? f, f));
     }
-  }
-
-  /**
-   * Why a packet's timed bundles cannot be queued (undefined: they can): a timetag beyond the horizon,
-   * or more timed changes than this client, or all clients together, may have waiting. Checked before
-   * anything of the packet runs, so a refused packet is refused whole.
-   */
-  private admitTimed(items: readonly OscItem[], from: Sender): string | undefined {
-    const now = Date.now() / 1000, { timedHorizonS, timedPerClient, timedTotal } = this.limits;
-    let changes = 0;
-    for (const it of items) {
-      if (it.kind !== 'message' || it.time <= 0) continue;
-      if (it.time - now > timedHorizonS) return `timetag ${it.time.toFixed(3)} is ${Math.round(it.time - now)} s ahead; a bundle may be at most ${timedHorizonS} s ahead`;
-      if (it.address === '/midi') changes++;
-      else if (it.address === '/param/set') changes += Math.max(0, Math.floor((it.args.length - 1) / 2));
-      else if (SHORT_PARAM_FORM.test(it.address) && !(it.address in COMMANDS)) changes++;
-    }
-    if (changes === 0) return undefined;
-    const mine = this.opts.session.pendingTimed(clientKey(from)), all = this.opts.session.pendingTimed();
-    if (mine + changes > timedPerClient) return `timed queue full for this client: ${mine} changes waiting, this packet adds ${changes} (at most ${timedPerClient} per client); send bundles closer to their time`;
-    if (all + changes > timedTotal) return `timed queue full: ${all} changes waiting from all clients, this packet adds ${changes} (at most ${timedTotal}); retry later`;
-    return undefined;
   }
 
   /** Starts a command; its promise never rejects to the process (a failure is counted and answered). */
   private run(address: string, args: unknown[], from: Sender): void {
     this.dispatch(address, args, from).catch((e) => this.internalError(from, address, e));
-  }
-
-  /** Dispatches a message of a timed bundle; param changes and /midi are scheduled (returns their frame). */
-  private dispatchTimed(address: string, args: unknown[], from: Sender, t: number): number | undefined {
-    if (address === '/midi') {
-      const why = checkArgs(COMMANDS['/midi'], args);
-      if (why) {
-        this.fail(from, address, why);
-        return undefined;
-      }
-      try {
-        return this.opts.session.scheduleMidi(args[0] as string, args[1] as number, args[2] as number, args[3] as number, t, clientKey(from));
-      } catch (e) {
-        this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
-        return undefined;
-      }
-    }
-    const short = SHORT_PARAM_FORM.exec(address);
-    const callArgs = address === '/param/set' ? args : short && !(address in COMMANDS) ? [short[1], short[2], ...args] : undefined;
-    if (!callArgs) {
-      this.run(address, args, from);
-      return undefined;
-    }
-    const why = checkArgs(COMMANDS['/param/set'], callArgs);
-    if (why) {
-      this.fail(from, address, why);
-      return undefined;
-    }
-    try {
-      const rest = callArgs.slice(1) as ArgValue[];
-      const pairs: [string, number][] = [];
-      for (let i = 0; i < rest.length; i += 2) pairs.push([rest[i] as string, rest[i + 1] as number]);
-      return this.opts.session.scheduleParams(callArgs[0] as string, pairs, t, clientKey(from));
-    } catch (e) {
-      this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
-      return undefined;
-    }
   }
 
   /** Runs one command; every failure becomes a /fail reply and a count. */
@@ -283,9 +248,9 @@ export class OscServer {
   private answer(to: Sender, command: string, address: string, args: ArgValue[]): void {
     const packet = tryEncode(address, args);
     if (!packet) return this.fail(to, command, 'internal error: the reply cannot be encoded in OSC');
-    if (packet.length <= this.limits.maxReply) return this.clients.reply(to, packet);
-    const instead = command === '/patch/get' ? '; save it with /patch/save NAME and read NAME.json from the patch directory' : '';
-    this.fail(to, command, `reply of ${packet.length} bytes does not fit one UDP datagram (at most ${this.limits.maxReply})${instead}`);
+    if (packet.length <= this.limits.maxReply || to.stream) return this.clients.reply(to, packet);
+    const ways = [this.tcp && `ask over TCP (SLIP framing) on port ${this.tcp.port}`, command === '/patch/get' && 'save it with /patch/save NAME and read NAME.json from the patch directory'].filter(Boolean);
+    this.fail(to, command, `reply of ${packet.length} bytes does not fit one UDP datagram (at most ${this.limits.maxReply})${ways.length ? `; ${ways.join(', or ')}` : ''}`);
   }
 
   /** Sends an event to every /notify subscriber (events not caused by a request: faults, restarts). */
@@ -294,7 +259,8 @@ export class OscServer {
     if (packet) this.clients.event(packet);
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
+  async close(): Promise<void> {
+    await this.tcp?.close();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

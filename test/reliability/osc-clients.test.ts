@@ -80,7 +80,7 @@ test('osc clients: /patch/get of a patch too large for one datagram replies /fai
   assert.ok(fail, JSON.stringify(a.got));
   assert.equal(fail.args[0], '/patch/get');
   const size = JSON.stringify(session.current).length;
-  assert.match(String(fail.args[1]), new RegExp(`reply of (\\d+) bytes does not fit one UDP datagram \\(at most ${OSC_LIMITS.maxReply}\\); save it with /patch/save NAME and read NAME.json from the patch directory`));
+  assert.match(String(fail.args[1]), new RegExp(`reply of (\\d+) bytes does not fit one UDP datagram \\(at most ${OSC_LIMITS.maxReply}\\); ask over TCP \\(SLIP framing\\) on port ${port}, or save it with /patch/save NAME and read NAME.json from the patch directory`));
   assert.ok(Number(/reply of (\d+)/.exec(String(fail.args[1]))![1]) > size);
   // The way out works: the whole patch, saved in the patch directory.
   send(a, port, msg('/patch/save', 'copy'));

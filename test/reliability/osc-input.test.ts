@@ -6,13 +6,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bundle, encode, Message } from 'node-osc';
+import { Bundle, decode, encode, Message } from 'node-osc';
 import { client, ensureStopped, serve, type Server } from '../support/osc';
 import { MAX_BUNDLE_DEPTH } from '../../src/control/osc-decode';
 import { OSC_LIMITS } from '../../src/control/osc-limits';
+import { SlipDecoder, slipEncode } from '../../src/control/osc-tcp';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-osc-input-'));
 let srv: Server;
@@ -125,6 +127,26 @@ test('osc input: int64 (h) and float64 (d) arguments are numbers, from our clien
   assert.equal(await param('osc', 'fine'), -20);
   assert.equal((await status(c))('malformed'), malformed0, 'none counted as malformed');
   c.close();
+});
+
+test('osc input: serve answers OSC over TCP (SLIP framing) on its UDP port', async () => {
+  const sock = connect(srv.port, '127.0.0.1');
+  await new Promise<void>((r, j) => sock.once('connect', () => r()).once('error', j));
+  const got: { address: string; args: unknown[] }[] = [];
+  const slip = new SlipDecoder(2 ** 20, (b) => {
+    const m = decode(b) as { address: string; args: { value: unknown }[] };
+    got.push({ address: m.address, args: m.args.map((a) => a.value) });
+  }, () => assert.fail('frame too large'));
+  sock.on('data', (d) => slip.push(d));
+  sock.write(slipEncode(encode(new Message('/patch/get'))));
+  sock.write(slipEncode(encode(new Message('/sync', 5))));
+  const end = Date.now() + 10_000;
+  while (!got.some((g) => g.address === '/synced')) {
+    assert.ok(Date.now() < end, JSON.stringify(got));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  sock.destroy();
+  assert.deepEqual(JSON.parse(String(got.find((g) => g.address === '/patch')!.args[0])).modules.map((m: { id: string }) => m.id), ['osc', 'amp', 'out']);
 });
 
 /** Waits until a timed bundle is scheduled on the engine clock (it is anchored once the device plays). */
