@@ -1,10 +1,11 @@
 /**
- * The OSC control plane: UDP, bound to 127.0.0.1 by default (another address prints a warning).
- * Decodes datagrams with a bounded, non-recursive decoder (osc-decode.ts), admits timed bundles within
- * the bounds of osc-limits.ts, dispatches through the one command table (protocol/commands.ts, handlers
- * in osc-handlers.ts) and replies through osc-clients.ts (per-client /reply/to, /notify, amplification
- * budget). Malformed packets, unknown addresses, failed, late and internal errors are counted, never
- * fatal. Control thread only; nothing here touches the audio path directly.
+ * The OSC control plane: UDP, and TCP on the same port (osc-tcp.ts), bound to 127.0.0.1 by default
+ * (another address prints a warning). Decodes packets with a bounded, non-recursive decoder
+ * (osc-decode.ts), admits timed bundles within the bounds of osc-limits.ts (osc-timed.ts), dispatches
+ * through the one command table (protocol/commands.ts; handlers in osc-handlers.ts) and replies through
+ * osc-clients.ts (per-client /reply/to, /notify, amplification budget). Malformed packets, unknown
+ * addresses, failed, late and internal errors are counted and answered, never fatal. Control thread
+ * only; nothing here touches the audio path directly.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
@@ -25,7 +26,6 @@ export interface OscCounters {
   /** Datagrams whose handling threw unexpectedly (a bug; answered with /fail, never fatal). */
   internal: number;
 }
-
 
 export interface OscServerOptions {
   host: string;
@@ -98,6 +98,7 @@ export class OscServer {
     server.socket.on('message', (buf, rinfo: RemoteInfo) => server.handle(buf, sender(rinfo.address, rinfo.port, buf.length, server.limits.amplification)));
     server.socket.on('error', () => server.counters.malformed++);
     const bound = server.address;
+    const warn = opts.warn ?? ((line: string) => console.warn(line));
     if (opts.tcp !== false) {
       try {
         server.tcp = await OscTcpListener.listen(bound.host, bound.port, TCP_LIMITS, {
@@ -111,12 +112,12 @@ export class OscServer {
           closed: (peer) => server.clients.unsubscribe(peer),
         });
       } catch (e) {
-        (opts.warn ?? ((line: string) => console.warn(line)))(`warning: no OSC over TCP: cannot listen on ${bound.host}:${bound.port} (${(e as Error).message}); UDP only`);
+        warn(`warning: no OSC over TCP: cannot listen on ${bound.host}:${bound.port} (${(e as Error).message}); UDP only`);
       }
     }
     if (!/^127\./.test(bound.host)) {
-      server.warning = `warning: OSC on udp://${bound.host}:${bound.port} is reachable from other machines: anyone who can send it a datagram can change the patch, and load and save patches in ${opts.session.patchDir} (use --osc 127.0.0.1:PORT to keep it local)`;
-      (opts.warn ?? ((line: string) => console.warn(line)))(server.warning);
+      server.warning = `warning: OSC on ${bound.host}:${bound.port} (UDP${server.tcp ? ' and TCP' : ''}) is reachable from other machines: anyone who can reach it can change the patch, and load and save patches in ${opts.session.patchDir} (use --osc 127.0.0.1:PORT to keep it local)`;
+      warn(server.warning);
     }
     return server;
   }

@@ -206,6 +206,6 @@ test('osc clients: an OSC address other machines can reach prints a warning; loo
   assert.deepEqual(local.warnings, []);
   const open = await start({ host: '0.0.0.0' });
   assert.equal(open.warnings.length, 1);
-  assert.match(open.warnings[0], /^warning: OSC on udp:\/\/0\.0\.0\.0:\d+ is reachable from other machines: anyone who can send it a datagram can change the patch/);
+  assert.match(open.warnings[0], /^warning: OSC on 0\.0\.0\.0:\d+ \(UDP and TCP\) is reachable from other machines: anyone who can reach it can change the patch/);
   assert.equal(open.server.warning, open.warnings[0]);
 });
