@@ -6,8 +6,6 @@
  * `amplification` × its size to any other address (a `/reply/to` port, a subscriber). Control thread.
  */
 import type { Socket } from 'node:dgram';
-import { encode, Message } from 'node-osc';
-import type { ArgValue } from '../protocol/commands';
 import type { OscLimits } from './osc-limits';
 
 /** An address a reply can go to: a UDP address and port, or a TCP connection (`stream` writes to it). */
@@ -33,11 +31,6 @@ export const sender = (address: string, port: number, bytes: number, amplificati
 export const clientKey = (c: Peer) => `${c.stream ? 'tcp' : 'udp'}:${c.address}:${c.port}`;
 
 const samePeer = (a: Peer, b: Peer) => a.address === b.address && a.port === b.port && !a.stream === !b.stream;
-
-/** The encoded reply or event (floats that are not whole numbers as OSC f, whole numbers as i). */
-export function encodeReply(address: string, args: readonly ArgValue[]): Buffer {
-  return encode(new Message(address, ...args.map((a) => (typeof a === 'number' && !Number.isInteger(a) ? { type: 'float', value: a } : a))));
-}
 
 interface Subscription {
   to: Peer;

@@ -12,7 +12,8 @@ import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
 import { OSC_LIMITS, type OscLimits } from './osc-limits';
 import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
 import { CommandError, type LiveSession } from './session';
-import { clientKey, encodeReply, OscClients, sender, type Sender } from './osc-clients';
+import { clientKey, OscClients, sender, type Sender } from './osc-clients';
+import { encodeMessage } from './osc-encode';
 import { commandHandlers, type Handler } from './osc-handlers';
 import { OscTcpListener, TCP_LIMITS } from './osc-tcp';
 import { admitTimed, scheduleTimed } from './osc-timed';
@@ -43,15 +44,6 @@ export interface OscServerOptions {
   warn?: (line: string) => void;
 }
 
-/** The encoded reply, or undefined when it cannot be encoded (node-osc throws for an integer beyond int32). */
-function tryEncode(address: string, args: readonly ArgValue[]): Buffer | undefined {
-  try {
-    return encodeReply(address, args);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Largest datagram we accept; anything bigger is counted as malformed. */
 const MAX_PACKET = 65_507;
 
@@ -75,10 +67,7 @@ export class OscServer {
     this.handlers = commandHandlers({
       session: s,
       clients: this.clients,
-      event: (address, args, cause) => {
-        const packet = tryEncode(address, args);
-        if (packet) this.clients.event(packet, cause);
-      },
+      event: (address, args, cause) => this.clients.event(encodeMessage(address, args), cause),
       status: () => {
         this.counters.late = s.late;
         return { ...this.opts.status(), modules: s.current.modules.length, ...this.counters, subscribers: this.clients.subscribers, withheld: this.clients.withheld };
@@ -106,9 +95,9 @@ export class OscServer {
           tooLarge: (peer) => {
             server.counters.received++;
             server.counters.malformed++;
-            peer.stream(encodeReply('/fail', ['(packet)', `malformed OSC packet: frame larger than ${TCP_LIMITS.maxFrame} bytes`]));
+            peer.stream(encodeMessage('/fail', ['(packet)', `malformed OSC packet: frame larger than ${TCP_LIMITS.maxFrame} bytes`]));
           },
-          refusal: () => encodeReply('/fail', ['(connection)', `too many TCP clients (${TCP_LIMITS.clients}); use UDP or retry later`]),
+          refusal: () => encodeMessage('/fail', ['(connection)', `too many TCP clients (${TCP_LIMITS.clients}); use UDP or retry later`]),
           closed: (peer) => server.clients.unsubscribe(peer),
         });
       } catch (e) {
@@ -236,10 +225,9 @@ export class OscServer {
     this.reply(to, '/fail', [address, reason]);
   }
 
-  /** Sends a reply; one that cannot be encoded (a whole number beyond int32) is dropped. */
+  /** Sends a reply to `to` (through its /reply/to port and budget). */
   private reply(to: Sender, address: string, args: ArgValue[]): void {
-    const packet = tryEncode(address, args);
-    if (packet) this.clients.reply(to, packet);
+    this.clients.reply(to, encodeMessage(address, args));
   }
 
   /**
@@ -247,8 +235,7 @@ export class OscServer {
    * get it instead (counted as failed).
    */
   private answer(to: Sender, command: string, address: string, args: ArgValue[]): void {
-    const packet = tryEncode(address, args);
-    if (!packet) return this.fail(to, command, 'internal error: the reply cannot be encoded in OSC');
+    const packet = encodeMessage(address, args);
     if (packet.length <= this.limits.maxReply || to.stream) return this.clients.reply(to, packet);
     const ways = [this.tcp && `ask over TCP (SLIP framing) on port ${this.tcp.port}`, command === '/patch/get' && 'save it with /patch/save NAME and read NAME.json from the patch directory'].filter(Boolean);
     this.fail(to, command, `reply of ${packet.length} bytes does not fit one UDP datagram (at most ${this.limits.maxReply})${ways.length ? `; ${ways.join(', or ')}` : ''}`);
@@ -256,8 +243,7 @@ export class OscServer {
 
   /** Sends an event to every /notify subscriber (events not caused by a request: faults, restarts). */
   event(address: string, args: ArgValue[]): void {
-    const packet = tryEncode(address, args);
-    if (packet) this.clients.event(packet);
+    this.clients.event(encodeMessage(address, args));
   }
 
   async close(): Promise<void> {

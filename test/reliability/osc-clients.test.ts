@@ -15,6 +15,7 @@ import { Engine } from '../../src/engine/engine';
 import { LiveSession } from '../../src/control/session';
 import { OscServer, type OscServerOptions } from '../../src/control/osc-server';
 import { OSC_LIMITS } from '../../src/control/osc-limits';
+import { decodePacket } from '../../src/control/osc-decode';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-osc-clients-'));
 const closers: (() => Promise<void>)[] = [];
@@ -208,4 +209,23 @@ test('osc clients: an OSC address other machines can reach prints a warning; loo
   assert.equal(open.warnings.length, 1);
   assert.match(open.warnings[0], /^warning: OSC on 0\.0\.0\.0:\d+ \(UDP and TCP\) is reachable from other machines: anyone who can reach it can change the patch/);
   assert.equal(open.server.warning, open.warnings[0]);
+});
+
+test('osc clients: a whole number beyond int32 in a reply is sent as int64 (h), not dropped', async () => {
+  const { port } = await start();
+  const sock = createSocket('udp4');
+  const raw: Buffer[] = [];
+  sock.on('message', (b) => raw.push(b));
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  closers.push(async () => void sock.close());
+  const id = 2 ** 33 + 5; // e.g. an engine frame after 50 hours
+  const request = Buffer.concat([Buffer.from('/sync\0\0\0,h\0\0', 'latin1'), Buffer.alloc(8)]);
+  request.writeBigInt64BE(BigInt(id), 12);
+  sock.send(request, port, '127.0.0.1');
+  const end = Date.now() + 5000;
+  while (raw.length === 0) {
+    assert.ok(Date.now() < end, 'a reply');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.deepEqual(decodePacket(raw[0]), [{ kind: 'message', address: '/synced', args: [id], time: 0, bundle: -1 }]);
 });
