@@ -1,11 +1,14 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { Engine } from '../engine/engine';
-import { writeWav, type WavFormat } from '../io/wav';
+import type { WavFormat } from '../io/wav-header';
+import { WavWriter } from '../io/wav-writer';
 import { loadPatchFile } from './load';
 import { readSessionLog } from '../control/session-log';
 import { replaySession } from '../io/session-replay';
-import { renderWithEvents } from '../io/event-render';
+import { streamWithEvents } from '../io/event-render';
+import type { StreamResult } from '../io/offline';
 import { midiEvents } from './midi';
+import { UsageError } from './errors';
 
 export interface RenderCliOptions {
   out: string;
@@ -29,33 +32,61 @@ export function wantsProgressBar(quiet?: boolean): boolean {
   return !quiet && process.stderr.isTTY === true && !process.env.CI;
 }
 
+/** Refuses, before anything is rendered, a length that no WAV file can hold (4 GiB of samples). */
+function checkLength(frames: number, opts: RenderCliOptions, sampleRate: number): void {
+  const max = WavWriter.maxFrames(2, opts.format);
+  if (frames <= max) return;
+  const kind = opts.format === '32f' ? '32-bit float' : '16-bit';
+  throw new UsageError(`${(frames / sampleRate).toFixed(1)} s is too long for one WAV file: it holds at most 4 GiB, ${Math.floor(max / sampleRate)} s of stereo ${kind} at ${sampleRate} Hz`);
+}
+
+/**
+ * Opens the output first (an unwritable path fails before anything is rendered), streams every block
+ * into it and renames it into place only when complete: on any error the temp file is removed and the
+ * final path is left as it was.
+ */
+async function withOutput<T>(opts: RenderCliOptions, sampleRate: number, render: (writer: WavWriter) => Promise<T>): Promise<T> {
+  const writer = WavWriter.open(opts.out, { sampleRate, channels: 2, format: opts.format });
+  try {
+    const r = await render(writer);
+    writer.close();
+    return r;
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
+}
+
 export async function renderCommand(path: string, opts: RenderCliOptions): Promise<void> {
   const patch = loadPatchFile(path);
   if (opts.session) return renderSession(opts.session, opts);
   const midi = opts.midi ? midiEvents(opts.midi, patch, path, opts.sampleRate) : undefined;
   if (midi && !opts.secondsGiven) opts = { ...opts, seconds: Math.ceil((midi.seconds + MIDI_TAIL_S) * 10) / 10 };
-  const engine = await Engine.start({ workers: opts.workers });
-  const plan = await engine.load(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
   const frames = Math.round(opts.seconds * opts.sampleRate);
-  const bar = wantsProgressBar(opts.quiet)
-    ? new SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
-    : undefined;
-  bar?.start(Math.round(opts.seconds * 10) / 10, 0);
-  let result;
-  try {
-    const progress = bar ? (done: number) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined;
-    result = midi ? renderWithEvents(engine, frames, midi.events, progress) : engine.render(frames, progress);
-  } finally {
-    bar?.stop();
-    await engine.close();
-  }
-  writeWav(opts.out, [result.left, result.right], opts.sampleRate, opts.format);
+  checkLength(frames, opts, opts.sampleRate);
+  let workersUsed = 0;
+  const result = await withOutput(opts, opts.sampleRate, async (writer): Promise<StreamResult> => {
+    const engine = await Engine.start({ workers: opts.workers });
+    const bar = wantsProgressBar(opts.quiet)
+      ? new SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+      : undefined;
+    try {
+      const plan = await engine.load(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
+      workersUsed = plan.workers;
+      bar?.start(Math.round(opts.seconds * 10) / 10, 0);
+      const progress = bar ? (done: number) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined;
+      return midi ? streamWithEvents(engine, frames, midi.events, writer, progress) : engine.stream(frames, writer, progress);
+    } finally {
+      bar?.stop();
+      await engine.close();
+    }
+  });
   if (!opts.quiet) {
     const ratio = opts.seconds / result.seconds;
     console.log(
       `wrote ${opts.out}: ${opts.seconds} s, ${opts.sampleRate} Hz, stereo, ${opts.format === '32f' ? '32-bit float' : '16-bit PCM'}` +
         ` — rendered in ${result.seconds.toFixed(3)} s, ${ratio.toFixed(1)}× real time (block ${opts.block}, ` +
-        `${opts.workers === 0 ? 'single-threaded' : `${plan.workers} of ${opts.workers} workers`})`,
+        `${opts.workers === 0 ? 'single-threaded' : `${workersUsed} of ${opts.workers} workers`})`,
     );
   }
 }
@@ -66,7 +97,8 @@ async function renderSession(file: string, opts: RenderCliOptions): Promise<void
   const start = events[0];
   const sr = start.type === 'start' ? start.sampleRate : opts.sampleRate;
   const explicit = process.argv.includes('--seconds') || process.argv.includes('-s');
-  const r = await replaySession(events, { workers: opts.workers, frames: explicit ? Math.round(opts.seconds * sr) : undefined });
-  writeWav(opts.out, [r.left, r.right], sr, opts.format);
+  const frames = explicit ? Math.round(opts.seconds * sr) : undefined;
+  if (frames !== undefined) checkLength(frames, opts, sr);
+  const r = await withOutput(opts, sr, (sink) => replaySession(events, { workers: opts.workers, frames, sink }));
   if (!opts.quiet) console.log(`wrote ${opts.out}: session ${file} re-rendered, ${(r.frames / sr).toFixed(3)} s in ${r.seconds.toFixed(3)} s`);
 }
