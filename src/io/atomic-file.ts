@@ -30,6 +30,11 @@ export class AtomicFile {
     const tempPath = join(dir, `${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      // EEXIST from mkdir: a part of the directory path is a file.
+      throw fileWriteError(path, (e as { code?: string }).code === 'EEXIST' ? Object.assign(new Error(), { code: 'ENOTDIR' }) : e);
+    }
+    try {
       return new AtomicFile(path, tempPath, openSync(tempPath, 'wx', 0o666));
     } catch (e) {
       throw fileWriteError(path, e);
