@@ -45,8 +45,8 @@ function checkLength(frames: number, opts: RenderCliOptions, sampleRate: number)
  * into it and renames it into place only when complete: on any error the temp file is removed and the
  * final path is left as it was.
  */
-async function withOutput<T>(opts: RenderCliOptions, sampleRate: number, render: (writer: WavWriter) => Promise<T>): Promise<T> {
-  const writer = WavWriter.open(opts.out, { sampleRate, channels: 2, format: opts.format });
+async function withOutput<T>(opts: RenderCliOptions, sampleRate: number, frames: number | undefined, render: (writer: WavWriter) => Promise<T>): Promise<T> {
+  const writer = WavWriter.open(opts.out, { sampleRate, channels: 2, format: opts.format, frames });
   try {
     const r = await render(writer);
     writer.close();
@@ -65,7 +65,7 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
   const frames = Math.round(opts.seconds * opts.sampleRate);
   checkLength(frames, opts, opts.sampleRate);
   let workersUsed = 0;
-  const result = await withOutput(opts, opts.sampleRate, async (writer): Promise<StreamResult> => {
+  const result = await withOutput(opts, opts.sampleRate, frames, async (writer): Promise<StreamResult> => {
     const engine = await Engine.start({ workers: opts.workers });
     const bar = wantsProgressBar(opts.quiet)
       ? new SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
@@ -98,7 +98,9 @@ async function renderSession(file: string, opts: RenderCliOptions): Promise<void
   const sr = start.type === 'start' ? start.sampleRate : opts.sampleRate;
   const explicit = process.argv.includes('--seconds') || process.argv.includes('-s');
   const frames = explicit ? Math.round(opts.seconds * sr) : undefined;
-  if (frames !== undefined) checkLength(frames, opts, sr);
-  const r = await withOutput(opts, sr, (sink) => replaySession(events, { workers: opts.workers, frames, sink }));
+  const end = events.find((e) => e.type === 'end');
+  const total = frames ?? (end?.type === 'end' ? end.frame : 0);
+  checkLength(total, opts, sr);
+  const r = await withOutput(opts, sr, total, (sink) => replaySession(events, { workers: opts.workers, frames, sink }));
   if (!opts.quiet) console.log(`wrote ${opts.out}: session ${file} re-rendered, ${(r.frames / sr).toFixed(3)} s in ${r.seconds.toFixed(3)} s`);
 }

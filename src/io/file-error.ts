@@ -14,6 +14,7 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOENT: 'no such file or directory',
+  ENXIO: 'no such device or address',
   ENOTDIR: 'a component of the path is not a directory',
   EISDIR: 'is a directory',
   EROFS: 'read-only file system',
@@ -24,6 +25,7 @@ const REASONS: Record<string, string> = {
   ENAMETOOLONG: 'file name too long',
   ELOOP: 'too many levels of symbolic links',
   EXDEV: 'the temporary file is on another file system',
+  ESPIPE: 'a pipe cannot be written out of order (the WAV length must be known before the data)',
 };
 
 export class FileWriteError extends Error {

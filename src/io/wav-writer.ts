@@ -24,6 +24,11 @@ export interface WavWriterOptions {
   format: WavFormat;
   /** Size of the write buffer in bytes (default 256 KiB; rounded down to whole frames). */
   bufferBytes?: number;
+  /**
+   * Frames that will be written, when known. Needed only to stream into a pipe (e.g. --out
+   * /dev/stdout), which cannot go back to patch the header: it then carries this length from the start.
+   */
+  frames?: number;
 }
 
 const DEFAULT_BUFFER_BYTES = 256 * 1024;
@@ -43,6 +48,8 @@ export class WavWriter implements BlockSink {
   /** Frames already written to the file (after the header). */
   private written = 0;
   private closed = false;
+  /** The data length the header on disk gives, in frames. */
+  private readonly headerFrames: number;
 
   private constructor(path: string, opts: WavWriterOptions) {
     const { sampleRate, channels, format } = opts;
@@ -58,8 +65,10 @@ export class WavWriter implements BlockSink {
     this.f32 = new Float32Array(ab, 0, ab.byteLength >> 2);
     this.i16 = new Int16Array(ab, 0, ab.byteLength >> 1);
     this.file = AtomicFile.create(path);
-    // The header with a data length of 0 until close: a temp file left by a killed process says "empty".
-    writeWavHeader(this.bytes, channels, sampleRate, format, 0);
+    // The header says 0 frames until close (a temp file left by a killed process says "empty"); a pipe
+    // gets the announced length at once.
+    this.headerFrames = this.file.seekable ? 0 : opts.frames ?? 0;
+    writeWavHeader(this.bytes, channels, sampleRate, format, this.headerFrames * this.frameBytes);
     this.file.write(this.bytes, WAV_HEADER_BYTES, 0);
   }
 
@@ -122,8 +131,10 @@ export class WavWriter implements BlockSink {
   close(): void {
     if (this.closed) return;
     this.flush();
-    writeWavHeader(this.bytes, this.channels, this.sampleRate, this.format, this.written * this.frameBytes);
-    this.file.write(this.bytes, WAV_HEADER_BYTES, 0);
+    if (this.written !== this.headerFrames) {
+      writeWavHeader(this.bytes, this.channels, this.sampleRate, this.format, this.written * this.frameBytes);
+      this.file.write(this.bytes, WAV_HEADER_BYTES, 0);
+    }
     this.closed = true;
     this.file.commit();
   }

@@ -35,7 +35,7 @@ export function encodeWav(channels: Float32Array[], sampleRate: number, format: 
  * Throws FileWriteError (one line: `cannot write PATH: reason`).
  */
 export function writeWav(path: string, channels: Float32Array[], sampleRate: number, format: WavFormat): void {
-  const w = WavWriter.open(path, { sampleRate, channels: channels.length, format });
+  const w = WavWriter.open(path, { sampleRate, channels: channels.length, format, frames: channels[0]?.length ?? 0 });
   try {
     w.write(channels, channels[0]?.length ?? 0);
     w.close();

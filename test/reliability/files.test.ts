@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, modsynth, ROOT } from '../support/cli';
@@ -120,6 +120,24 @@ test('files: nothing at the final path until close; abort leaves nothing; close 
   assert.deepEqual(readdirSync(dir), ['out.wav'], 'abort removes its temp file');
   assert.equal(readWav(path).channels[0].length, 10000, 'and leaves the old file as it was');
   assert.throws(() => a.write([signal(1, 0)]), /closed/);
+});
+
+test('files: --out through a symlink replaces the file it points to; --out /dev/stdout streams into a pipe', () => {
+  const dir = join(tmp, 'links');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'target.wav'), 'old');
+  symlinkSync('target.wav', join(dir, 'link.wav'));
+  assert.equal(modsynth(['render', 'examples/sine.json', '--out', join(dir, 'link.wav'), '--seconds', '0.5', '--quiet']).status, 0);
+  assert.ok(lstatSync(join(dir, 'link.wav')).isSymbolicLink(), 'the link stays a link');
+  assert.equal(readWav(join(dir, 'target.wav')).channels[0].length, 24000);
+  assert.deepEqual(readdirSync(dir).sort(), ['link.wav', 'target.wav']);
+  // A pipe cannot be seeked: the header carries the known length from the start.
+  const piped = join(dir, 'piped.wav'), file = join(dir, 'copy.wav');
+  const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+  const r = spawnSync('sh', ['-c', `${q(process.execPath)} ${q(BIN)} render examples/sine.json --out /dev/stdout --seconds 0.5 --quiet --format 32f | cat > ${q(piped)}`], { cwd: ROOT, env: { ...process.env, CI: 'true' }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(modsynth(['render', 'examples/sine.json', '--out', file, '--seconds', '0.5', '--quiet', '--format', '32f']).status, 0);
+  assert.ok(readFileSync(piped).equals(readFileSync(file)), 'the piped bytes are the file’s');
 });
 
 test('files: a WAV longer than 4 GiB is refused before rendering (exit 2, one line, no file)', () => {
