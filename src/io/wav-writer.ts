@@ -32,6 +32,8 @@ export interface WavWriterOptions {
 }
 
 const DEFAULT_BUFFER_BYTES = 256 * 1024;
+/** WAV samples are little-endian, and the typed-array views write the host's byte order. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export class WavWriter implements BlockSink {
   readonly sampleRate: number;
@@ -55,6 +57,7 @@ export class WavWriter implements BlockSink {
     const { sampleRate, channels, format } = opts;
     if (channels !== 1 && channels !== 2) throw new RangeError(`WavWriter: ${channels} channels (1 or 2 are supported)`);
     if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new RangeError(`WavWriter: sample rate ${sampleRate}`);
+    if (!LITTLE_ENDIAN) throw new Error('WavWriter: big-endian hosts are not supported');
     this.sampleRate = sampleRate;
     this.channels = channels;
     this.format = format;
@@ -105,6 +108,7 @@ export class WavWriter implements BlockSink {
     this.accept(frames);
     const nch = this.channels;
     if (channels.length !== nch) throw new RangeError(`WavWriter.write: ${channels.length} channels for a ${nch}-channel file`);
+    for (let c = 0; c < nch; c++) if (offset + frames > channels[c].length) throw new RangeError(`WavWriter.write: ${frames} frames from ${offset} past the end of channel ${c} (${channels[c].length})`);
     for (let done = 0; done < frames; ) {
       const k = Math.min(frames - done, this.capacity - this.filled);
       for (let c = 0; c < nch; c++) this.convert(channels[c], offset + done, k, this.filled * nch + c, nch);
@@ -118,6 +122,7 @@ export class WavWriter implements BlockSink {
   writeInterleaved(samples: Float32Array, frames = Math.floor(samples.length / this.channels), offset = 0): void {
     this.accept(frames);
     const nch = this.channels;
+    if ((offset + frames) * nch > samples.length) throw new RangeError(`WavWriter.writeInterleaved: ${frames} frames from ${offset} past the end (${samples.length / nch} frames)`);
     for (let done = 0; done < frames; ) {
       const k = Math.min(frames - done, this.capacity - this.filled);
       this.convert(samples, (offset + done) * nch, k * nch, this.filled * nch, 1);
