@@ -12,6 +12,7 @@ import { renderCommand, type RenderCliOptions } from './render';
 import { playCommand, serveCommand } from './play';
 import { UsageError } from './errors';
 import { EXIT_FILE_ERROR, FileWriteError } from '../io/file-error';
+import { StoppedBySignal } from './stop-signals';
 import { oscReferenceMarkdown } from '../protocol/reference';
 
 
@@ -150,6 +151,10 @@ function reportError(e: unknown): number {
   if (e instanceof UsageError) {
     process.stderr.write(`modsynth: ${e.message}\n`);
     return 2;
+  }
+  if (e instanceof StoppedBySignal) {
+    process.stderr.write(`modsynth: ${e.message}\n`);
+    return e.exitCode;
   }
   if (e instanceof FileWriteError) {
     if (process.env.MODSYNTH_DEBUG) console.error(e);

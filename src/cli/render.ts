@@ -5,7 +5,9 @@ import { WavWriter } from '../io/wav-writer';
 import { loadPatchFile } from './load';
 import { readSessionLog } from '../control/session-log';
 import { replaySession } from '../io/session-replay';
-import { streamWithEvents } from '../io/event-render';
+import { streamWithEvents, type ModuleEvent } from '../io/event-render';
+import type { BlockSink } from '../io/block-sink';
+import { StopSignals } from './stop-signals';
 import type { StreamResult } from '../io/offline';
 import { midiEvents } from './midi';
 import { UsageError } from './errors';
@@ -70,13 +72,15 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
     const bar = wantsProgressBar(opts.quiet)
       ? new SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
       : undefined;
+    const stop = new StopSignals();
     try {
       const plan = await engine.load(patch, { sampleRate: opts.sampleRate, blockSize: opts.block });
       workersUsed = plan.workers;
       bar?.start(Math.round(opts.seconds * 10) / 10, 0);
       const progress = bar ? (done: number) => bar.update(Math.round((done / opts.sampleRate) * 10) / 10) : undefined;
-      return midi ? streamWithEvents(engine, frames, midi.events, writer, progress) : engine.stream(frames, writer, progress);
+      return await streamInChunks(engine, frames, midi?.events, writer, () => stop.check(`${opts.out} not written`), progress);
     } finally {
+      stop.dispose();
       bar?.stop();
       await engine.close();
     }
@@ -89,6 +93,32 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
         `${opts.workers === 0 ? 'single-threaded' : `${workersUsed} of ${opts.workers} workers`})`,
     );
   }
+}
+
+/**
+ * Renders `frames` frames into `sink` in chunks of about a second of audio (whole blocks, so the
+ * samples are those of one long render), calling `between` after each: a stop signal gets in there.
+ * Events (MIDI) are handed to each chunk with their frames made relative to it.
+ */
+async function streamInChunks(engine: Engine, frames: number, events: readonly ModuleEvent[] | undefined, sink: BlockSink, between: () => Promise<void>, progress?: (framesDone: number) => void): Promise<StreamResult> {
+  const B = engine.blockSize();
+  const chunk = Math.max(1, Math.round((engine.currentPlan?.sampleRate ?? 48000) / B)) * B;
+  let done = 0, seconds = 0, k = 0;
+  while (done < frames) {
+    const n = Math.min(chunk, frames - done), at = done;
+    const inner = progress ? (p: number) => progress(at + p) : undefined;
+    if (events) {
+      const first = k;
+      while (k < events.length && events[k].frame < at + n) k++;
+      const due = events.slice(first, k).map((ev) => ({ ...ev, frame: ev.frame - at }));
+      seconds += streamWithEvents(engine, n, due, sink, inner).seconds;
+    } else {
+      seconds += engine.stream(n, sink, inner).seconds;
+    }
+    done += n;
+    if (done < frames) await between();
+  }
+  return { frames, seconds };
 }
 
 /** `render PATCH --session FILE`: replays a recorded session (its own start patch and every change). */

@@ -227,6 +227,31 @@ test('files: a render killed with SIGKILL mid-write leaves no file at the final 
   assert.equal(readFileSync(join(dir, temp!)).readUInt32LE(40), 0);
 });
 
+test('files: a render stopped by SIGINT or SIGTERM removes its temp file, says so in one line and exits 128 + signal', async () => {
+  for (const [signal, code, workers] of [['SIGTERM', 143, '0'], ['SIGINT', 130, '2']] as const) {
+    const dir = join(tmp, `stopped-${signal}`), out = join(dir, 'out.wav');
+    mkdirSync(dir);
+    writeFileSync(out, 'previous render');
+    const child = spawn(process.execPath, [BIN, 'render', 'examples/sine.json', '--out', out, '--seconds', '3000', '--format', '32f', '--workers', workers, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    const deadline = Date.now() + 60_000;
+    let temp: string | undefined;
+    while (Date.now() < deadline) {
+      temp = readdirSync(dir).find((f) => f.endsWith('.tmp'));
+      if (temp && statSync(join(dir, temp)).size > 2e6) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(temp, 'the render started writing its temp file');
+    child.kill(signal);
+    assert.equal(await exited, code, stderr);
+    assert.equal(stderr, `modsynth: stopped by ${signal}: ${out} not written\n`);
+    assert.deepEqual(readdirSync(dir), ['out.wav'], 'the temp file is removed');
+    assert.equal(readFileSync(out, 'utf8'), 'previous render');
+  }
+});
+
 test('files: TMPDIR=/nonexistent does not break render (single-threaded and with workers)', () => {
   for (const workers of ['0', '2']) {
     const out = join(tmp, `tmpdir-${workers}.wav`);
