@@ -27,35 +27,6 @@ interface RingOptions {
 declare const AudioWorkletProcessor: { new (): { port: unknown } };
 declare function registerProcessor(name: string, ctor: unknown): void;
 
-/**
- * The worklet scope's poll, made to sleep. node-web-audio-api 1.0.9 runs this scope on a Node worker
- * that polls the device thread for render requests (a non-blocking receive, then `setImmediate` to
- * poll again), and raises that worker to the highest priority its policy allows: under `chrt -f` that
- * is SCHED_FIFO 99, a thread spinning at the top real-time priority. Measured: one core gone for an
- * idle sine, the PulseAudio server (normal priority) starved into audible gaps, two engines on two
- * cores unable to run their own control threads at all. This wraps the scope's `setImmediate` so that
- * a poll that found no render request sleeps IDLE_NAP_MS before the next; a poll right after a render
- * does not sleep (a device period of several render quanta asks for them back to back). A request
- * thus waits at most IDLE_NAP_MS for the worklet, well inside a 2.67 ms render quantum.
- * Runs once, when the worklet scope loads this file (not on the audio path).
- */
-const IDLE_NAP_MS = 0.25;
-/** Set by `process`, cleared by the poll wrapper: a render request was served since the last poll. */
-let served = false;
-{
-  const scope = globalThis as unknown as { setImmediate?: (fn: (...a: unknown[]) => void, ...args: unknown[]) => unknown };
-  const realSetImmediate = scope.setImmediate;
-  if (typeof realSetImmediate === 'function') {
-    const nap = new Int32Array(new SharedArrayBuffer(4));
-    scope.setImmediate = (fn: (...a: unknown[]) => void, ...args: unknown[]) =>
-      realSetImmediate(() => {
-        if (!served) Atomics.wait(nap, 0, 0, IDLE_NAP_MS);
-        served = false;
-        fn(...args);
-      });
-  }
-}
-
 // Control word indices, mirrored from memory/layout.ts (the worklet scope loads this file alone).
 const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, DEVICE_QUANTA = 14, CTRL_COUNT = 15;
 
@@ -95,7 +66,6 @@ class RingReader extends AudioWorkletProcessor {
   }
 
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
-    served = true;
     const outL = outputs[0][0], outR = outputs[0][1]; // outputChannelCount: [2]
     const n = outL.length;
     this.quanta = (this.quanta + 1) & 0x7fffffff;
