@@ -12,7 +12,8 @@ import { Supervisor, type SupervisorOptions } from './supervisor';
 import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
 import { EVENT_INDEX, fillConstants } from '../realtime/runner';
-import { OfflineRenderer, type OfflineResult } from '../io/offline';
+import { OfflineRenderer, type OfflineResult, type StreamResult } from '../io/offline';
+import { BlockCollector, type BlockSink } from '../io/block-sink';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */
@@ -199,22 +200,35 @@ export class Engine {
   }
 
   /**
-   * Renders the next `frames` frames offline (continuing where the last call stopped). Blocks the
-   * calling thread while the workers run; the calling thread only copies finished blocks out of the
-   * output ring, in batches of half the ring.
+   * Renders the next `frames` frames offline (continuing where the last call stopped) into memory.
+   * For long renders use `stream`, which keeps nothing.
    */
   render(frames: number, onProgress?: (framesDone: number) => void): OfflineResult {
+    const sink = new BlockCollector(frames);
+    const r = this.stream(frames, sink, onProgress);
+    return { left: sink.left, right: sink.right, frames: r.frames, seconds: r.seconds };
+  }
+
+  /**
+   * Renders the next `frames` frames offline (continuing where the last call stopped), handing each
+   * block to `sink` in order as soon as it is out of the output ring. Blocks the calling thread while
+   * the workers run; the calling thread only passes finished blocks on, in batches of half the ring,
+   * while the workers fill the other half. A sink that throws stops the workers; the engine then needs
+   * a new `load` before it renders again.
+   */
+  stream(frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): StreamResult {
     const plan = this.plan;
     if (!plan) throw new Error('no patch loaded');
     if (!this.pool) {
       this.nextBlock += Math.ceil(frames / plan.blockSize);
-      return this.local!.render({ frames, onProgress });
+      return this.local!.stream({ frames, onProgress }, sink);
     }
     const views = this.views!, layout = this.layout!;
     const B = plan.blockSize, R = layout.ringBlocks;
     const blocks = Math.ceil(frames / B);
     const first = this.nextBlock, end = first + blocks;
-    const left = new Float32Array(frames), right = new Float32Array(frames);
+    // One pair of views per ring slot, made once per call: the loop below allocates nothing.
+    const slots = Array.from({ length: R }, (_, s) => [views.ring.subarray(s * 2 * B, s * 2 * B + B), views.ring.subarray(s * 2 * B + B, (s + 1) * 2 * B)]);
     const ctrl = views.ctrl;
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
     Atomics.store(ctrl, Ctrl.RunTo, end);
@@ -222,22 +236,33 @@ export class Engine {
     this.pool.kick();
     const t0 = process.hrtime.bigint();
     const batch = Math.max(1, R >> 1);
-    for (let b = first; b < end; ) {
-      const upto = Math.min(end, b + batch);
-      Atomics.store(ctrl, Ctrl.RingWant, upto);
-      waitAtLeast(ctrl, Ctrl.RingWritten, upto);
-      for (; b < upto; b++) {
-        const slot = (b % R) * 2 * B;
-        const at = (b - first) * B, n = Math.min(B, frames - at);
-        left.set(views.ring.subarray(slot, slot + n), at);
-        right.set(views.ring.subarray(slot + B, slot + B + n), at);
+    try {
+      for (let b = first; b < end; ) {
+        const upto = Math.min(end, b + batch);
+        Atomics.store(ctrl, Ctrl.RingWant, upto);
+        waitAtLeast(ctrl, Ctrl.RingWritten, upto);
+        for (; b < upto; b++) sink.write(slots[b % R], Math.min(B, frames - (b - first) * B));
+        publish(ctrl, Ctrl.RingRead, b);
+        onProgress?.(Math.min(frames, (b - first) * B));
       }
-      publish(ctrl, Ctrl.RingRead, b);
-      onProgress?.(Math.min(frames, (b - first) * B));
+    } catch (e) {
+      this.halt();
+      throw e;
     }
     waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers);
     this.nextBlock = end;
-    return { left, right, frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    return { frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  }
+
+  /** Stops an offline render midway (its sink failed): releases every wait and lets the workers finish. */
+  private halt(): void {
+    const views = this.views, plan = this.plan;
+    if (!views || !plan) return;
+    const ctrl = views.ctrl;
+    publish(ctrl, Ctrl.Stop, 1);
+    publish(ctrl, Ctrl.RingRead, 0x7fffffff);
+    for (let i = 0; i < views.stamps.length; i++) publish(views.stamps, i, 0x7fffffff);
+    waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers, 2000);
   }
 
   /**
