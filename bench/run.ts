@@ -1,6 +1,9 @@
 /**
  * `npm run bench`: the whole benchmark suite. Prints tables (with machine and settings) and writes JSON
- * to bench/results/. Options: --quick (short renders, for a smoke run), --seconds S, --repeats R.
+ * to bench/results/. Options: --quick (short renders, for a smoke run), --seconds S, --repeats R,
+ * --only a,b, --voices 64,256 (parallel, peers).
+ * `--only peers` (bench/peers.ts: Modsynth beside scsynth/supernova, issue #12) runs only when named:
+ * at the defaults (60 s, 64 and 256 voices, 3 repeats) it takes about an hour.
  */
 import { faultRecovery } from './faults';
 import { canonicalPatch, CANONICAL_VOICES } from './canonical';
@@ -14,6 +17,7 @@ import { realtimeOutput } from './realtime';
 import { oscControl } from './osc';
 import { polyphony } from './poly';
 import { pulseLoss } from './pulse-loss';
+import { peers } from './peers';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
   if (want('realtime')) add(await realtimeOutput(quick ? 5 : 60));
   if (want('faults')) add(await faultRecovery(quick ? 2 : 5));
   if (want('pulse-loss')) add(await pulseLoss(8, quick ? 1 : 5));
+  if (only?.includes('peers')) for (const s of await peers({ voices, seconds, repeats })) add(s);
   console.log(`\nJSON: ${writeResults(sections)}`);
 }
 
