@@ -261,7 +261,7 @@ export class Engine {
     const ctrl = views.ctrl;
     publish(ctrl, Ctrl.Stop, 1);
     publish(ctrl, Ctrl.RingRead, 0x7fffffff);
-    for (let i = 0; i < views.stamps.length; i++) publish(views.stamps, i, 0x7fffffff);
+    views.stamps.releaseAll();
     waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers, 2000);
   }
 
