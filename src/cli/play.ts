@@ -83,11 +83,6 @@ function threadCount(): number {
   }
 }
 
-/** True for an address only this machine can reach. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
 function parseHostPort(text: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
@@ -216,8 +211,7 @@ async function runLive(
       } catch (e) {
         throw new UsageError(`cannot start the OSC server on ${osc.host}:${osc.port}: ${(e as Error).message} (another engine on this port? --osc HOST:PORT picks another, --no-osc runs without)`);
       }
-      say(`OSC on udp://${server.address.host}:${server.address.port} (patch directory ${session.patchDir})`);
-      if (!isLoopback(osc.host)) console.warn(`warning: the OSC server listens on ${osc.host}, not only on this machine: anyone who can reach it can change the patch and read or write the patch directory`);
+      say(`OSC on udp://${server.address.host}:${server.address.port}${server.tcp ? ` and tcp://${server.address.host}:${server.tcp.port}` : ''} (patch directory ${session.patchDir})`);
     }
     reportFaults(engine, server, say, B, sr);
     try {
