@@ -7,10 +7,11 @@ import { compilePatch, type RenderPlan } from './compile';
 import { partition, stickyPartition } from './partition';
 import type { Patch } from './patch';
 import { WorkerPool } from './pool';
-import { arenaViews, CMD_FIELDS, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
+import { CommandRing } from '../memory/command-ring';
 import { EVENT_INDEX, fillConstants } from '../realtime/runner';
 import { OfflineRenderer, type OfflineResult, type StreamResult } from '../io/offline';
 import { BlockCollector, type BlockSink } from '../io/block-sink';
@@ -414,19 +415,9 @@ export class Engine {
   private pushRecord(pos: number, index: number, value: number, atFrame: number): boolean {
     const views = this.views!, layout = this.layout!;
     const pm = this.plan!.modules[pos];
-    const w = pm.worker, cap = layout.cmdRecords;
-    const head = views.cmdIndex[2 * w], tail = Atomics.load(views.cmdIndex, 2 * w + 1);
-    if (head - tail >= cap) {
-      Atomics.add(views.ctrl, Ctrl.CmdDropped, 1);
-      return false;
-    }
-    const r = (w * cap + (head % cap)) * CMD_FIELDS;
-    views.cmd[r] = atFrame;
-    views.cmd[r + 1] = pos;
-    views.cmd[r + 2] = index;
-    views.cmd[r + 3] = value;
-    Atomics.store(views.cmdIndex, 2 * w, head + 1);
-    return true;
+    if (new CommandRing(views.cmdIndex, views.cmd, pm.worker, layout.cmdRecords).push(atFrame, pos, index, value)) return true;
+    Atomics.add(views.ctrl, Ctrl.CmdDropped, 1);
+    return false;
   }
 
   /**
@@ -437,11 +428,12 @@ export class Engine {
     const views = this.views, layout = this.layout;
     if (!views || !layout || !this.streaming) return;
     const deadline = Date.now() + timeoutMs;
-    const heads = Array.from({ length: layout.poolWorkers }, (_, w) => views.cmdIndex[2 * w]);
+    const rings = Array.from({ length: layout.poolWorkers }, (_, w) => new CommandRing(views.cmdIndex, views.cmd, w, layout.cmdRecords));
+    const heads = rings.map((r) => r.head());
     // A worker declared dead takes nothing until its replacement starts (which then applies its records
     // in order): waiting for it would hold every /sync for as long as a cold replacement takes.
     const dead = (w: number) => w < (this.plan?.workers ?? 0) && Atomics.load(views.workerWords, w * WorkerWord.Count + WorkerWord.Dead) !== 0;
-    const pending = () => heads.some((h, w) => Atomics.load(views.cmdIndex, 2 * w + 1) < h && !dead(w));
+    const pending = () => heads.some((h, w) => !rings[w].taken(h) && !dead(w));
     while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
     while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));

@@ -125,8 +125,9 @@ export interface EngineLayout {
   regions: readonly { offset: number; bytes: number }[];
 }
 
-/** A parameter change record: absolute frame, plan position of the module, param index, value. */
-export const CMD_FIELDS = 4;
+/** A parameter change record: absolute frame, plan position of the module, param index, value (memory/command-ring.ts). */
+import { CMD_FIELDS } from './command-ring';
+export { CMD_FIELDS };
 
 export interface ArenaLayout extends EngineLayout {
   region: number;
