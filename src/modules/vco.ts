@@ -137,7 +137,9 @@ class VcoKernel implements Kernel<typeof spec> {
       const dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
       for (let i = start; i < end; i++) dts[i] = dt; // not fill(): a double passed to a builtin is boxed
     }
-    if (pwmOn) for (let i = start; i < end; i++) pws[i] = clamp(pwBase + pwmAmt * pwmIn[i], 0.01, 0.99);
+    if (!useSqr) {
+      // The width only shapes the pulse output (its edges and sync jumps): nothing to compute.
+    } else if (pwmOn) for (let i = start; i < end; i++) pws[i] = clamp(pwBase + pwmAmt * pwmIn[i], 0.01, 0.99);
     else {
       const pw = clamp(pwBase, 0.01, 0.99);
       for (let i = start; i < end; i++) pws[i] = pw;
