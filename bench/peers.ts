@@ -73,12 +73,16 @@ const cpuMedian = (c: Cell) => median(c.runs.map(cpuOf));
 const nsPerVoiceSample = (c: Cell) => (cpuMedian(c) / (c.seconds * SR * c.voices)) * 1e9;
 const fix = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
+/** Said once per run when a checked-in patch differs from its generator. */
+const staleNotes: string[] = [];
+
 /** The patch file for a form and size: bench/patches when it is there and current, else generated into out/peers. */
 function patchFile(form: 'mono' | 'poly', voices: number): string {
   const name = form === 'mono' ? `canonical-${voices}.json` : `canonical-poly-${voices}.json`;
   const text = canonicalFiles().get(name) ?? JSON.stringify(form === 'mono' ? canonicalPatch(voices) : canonicalPolyPatch(voices), null, 1) + '\n';
   const checked = join(PATCH_DIR, name);
   if (existsSync(checked) && readFileSync(checked, 'utf8') === text) return checked;
+  if (existsSync(checked)) staleNotes.push(`bench/patches/${name} differs from bench/canonical.ts (run node dist/bench/canonical.js): rendered the generator's version`);
   const dir = join(OUT, 'patches');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, name), text);
@@ -251,6 +255,7 @@ export async function peers(opts: { voices?: number[]; seconds: number; repeats:
     timing: 'whole process: wall around the child; user+sys and max RSS from the child (modsynth: process.resourceUsage via bench/child-rusage; peers: /usr/bin/time in ../shared/peers/run.sh)',
     notes: [
       ...peer.notes,
+      ...staleNotes,
       ...(seconds !== PEER_SECONDS ? [`modsynth renders ${seconds} s, the peer harness always 60 s: wall ratios are per second of audio`] : []),
       ...(star ? [`* renders shorter than the issue's 60 s: the fixed start-up (worker pool warm-up, patch load, WAV writing: wall s − render s) is in every Modsynth figure, so these verdicts are not the issue's measurement`] : []),
     ],
