@@ -48,7 +48,7 @@ interface Run {
   sys: number;
   rssMiB: number;
   load1?: number;
-  /** Modsynth only: the engine's own render-loop time (no start-up, patch load, shutdown or WAV writing). */
+  /** Modsynth only: the render time the CLI reports ("rendered in … s": no process start, pool start, patch load or shutdown). */
   render?: number;
   /** Modsynth only: workers the plan used ("1 of 2"), from the CLI's summary line. */
   used?: string;
@@ -251,13 +251,13 @@ export async function peers(opts: { voices?: number[]; seconds: number; repeats:
   const settings = {
     sampleRate: SR, block: BLOCK, format: 'WAV 32-bit float stereo', modsynthSeconds: seconds, peerSeconds: PEER_SECONDS, repeats, statistic: 'median',
     voices: voicesList, peerEngines: engines, loadavgBefore: loadBefore, loadavgAfter: loadAfter,
-    renderColumn: "render s: Modsynth's own render-loop time from its summary line (wall s minus render s = start-up with the worker pool's warm-up, patch load, shutdown and WAV writing); not used in the ratios",
+    renderColumn: "render s: the render time Modsynth's CLI reports ('rendered in … s'); wall s − render s is what it leaves out: process start, worker pool start and warm-up, patch load, shutdown (and WAV writing where the CLI does not stream it during the render). Not used in the ratios",
     timing: 'whole process: wall around the child; user+sys and max RSS from the child (modsynth: process.resourceUsage via bench/child-rusage; peers: /usr/bin/time in ../shared/peers/run.sh)',
     notes: [
       ...peer.notes,
       ...staleNotes,
       ...(seconds !== PEER_SECONDS ? [`modsynth renders ${seconds} s, the peer harness always 60 s: wall ratios are per second of audio`] : []),
-      ...(star ? [`* renders shorter than the issue's 60 s: the fixed start-up (worker pool warm-up, patch load, WAV writing: wall s − render s) is in every Modsynth figure, so these verdicts are not the issue's measurement`] : []),
+      ...(star ? [`* renders shorter than the issue's 60 s: the fixed start-up (process and worker pool start, warm-up, patch load: about wall s − render s) is in every Modsynth figure, so these verdicts are not the issue's measurement`] : []),
     ],
   };
   const sections: BenchSection[] = [
