@@ -11,6 +11,8 @@ import { loadPatchFile } from './load';
 import { renderCommand, type RenderCliOptions } from './render';
 import { playCommand, serveCommand } from './play';
 import { UsageError } from './errors';
+import { EXIT_FILE_ERROR, FileWriteError } from '../io/file-error';
+import { StoppedBySignal } from './stop-signals';
 import { oscReferenceMarkdown } from '../protocol/reference';
 
 
@@ -149,6 +151,15 @@ function reportError(e: unknown): number {
   if (e instanceof UsageError) {
     process.stderr.write(`modsynth: ${e.message}\n`);
     return 2;
+  }
+  if (e instanceof StoppedBySignal) {
+    process.stderr.write(`modsynth: ${e.message}\n`);
+    return e.exitCode;
+  }
+  if (e instanceof FileWriteError) {
+    if (process.env.MODSYNTH_DEBUG) console.error(e);
+    process.stderr.write(`modsynth: ${e.message}\n`);
+    return EXIT_FILE_ERROR;
   }
   if (process.env.MODSYNTH_DEBUG) console.error(e);
   process.stderr.write(`modsynth: internal error: ${(e as Error)?.message ?? String(e)} (set MODSYNTH_DEBUG=1 for details)\n`);

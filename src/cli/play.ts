@@ -86,8 +86,8 @@ function threadCount(): number {
 function parseHostPort(text: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || port > 65535) throw new UsageError(`--osc takes HOST:PORT, got "${text}"`);
-  return { host: m[1], port };
+  if (!m || !m[1] || port > 65535) throw new UsageError(`--osc takes HOST:PORT (IPv6 as [ADDR]:PORT), got "${text}"`);
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOptions): Promise<number | void> {
@@ -211,7 +211,7 @@ async function runLive(
       } catch (e) {
         throw new UsageError(`cannot start the OSC server on ${osc.host}:${osc.port}: ${(e as Error).message} (another engine on this port? --osc HOST:PORT picks another, --no-osc runs without)`);
       }
-      say(`OSC on udp://${server.address.host}:${server.address.port} (patch directory ${session.patchDir})`);
+      say(`OSC on udp://${server.address.host}:${server.address.port}${server.tcp ? ` and tcp://${server.address.host}:${server.tcp.port}` : ''} (patch directory ${session.patchDir})`);
     }
     reportFaults(engine, server, say, B, sr);
     try {

@@ -9,6 +9,9 @@
  * So the handlers stay installed until the process ends; a repeat within REPEAT_GRACE_MS is the same
  * request, and only a signal after that, while the shutdown is still running, forces the exit, after
  * the caller's `force` has saved what can be saved synchronously.
+ *
+ * `render` uses StopSignals instead: a flag its synchronous render polls between chunks of work, so it
+ * can remove its temp file and stop with one line; a second signal exits at once.
  */
 import { constants } from 'node:os';
 
@@ -57,5 +60,37 @@ export class StopRequest {
   dispose(): void {
     for (const [sig, h] of this.handlers) process.off(sig, h);
     this.handlers.clear();
+  }
+}
+
+/** SIGINT, SIGTERM and SIGHUP as a flag a long synchronous job (a render) polls between chunks. */
+/** Thrown by `check` once a stop signal has arrived; exit code 128 + the signal's number. */
+export class StoppedBySignal extends Error {
+  readonly exitCode: number;
+  constructor(readonly signal: NodeJS.Signals, detail: string) {
+    super(`stopped by ${signal}${detail ? `: ${detail}` : ''}`);
+    this.exitCode = signalExitCode(signal);
+  }
+}
+
+export class StopSignals {
+  private received: NodeJS.Signals | undefined;
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    if (this.received) process.exit(signalExitCode(sig));
+    this.received = sig;
+  };
+
+  constructor() {
+    for (const s of STOP_SIGNALS) process.on(s, this.onSignal);
+  }
+
+  /** Lets pending signals in (one turn of the event loop), then throws if one arrived. */
+  async check(detail = ''): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.received) throw new StoppedBySignal(this.received, detail);
+  }
+
+  dispose(): void {
+    for (const s of STOP_SIGNALS) process.off(s, this.onSignal);
   }
 }

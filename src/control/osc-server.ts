@@ -1,13 +1,22 @@
 /**
- * The OSC control plane: UDP, bound to 127.0.0.1 by default. Decodes packets with node-osc's codec,
- * dispatches through the one command table (protocol/commands.ts), replies to the sender (or to the
- * port it named with /reply/to). Malformed packets, unknown addresses, failed and late commands are
- * counted, never fatal. Control thread only; nothing here touches the audio path directly.
+ * The OSC control plane: UDP, and TCP on the same port (osc-tcp.ts), bound to 127.0.0.1 by default
+ * (another address prints a warning). Decodes packets with a bounded, non-recursive decoder
+ * (osc-decode.ts), admits timed bundles within the bounds of osc-limits.ts (osc-timed.ts), dispatches
+ * through the one command table (protocol/commands.ts; handlers in osc-handlers.ts) and replies through
+ * osc-clients.ts (per-client /reply/to, /notify, amplification budget). Malformed packets, unknown
+ * addresses, failed, late and internal errors are counted and answered, never fatal. Control thread
+ * only; nothing here touches the audio path directly.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { decode, encode, Message } from 'node-osc';
+import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
+import { OSC_LIMITS, type OscLimits } from './osc-limits';
 import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
 import { CommandError, type LiveSession } from './session';
+import { clientKey, OscClients, sender, type Sender } from './osc-clients';
+import { encodeMessage } from './osc-encode';
+import { commandHandlers, type Handler } from './osc-handlers';
+import { OscTcpListener, TCP_LIMITS } from './osc-tcp';
+import { admitTimed, scheduleTimed } from './osc-timed';
 
 export interface OscCounters {
   received: number;
@@ -15,14 +24,9 @@ export interface OscCounters {
   unknown: number;
   failed: number;
   late: number;
+  /** Datagrams whose handling threw unexpectedly (a bug; answered with /fail, never fatal). */
+  internal: number;
 }
-
-interface Sender {
-  address: string;
-  port: number;
-}
-
-type Handler = (args: ArgValue[], from: Sender) => Promise<ArgValue[] | undefined> | ArgValue[] | undefined;
 
 export interface OscServerOptions {
   host: string;
@@ -30,93 +34,45 @@ export interface OscServerOptions {
   session: LiveSession;
   /** Extra status fields (sample rate, block, workers, load, underruns...). */
   status: () => Record<string, number>;
+  /** Bounds other than the defaults (tests). */
+  limits?: Partial<OscLimits>;
+  /** Milliseconds now, for subscription expiry (default: Date.now; tests). */
+  clock?: () => number;
+  /** Also listen for OSC over TCP (SLIP framing) on the same port (default: true). */
+  tcp?: boolean;
+  /** Prints a warning line (default: console.warn). */
+  warn?: (line: string) => void;
 }
 
 /** Largest datagram we accept; anything bigger is counted as malformed. */
 const MAX_PACKET = 65_507;
 
 export class OscServer {
-  readonly counters: OscCounters = { received: 0, malformed: 0, unknown: 0, failed: 0, late: 0 };
+  readonly counters: OscCounters = { received: 0, malformed: 0, unknown: 0, failed: 0, late: 0, internal: 0 };
   private readonly socket: Socket;
-  private readonly replyPorts = new Map<string, number>();
-  private readonly subscribers = new Map<string, Sender>();
+  private readonly clients: OscClients;
   private readonly handlers: { [K in CommandAddress]: Handler };
+  readonly limits: Readonly<OscLimits>;
+  /** The warning printed at start (bound to an address other machines can reach), if any. */
+  warning: string | undefined;
+  /** The TCP listener (SLIP framing) on the same port, unless it could not listen. */
+  tcp: OscTcpListener | undefined;
 
   private constructor(private readonly opts: OscServerOptions) {
     // A large receive buffer absorbs bursts (tens of thousands of messages per second) without loss.
     this.socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 2 ** 20 });
     const s = opts.session;
-    const pairs = (rest: ArgValue[]) => {
-      const out: [string, number][] = [];
-      for (let i = 0; i < rest.length; i += 2) out.push([rest[i] as string, rest[i + 1] as number]);
-      return out;
-    };
-    this.handlers = {
-      '/module/add': async ([type, id, ...rest]) => {
-        await s.addModule(type as string, id as string, pairs(rest));
-        this.event('/module/added', [id, type]);
-        return ['/module/add', id];
-      },
-      '/module/remove': async ([id]) => {
-        await s.removeModule(id as string);
-        this.event('/module/removed', [id]);
-        return ['/module/remove', id];
-      },
-      '/module/read': ([id]) => ['#read', id, ...s.readModule(id as string)],
-      '/module/enable': ([id]) => {
-        s.enableModule(id as string);
-        return ['/module/enable', id];
-      },
-      '/cable/connect': async ([from, to]) => {
-        await s.connect(from as string, to as string);
-        return ['/cable/connect', from, to];
-      },
-      '/cable/disconnect': async ([from, to]) => {
-        await s.disconnect(from as string, to as string);
-        return ['/cable/disconnect', from, to];
-      },
-      '/param/set': async ([id, ...rest]) => {
-        await s.setParams(id as string, pairs(rest));
-        return undefined;
-      },
-      '/midi': ([id, status, d1, d2]) => {
-        s.sendMidi(id as string, status as number, d1 as number, d2 as number);
-        return undefined;
-      },
-      '/patch/load': async ([name]) => {
-        await s.loadPatch(name as string);
-        return ['/patch/load', name];
-      },
-      '/patch/save': async ([name]) => {
-        await s.savePatch(name as string);
-        return ['/patch/save', name];
-      },
-      '/patch/get': () => ['#patch', JSON.stringify(s.current)],
-      '/patch/clear': async () => {
-        await s.clear();
-        return ['/patch/clear'];
-      },
-      '/status': () => {
+    this.limits = { ...OSC_LIMITS, ...opts.limits };
+    this.clients = new OscClients(this.socket, this.limits, opts.clock);
+    this.handlers = commandHandlers({
+      session: s,
+      clients: this.clients,
+      event: (address, args, cause) => this.clients.event(encodeMessage(address, args), cause),
+      status: () => {
         this.counters.late = s.late;
-        const fields: Record<string, number> = { ...this.opts.status(), modules: s.current.modules.length, ...this.counters };
-        return ['#status', ...Object.entries(fields).flat()];
+        return { ...this.opts.status(), modules: s.current.modules.length, ...this.counters, subscribers: this.clients.subscribers, withheld: this.clients.withheld };
       },
-      '/sync': async ([id]) => {
-        await s.sync();
-        return ['#synced', id];
-      },
-      '/notify': ([on], from) => {
-        const key = `${from.address}:${from.port}`;
-        if (on) this.subscribers.set(key, this.replyTarget(from));
-        else this.subscribers.delete(key);
-        return ['/notify', on];
-      },
-      '/reply/to': ([port], from) => {
-        if ((port as number) < 1 || (port as number) > 65535) throw new CommandError(`port ${port} out of range`);
-        this.replyPorts.set(from.address, port as number);
-        return ['/reply/to', port];
-      },
-    };
+    });
   }
 
   static async start(opts: OscServerOptions): Promise<OscServer> {
@@ -128,8 +84,30 @@ export class OscServer {
         resolve();
       });
     });
-    server.socket.on('message', (buf, rinfo) => server.receive(buf, rinfo));
+    server.socket.on('message', (buf, rinfo: RemoteInfo) => server.handle(buf, sender(rinfo.address, rinfo.port, buf.length, server.limits.amplification)));
     server.socket.on('error', () => server.counters.malformed++);
+    const bound = server.address;
+    const warn = opts.warn ?? ((line: string) => console.warn(line));
+    if (opts.tcp !== false) {
+      try {
+        server.tcp = await OscTcpListener.listen(bound.host, bound.port, TCP_LIMITS, {
+          frame: (packet, peer) => server.handle(packet, sender(peer.address, peer.port, packet.length, server.limits.amplification, peer.stream)),
+          tooLarge: (peer) => {
+            server.counters.received++;
+            server.counters.malformed++;
+            peer.stream(encodeMessage('/fail', ['(packet)', `malformed OSC packet: frame larger than ${TCP_LIMITS.maxFrame} bytes`]));
+          },
+          refusal: () => encodeMessage('/fail', ['(connection)', `too many TCP clients (${TCP_LIMITS.clients}); use UDP or retry later`]),
+          closed: (peer) => server.clients.unsubscribe(peer),
+        });
+      } catch (e) {
+        warn(`warning: no OSC over TCP: cannot listen on ${bound.host}:${bound.port} (${(e as Error).message}); UDP only`);
+      }
+    }
+    if (!/^127\./.test(bound.host)) {
+      server.warning = `warning: OSC on ${bound.host}:${bound.port} (UDP${server.tcp ? ' and TCP' : ''}) is reachable from other machines: anyone who can reach it can change the patch, and load and save patches in ${opts.session.patchDir} (use --osc 127.0.0.1:PORT to keep it local)`;
+      warn(server.warning);
+    }
     return server;
   }
 
@@ -138,83 +116,74 @@ export class OscServer {
     return { host: a.address, port: a.port };
   }
 
-  private receive(buf: Buffer, rinfo: RemoteInfo): void {
+  /**
+   * The socket boundary: nothing from one datagram reaches the process. A packet that does not decode
+   * (or nests bundles too deep) is counted as malformed and answered; anything that still throws while
+   * it is dispatched is counted as internal and answered too.
+   */
+  private handle(buf: Buffer, from: Sender): void {
     this.counters.received++;
-    const from: Sender = { address: rinfo.address, port: rinfo.port };
-    let packet: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[] };
     try {
-      if (buf.length > MAX_PACKET) throw new Error('too large');
-      packet = decode(buf) as typeof packet;
-    } catch {
-      this.counters.malformed++;
-      this.reply(from, '/fail', ['(packet)', 'malformed OSC packet']);
-      return;
+      this.clients.renew(from);
+      let items: OscItem[];
+      try {
+        if (buf.length > MAX_PACKET) throw new OscDecodeError('malformed OSC packet: larger than one UDP datagram');
+        items = decodePacket(buf);
+      } catch (e) {
+        this.counters.malformed++;
+        const bad = e instanceof OscDecodeError ? e : new OscDecodeError('malformed OSC packet');
+        this.reply(from, '/fail', [bad.where, bad.message]);
+        return;
+      }
+      this.dispatchItems(items, from);
+    } catch (e) {
+      this.internalError(from, '(packet)', e);
     }
-    this.dispatchPacket(packet, from);
+  }
+
+  private internalError(from: Sender, address: string, e: unknown): void {
+    this.counters.internal++;
+    try {
+      this.reply(from, '/fail', [address, `internal error: ${e instanceof Error ? e.message : String(e)}`]);
+    } catch {
+      // nothing more to do: the error is counted
+    }
   }
 
   /**
-   * A bundle with a timetag: its param changes (/param/set and the short form) land on the exact sample
-   * of that time on the engine's clock, and the sender gets `/done #bundle <frame>`; other commands in
-   * it run on arrival. Timetag 0 ("immediately") runs everything on arrival.
+   * Runs a decoded packet in order. A bundle with a timetag: its param changes (/param/set and the
+   * short form) and /midi land on the exact sample of that time on the engine's clock, and the sender
+   * gets `/done #bundle <frame>` when the bundle closes; other commands in it run on arrival. Timetag 0
+   * ("immediately") runs everything on arrival.
    */
-  private dispatchPacket(p: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[]; timetag?: number }, from: Sender, time = 0): void {
-    if (p.oscType === 'bundle') {
-      const t = typeof p.timetag === 'number' && p.timetag > 0 ? p.timetag : time;
-      const frames: number[] = [];
-      for (const el of (p.elements ?? []) as (typeof p)[]) {
-        const f = this.dispatchTimed(el, from, t);
-        if (f !== undefined) frames.push(f);
-      }
-      if (t > 0 && frames.length) this.reply(from, '/done', ['#bundle', Math.min(...frames)]);
+  private dispatchItems(items: readonly OscItem[], from: Sender): void {
+    const refused = admitTimed(items, clientKey(from), this.opts.session, this.limits);
+    if (refused) {
+      this.fail(from, '#bundle', refused);
       return;
     }
-    const address = String(p.address ?? '');
-    const args = (p.args ?? []).map((a) => a.value);
-    void this.dispatch(address, args, from);
+    const frames = new Map<number, number>();
+    for (const it of items) {
+      if (it.kind === 'end') {
+        const f = frames.get(it.bundle);
+        if (it.time > 0 && f !== undefined) this.reply(from, '/done', ['#bundle', f]);
+        continue;
+      }
+      if (it.time <= 0) {
+        this.run(it.address, it.args, from);
+        continue;
+      }
+      const f = scheduleTimed(it.address, it.args, clientKey(from), it.time, this.opts.session, {
+        fail: (address, reason) => this.fail(from, address, reason),
+        run: (address, args) => this.run(address, args, from),
+      });
+      if (f !== undefined) frames.set(it.bundle, Math.min(frames.get(it.bundle) ?? f, f));
+    }
   }
 
-  /** Dispatches a bundle element; param changes and /midi under a timetag are scheduled (returns their frame). */
-  private dispatchTimed(el: { oscType: string; address?: string; args?: { value: unknown }[]; elements?: unknown[]; timetag?: number }, from: Sender, t: number): number | undefined {
-    if (el.oscType === 'bundle' || t <= 0) {
-      this.dispatchPacket(el, from, t);
-      return undefined;
-    }
-    const address = String(el.address ?? '');
-    const args = (el.args ?? []).map((a) => a.value);
-    if (address === '/midi') {
-      const why = checkArgs(COMMANDS['/midi'], args);
-      if (why) {
-        this.fail(from, address, why);
-        return undefined;
-      }
-      try {
-        return this.opts.session.scheduleMidi(args[0] as string, args[1] as number, args[2] as number, args[3] as number, t);
-      } catch (e) {
-        this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
-        return undefined;
-      }
-    }
-    const short = SHORT_PARAM_FORM.exec(address);
-    const callArgs = address === '/param/set' ? args : short && !(address in COMMANDS) ? [short[1], short[2], ...args] : undefined;
-    if (!callArgs) {
-      void this.dispatch(address, args, from);
-      return undefined;
-    }
-    const why = checkArgs(COMMANDS['/param/set'], callArgs);
-    if (why) {
-      this.fail(from, address, why);
-      return undefined;
-    }
-    try {
-      const rest = callArgs.slice(1) as ArgValue[];
-      const pairs: [string, number][] = [];
-      for (let i = 0; i < rest.length; i += 2) pairs.push([rest[i] as string, rest[i + 1] as number]);
-      return this.opts.session.scheduleParams(callArgs[0] as string, pairs, t);
-    } catch (e) {
-      this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
-      return undefined;
-    }
+  /** Starts a command; its promise never rejects to the process (a failure is counted and answered). */
+  private run(address: string, args: unknown[], from: Sender): void {
+    this.dispatch(address, args, from).catch((e) => this.internalError(from, address, e));
   }
 
   /** Runs one command; every failure becomes a /fail reply and a count. */
@@ -243,11 +212,9 @@ export class OscServer {
       const out = await this.handlers[handlerAddress](callArgs as ArgValue[], from);
       if (!out) return;
       const [head, ...rest] = out;
-      if (head === '#patch') this.reply(from, '/patch', rest);
-      else if (head === '#status') this.reply(from, '/status.reply', rest);
-      else if (head === '#synced') this.reply(from, '/synced', rest);
-      else if (head === '#read') this.reply(from, '/read', rest);
-      else this.reply(from, '/done', out);
+      const named: Record<string, string> = { '#patch': '/patch', '#status': '/status.reply', '#synced': '/synced', '#read': '/read' };
+      if (typeof head === 'string' && head in named) this.answer(from, address, named[head], rest);
+      else this.answer(from, address, '/done', out);
     } catch (e) {
       this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
     }
@@ -258,30 +225,29 @@ export class OscServer {
     this.reply(to, '/fail', [address, reason]);
   }
 
-  private replyTarget(from: Sender): Sender {
-    const port = this.replyPorts.get(from.address);
-    return port ? { address: from.address, port } : from;
-  }
-
+  /** Sends a reply to `to` (through its /reply/to port and budget). */
   private reply(to: Sender, address: string, args: ArgValue[]): void {
-    this.send(this.replyTarget(to), address, args);
+    this.clients.reply(to, encodeMessage(address, args));
   }
 
-  /** Sends an event to every /notify subscriber. */
+  /**
+   * Sends a command's reply, or when it does not fit one UDP datagram a /fail that says so and how to
+   * get it instead (counted as failed).
+   */
+  private answer(to: Sender, command: string, address: string, args: ArgValue[]): void {
+    const packet = encodeMessage(address, args);
+    if (packet.length <= this.limits.maxReply || to.stream) return this.clients.reply(to, packet);
+    const ways = [this.tcp && `ask over TCP (SLIP framing) on port ${this.tcp.port}`, command === '/patch/get' && 'save it with /patch/save NAME and read NAME.json from the patch directory'].filter(Boolean);
+    this.fail(to, command, `reply of ${packet.length} bytes does not fit one UDP datagram (at most ${this.limits.maxReply})${ways.length ? `; ${ways.join(', or ')}` : ''}`);
+  }
+
+  /** Sends an event to every /notify subscriber (events not caused by a request: faults, restarts). */
   event(address: string, args: ArgValue[]): void {
-    for (const s of this.subscribers.values()) this.send(s, address, args);
+    this.clients.event(encodeMessage(address, args));
   }
 
-  private send(to: Sender, address: string, args: ArgValue[]): void {
-    try {
-      const msg = new Message(address, ...args.map((a) => (typeof a === 'number' && !Number.isInteger(a) ? { type: 'float', value: a } : a)));
-      this.socket.send(encode(msg), to.port, to.address);
-    } catch {
-      // A reply that cannot be encoded or sent is dropped; the command itself already ran.
-    }
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
+  async close(): Promise<void> {
+    await this.tcp?.close();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -12,6 +12,7 @@ import { checkParam, checkPort, parsePatch, PatchError, serializePatch, validate
 import { findModule, MODULES } from '../modules';
 import type { SessionLog } from './session-log';
 import { packMidi } from '../midi/message';
+import { TimedQueue, type TimedChange } from './timed-queue';
 
 /** The patch as its file document (what a session log stores). */
 function patchDocument(patch: Patch): unknown {
@@ -21,18 +22,10 @@ function patchDocument(patch: Patch): unknown {
 /** A refused command: the reason goes back to the client in /fail. */
 export class CommandError extends Error {}
 
-/** A timed change waiting for its frame: a param value, or (param '') a packed MIDI message. */
-interface TimedParam {
-  frame: number;
-  id: string;
-  param: string;
-  value: number;
-}
-
 export class LiveSession {
   private queue: Promise<unknown> = Promise.resolve();
   /** Timed param changes not yet handed to the workers, in frame order. */
-  private timed: TimedParam[] = [];
+  private readonly timed = new TimedQueue();
   private timer: NodeJS.Timeout | undefined;
   /** Timed changes that arrived after their frame could be reached (applied at once). */
   late = 0;
@@ -198,7 +191,7 @@ export class LiveSession {
    * Schedules a MIDI message at Unix time `t` (an OSC timetag), like scheduleParams: it lands on the
    * exact frame of `t`, or at once (counted late) when that frame can no longer be reached.
    */
-  scheduleMidi(id: string, status: number, data1: number, data2: number, t: number): number {
+  scheduleMidi(id: string, status: number, data1: number, data2: number, t: number, owner?: string): number {
     const data = this.checkMidi(id, status, data1, data2);
     const frame = this.engine.frameAt(t);
     if (frame === undefined || frame < this.engine.firstReachableFrame()) {
@@ -206,7 +199,7 @@ export class LiveSession {
       this.sendMidi(id, status, data1, data2);
       return frame ?? 0;
     }
-    this.enqueue([{ frame, id, param: '', value: data }]);
+    this.enqueue([{ frame, id, param: '', value: data, owner }]);
     return frame;
   }
 
@@ -221,15 +214,19 @@ export class LiveSession {
 
   /** Drops the timed changes not handed over yet and stops their timer (shutdown). */
   stopTimed(): void {
-    this.timed = [];
+    this.timed.clear();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
 
-  /** Adds timed changes (kept in frame order; equal frames keep their order) and starts the release timer. */
-  private enqueue(items: TimedParam[]): void {
-    this.timed.push(...items);
-    this.timed.sort((a, b) => a.frame - b.frame);
+  /** Timed changes `owner` (an OSC client) has waiting; no owner: every client's together. */
+  pendingTimed(owner?: string): number {
+    return this.timed.pending(owner);
+  }
+
+  /** Adds timed changes and starts the release timer. */
+  private enqueue(items: TimedChange[]): void {
+    this.timed.add(items);
     this.timer ??= setInterval(() => this.release(), 1);
   }
 
@@ -262,7 +259,7 @@ export class LiveSession {
    * they are due (so they never hold up immediate changes queued behind them); a change whose frame
    * can no longer be reached is applied at once and counted as late.
    */
-  scheduleParams(id: string, pairs: [string, number][], t: number): number {
+  scheduleParams(id: string, pairs: [string, number][], t: number, owner?: string): number {
     const m = this.module(id);
     const desc = findModule(m.type)!;
     for (const [name, value] of pairs) {
@@ -277,15 +274,14 @@ export class LiveSession {
       this.setParams(id, pairs);
       return frame ?? 0;
     }
-    this.enqueue(pairs.map(([param, value]) => ({ frame, id, param, value })));
+    this.enqueue(pairs.map(([param, value]) => ({ frame, id, param, value, owner })));
     return frame;
   }
 
   /** Hands due timed records to the workers (control thread timer, ~1 ms). */
   private release(): void {
     const horizon = this.engine.firstReachableFrame() + 8 * this.engine.blockSize();
-    while (this.timed.length > 0 && this.timed[0].frame < horizon) {
-      const r = this.timed.shift()!;
+    for (let r = this.timed.takeBefore(horizon); r; r = this.timed.takeBefore(horizon)) {
       const reachable = this.engine.firstReachableFrame();
       if (r.frame < reachable) {
         this.late++;

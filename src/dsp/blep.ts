@@ -83,8 +83,39 @@ export function residualRamp(t: number): number {
   return lookup(TABLES.ramp, t);
 }
 
-const RING = 64; // power of two > 2·HALF_WIDTH + 1
+/** Length of one output's delay ring (a power of two > 2·HALF_WIDTH + 1). */
+export const RING = 64;
 const MASK = RING - 1;
+
+/**
+ * The corrections of `BlepLine.stepAt` / `rampAt`, for a ring that is the RING floats from `base` of a
+ * caller's Float64Array with its current sample at `base + pos` (an oscillator keeps all its outputs'
+ * rings in one array and advances one position for all of them, in its own loop). args = [jump or
+ * slope jump, d] as for BlepLine: a Float64Array, so no double is boxed on the way into this call.
+ */
+export function ringStep(buf: Float64Array, base: number, pos: number, args: Float64Array): void {
+  const jump = args[0], d = args[1];
+  const table = TABLES.step;
+  let x = d * OVERSAMPLE;
+  for (let k = -HALF_WIDTH; k < HALF_WIDTH; k++, x += OVERSAMPLE) {
+    if (!(x > 0) || x >= TABLE_LEN - 1) continue;
+    const i = x | 0;
+    const f = x - i;
+    const naive = k >= 0 ? 1 : 0;
+    buf[base + ((pos + k) & MASK)] += jump * (table[i] + f * (table[i + 1] - table[i]) - naive);
+  }
+}
+
+export function ringRamp(buf: Float64Array, base: number, pos: number, args: Float64Array): void {
+  const slopeJump = args[0], d = args[1];
+  const table = TABLES.ramp;
+  let x = d * OVERSAMPLE;
+  for (let k = -HALF_WIDTH; k < HALF_WIDTH; k++, x += OVERSAMPLE) {
+    if (!(x > 0) || x >= TABLE_LEN - 1) continue;
+    const i = x | 0;
+    buf[base + ((pos + k) & MASK)] += slopeJump * (table[i] + (x - i) * (table[i + 1] - table[i]));
+  }
+}
 
 /**
  * One output's delay line with correction accumulator. Per sample: `add(naive)` then `take()`.

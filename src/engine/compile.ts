@@ -168,12 +168,12 @@ function mustFind(type: string): AnyModule {
 export function compilePatch(
   patch: Patch,
   opts: RenderOptions,
-  assign: (order: readonly number[], edges: readonly Edge[]) => { worker: number[]; workers: number } = singleWorker,
+  assign: (order: readonly number[], edges: readonly Edge[], voices: readonly number[]) => { worker: number[]; workers: number } = singleWorker,
 ): RenderPlan {
   const { order, edges } = scheduleModules(patch);
-  const { worker, workers } = assign(order, edges);
-  const descs = patch.modules.map((m) => mustFind(m.type));
   const { outChannels, voices } = inferChannels(patch, order, edges);
+  const { worker, workers } = assign(order, edges, voices);
+  const descs = patch.modules.map((m) => mustFind(m.type));
   const B = opts.blockSize;
   let next = 0;
   const alloc = (channels = 1) => {

@@ -7,12 +7,14 @@ import { compilePatch, type RenderPlan } from './compile';
 import { partition, stickyPartition } from './partition';
 import type { Patch } from './patch';
 import { WorkerPool } from './pool';
-import { arenaViews, CMD_FIELDS, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
+import { CommandRing } from '../memory/command-ring';
 import { EVENT_INDEX, fillConstants } from '../realtime/runner';
-import { OfflineRenderer, type OfflineResult } from '../io/offline';
+import { OfflineRenderer, type OfflineResult, type StreamResult } from '../io/offline';
+import { BlockCollector, type BlockSink } from '../io/block-sink';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */
@@ -133,8 +135,8 @@ export class Engine {
     const W = this.options.workers;
     const types = patch.modules.map((m) => m.type);
     return this.install(
-      compilePatch(patch, opts, (order, edges) =>
-        W > 0 ? partition(order, edges, { workers: W, blockSize: opts.blockSize, types }) : { worker: order.map(() => 0), workers: 1 },
+      compilePatch(patch, opts, (order, edges, voices) =>
+        W > 0 ? partition(order, edges, { workers: W, blockSize: opts.blockSize, types, voices }) : { worker: order.map(() => 0), workers: 1 },
       ),
       opts,
     );
@@ -199,22 +201,35 @@ export class Engine {
   }
 
   /**
-   * Renders the next `frames` frames offline (continuing where the last call stopped). Blocks the
-   * calling thread while the workers run; the calling thread only copies finished blocks out of the
-   * output ring, in batches of half the ring.
+   * Renders the next `frames` frames offline (continuing where the last call stopped) into memory.
+   * For long renders use `stream`, which keeps nothing.
    */
   render(frames: number, onProgress?: (framesDone: number) => void): OfflineResult {
+    const sink = new BlockCollector(frames);
+    const r = this.stream(frames, sink, onProgress);
+    return { left: sink.left, right: sink.right, frames: r.frames, seconds: r.seconds };
+  }
+
+  /**
+   * Renders the next `frames` frames offline (continuing where the last call stopped), handing each
+   * block to `sink` in order as soon as it is out of the output ring. Blocks the calling thread while
+   * the workers run; the calling thread only passes finished blocks on, in batches of half the ring,
+   * while the workers fill the other half. A sink that throws stops the workers; the engine then needs
+   * a new `load` before it renders again.
+   */
+  stream(frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): StreamResult {
     const plan = this.plan;
     if (!plan) throw new Error('no patch loaded');
     if (!this.pool) {
       this.nextBlock += Math.ceil(frames / plan.blockSize);
-      return this.local!.render({ frames, onProgress });
+      return this.local!.stream({ frames, onProgress }, sink);
     }
     const views = this.views!, layout = this.layout!;
     const B = plan.blockSize, R = layout.ringBlocks;
     const blocks = Math.ceil(frames / B);
     const first = this.nextBlock, end = first + blocks;
-    const left = new Float32Array(frames), right = new Float32Array(frames);
+    // One pair of views per ring slot, made once per call: the loop below allocates nothing.
+    const slots = Array.from({ length: R }, (_, s) => [views.ring.subarray(s * 2 * B, s * 2 * B + B), views.ring.subarray(s * 2 * B + B, (s + 1) * 2 * B)]);
     const ctrl = views.ctrl;
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
     Atomics.store(ctrl, Ctrl.RunTo, end);
@@ -222,21 +237,33 @@ export class Engine {
     this.pool.kick();
     const t0 = process.hrtime.bigint();
     const batch = Math.max(1, R >> 1);
-    for (let b = first; b < end; ) {
-      const upto = Math.min(end, b + batch);
-      waitAtLeast(ctrl, Ctrl.RingWritten, upto);
-      for (; b < upto; b++) {
-        const slot = (b % R) * 2 * B;
-        const at = (b - first) * B, n = Math.min(B, frames - at);
-        left.set(views.ring.subarray(slot, slot + n), at);
-        right.set(views.ring.subarray(slot + B, slot + B + n), at);
+    try {
+      for (let b = first; b < end; ) {
+        const upto = Math.min(end, b + batch);
+        Atomics.store(ctrl, Ctrl.RingWant, upto);
+        waitAtLeast(ctrl, Ctrl.RingWritten, upto);
+        for (; b < upto; b++) sink.write(slots[b % R], Math.min(B, frames - (b - first) * B));
+        publish(ctrl, Ctrl.RingRead, b);
+        onProgress?.(Math.min(frames, (b - first) * B));
       }
-      publish(ctrl, Ctrl.RingRead, b);
-      onProgress?.(Math.min(frames, (b - first) * B));
+    } catch (e) {
+      this.halt();
+      throw e;
     }
     waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers);
     this.nextBlock = end;
-    return { left, right, frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    return { frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+  }
+
+  /** Stops an offline render midway (its sink failed): releases every wait and lets the workers finish. */
+  private halt(): void {
+    const views = this.views, plan = this.plan;
+    if (!views || !plan) return;
+    const ctrl = views.ctrl;
+    publish(ctrl, Ctrl.Stop, 1);
+    publish(ctrl, Ctrl.RingRead, 0x7fffffff);
+    views.stamps.releaseAll();
+    waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers, 2000);
   }
 
   /**
@@ -251,6 +278,7 @@ export class Engine {
     Atomics.store(ctrl, Ctrl.Stop, 0);
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
     Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
+    Atomics.store(ctrl, Ctrl.RingWant, 0x7fffffff); // the device never sleeps on RingWritten
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
     this.streaming = true;
     this.clockOrigin = undefined;
@@ -270,7 +298,7 @@ export class Engine {
     this.supervisor?.stop();
     publish(ctrl, Ctrl.Stop, 1);
     publish(ctrl, Ctrl.RingRead, 0x7fffffff);
-    for (let i = 0; i < views.stamps.length; i++) publish(views.stamps, i, 0x7fffffff);
+    views.stamps.releaseAll();
     const deadline = Date.now() + 2000;
     while (Atomics.load(ctrl, Ctrl.WorkersDone) < plan.workers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     this.streaming = false;
@@ -287,7 +315,7 @@ export class Engine {
     if (!cur || !views || !layout || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
     const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
     const ids = patch.modules.map((m) => m.id), types = patch.modules.map((m) => m.type);
-    const plan = compilePatch(patch, opts, (order) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize));
+    const plan = compilePatch(patch, opts, (order, _edges, voices) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize, voices));
     const region = 1 - layout.region;
     const next = layoutPlan(layout, region, { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats });
     const nextViews = arenaViews(this.sab!, next);
@@ -387,19 +415,9 @@ export class Engine {
   private pushRecord(pos: number, index: number, value: number, atFrame: number): boolean {
     const views = this.views!, layout = this.layout!;
     const pm = this.plan!.modules[pos];
-    const w = pm.worker, cap = layout.cmdRecords;
-    const head = views.cmdIndex[2 * w], tail = Atomics.load(views.cmdIndex, 2 * w + 1);
-    if (head - tail >= cap) {
-      Atomics.add(views.ctrl, Ctrl.CmdDropped, 1);
-      return false;
-    }
-    const r = (w * cap + (head % cap)) * CMD_FIELDS;
-    views.cmd[r] = atFrame;
-    views.cmd[r + 1] = pos;
-    views.cmd[r + 2] = index;
-    views.cmd[r + 3] = value;
-    Atomics.store(views.cmdIndex, 2 * w, head + 1);
-    return true;
+    if (new CommandRing(views.cmdIndex, views.cmd, pm.worker, layout.cmdRecords).push(atFrame, pos, index, value)) return true;
+    Atomics.add(views.ctrl, Ctrl.CmdDropped, 1);
+    return false;
   }
 
   /**
@@ -410,11 +428,12 @@ export class Engine {
     const views = this.views, layout = this.layout;
     if (!views || !layout || !this.streaming) return;
     const deadline = Date.now() + timeoutMs;
-    const heads = Array.from({ length: layout.poolWorkers }, (_, w) => views.cmdIndex[2 * w]);
+    const rings = Array.from({ length: layout.poolWorkers }, (_, w) => new CommandRing(views.cmdIndex, views.cmd, w, layout.cmdRecords));
+    const heads = rings.map((r) => r.head());
     // A worker declared dead takes nothing until its replacement starts (which then applies its records
     // in order): waiting for it would hold every /sync for as long as a cold replacement takes.
     const dead = (w: number) => w < (this.plan?.workers ?? 0) && Atomics.load(views.workerWords, w * WorkerWord.Count + WorkerWord.Dead) !== 0;
-    const pending = () => heads.some((h, w) => Atomics.load(views.cmdIndex, 2 * w + 1) < h && !dead(w));
+    const pending = () => heads.some((h, w) => !rings[w].taken(h) && !dead(w));
     while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
     while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));

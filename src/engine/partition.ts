@@ -31,10 +31,12 @@ export interface PartitionOptions {
   workers: number;
   blockSize: number;
   types: readonly string[]; // module type by patch index
+  /** Voices (polyphonic channels) of each module, by patch index: a 16-voice VCO costs 16 VCOs. */
+  voices?: readonly number[];
 }
 
 export function partition(order: readonly number[], _edges: readonly Edge[], opts: PartitionOptions): { worker: number[]; workers: number } {
-  const cost = (i: number) => (MODULE_COST_NS[opts.types[i]] ?? 30) * opts.blockSize;
+  const cost = (i: number) => (MODULE_COST_NS[opts.types[i]] ?? 30) * opts.blockSize * (opts.voices?.[i] ?? 1);
   const isolated = order.filter((i) => isIsolated(opts.types[i]));
   const shared = order.filter((i) => !isIsolated(opts.types[i]));
   const total = shared.reduce((s, i) => s + cost(i), 0);
@@ -66,8 +68,9 @@ export function stickyPartition(
   previous: ReadonlyMap<string, number>,
   workers: number,
   blockSize: number,
+  voices?: readonly number[],
 ): { worker: number[]; workers: number } {
-  const cost = (i: number) => (MODULE_COST_NS[types[i]] ?? 30) * blockSize;
+  const cost = (i: number) => (MODULE_COST_NS[types[i]] ?? 30) * blockSize * (voices?.[i] ?? 1);
   const load = new Array<number>(workers).fill(0);
   const worker = new Array<number>(ids.length).fill(0);
   const fresh: number[] = [];

@@ -276,7 +276,7 @@ export class Supervisor {
       // later block would wait forever for room (the ring only drains what that worker writes).
       const at = w === ringWorker(plan) ? Atomics.load(host.views!.ctrl, Ctrl.RingWritten) : host.safeBlock();
       const stamps = host.views!.stamps;
-      for (const p of table.positionsOf(w)) Atomics.store(stamps, p, at);
+      for (const p of table.positionsOf(w)) stamps.set(p, at);
       await host.pool.request(w, { type: 'start', atBlock: at, keepDown }, 'started');
       host.rewatch();
       for (const p of table.positionsOf(w)) if (!keepDown.includes(plan.modules[p].id)) this.back(plan.modules[p].id, at, true);

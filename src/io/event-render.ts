@@ -5,7 +5,8 @@
  * Not an audio-path API.
  */
 import type { Engine } from '../engine/engine';
-import type { OfflineResult } from './offline';
+import type { OfflineResult, StreamResult } from './offline';
+import { BlockCollector, type BlockSink } from './block-sink';
 
 export interface ModuleEvent {
   frame: number;
@@ -15,18 +16,21 @@ export interface ModuleEvent {
   data: number;
 }
 
-/** Renders `frames` frames from the engine's current position, delivering `events` (sorted by frame). */
+/** Renders `frames` frames from the engine's current position into memory (see streamWithEvents). */
 export function renderWithEvents(engine: Engine, frames: number, events: readonly ModuleEvent[], onProgress?: (framesDone: number) => void): OfflineResult {
+  const sink = new BlockCollector(frames);
+  const r = streamWithEvents(engine, frames, events, sink, onProgress);
+  return { left: sink.left, right: sink.right, frames: r.frames, seconds: r.seconds };
+}
+
+/** Renders `frames` frames from the engine's current position into `sink`, delivering `events` (sorted by frame). */
+export function streamWithEvents(engine: Engine, frames: number, events: readonly ModuleEvent[], sink: BlockSink, onProgress?: (framesDone: number) => void): StreamResult {
   const B = engine.blockSize();
   const start = engine.nextParamFrame();
-  const left = new Float32Array(frames), right = new Float32Array(frames);
   let rendered = 0, seconds = 0;
   const renderTo = (upto: number) => {
     if (upto <= rendered) return;
-    const r = engine.render(upto - rendered);
-    left.set(r.left, rendered);
-    right.set(r.right, rendered);
-    seconds += r.seconds;
+    seconds += engine.stream(upto - rendered, sink).seconds;
     rendered = upto;
     onProgress?.(rendered);
   };
@@ -39,5 +43,5 @@ export function renderWithEvents(engine: Engine, frames: number, events: readonl
     }
   }
   renderTo(frames);
-  return { left, right, frames, seconds };
+  return { frames, seconds };
 }

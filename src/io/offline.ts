@@ -1,16 +1,21 @@
 /**
- * Offline rendering: runs a plan block by block as fast as the CPU allows and collects the stereo
- * output. Single-threaded (the multi-worker engine gives the same samples). Not an audio-path API.
+ * Offline rendering: runs a plan block by block as fast as the CPU allows and hands each stereo block
+ * to a sink (the WAV writer streams it to disk; `render` collects it in memory). Single-threaded (the
+ * multi-worker engine gives the same samples). Not an audio-path API.
  */
 import type { RenderPlan } from '../engine/compile';
 import { EVENT_INDEX, fillConstants, Runner } from '../realtime/runner';
+import { BlockCollector, type BlockSink } from './block-sink';
 
-export interface OfflineResult {
+export interface StreamResult {
+  frames: number;
+  /** Wall-clock seconds spent rendering (the sink's time included). */
+  seconds: number;
+}
+
+export interface OfflineResult extends StreamResult {
   left: Float32Array;
   right: Float32Array;
-  frames: number;
-  /** Wall-clock seconds spent rendering. */
-  seconds: number;
 }
 
 export interface OfflineOptions {
@@ -80,12 +85,23 @@ export class OfflineRenderer {
     this.runner.modules.forEach((_, m) => this.runner.isUp(m) || this.runner.restart(m));
   }
 
+  /** Renders the next `opts.frames` frames into memory. */
   render(opts: OfflineOptions): OfflineResult {
+    const sink = new BlockCollector(opts.frames);
+    const r = this.stream(opts, sink);
+    return { left: sink.left, right: sink.right, frames: r.frames, seconds: r.seconds };
+  }
+
+  /**
+   * Renders the next `opts.frames` frames, handing each block to `sink` as it is done (a patch without
+   * an output module gives silent blocks). A sink that throws stops the render there.
+   */
+  stream(opts: OfflineOptions, sink: BlockSink): StreamResult {
     const { plan, runner } = this;
     const B = plan.blockSize;
-    const left = new Float32Array(opts.frames);
-    const right = new Float32Array(opts.frames);
     const out = runner.output;
+    const silence = new Float32Array(B);
+    const block: Float32Array[] = out ? [out.left, out.right] : [silence, silence];
     const progressEvery = Math.max(1, Math.round((0.25 * plan.sampleRate) / B));
     const t0 = process.hrtime.bigint();
     for (let frame = 0; frame < opts.frames; this.block++, frame += B) {
@@ -93,14 +109,15 @@ export class OfflineRenderer {
       this.runBlockWithEvents(this.block * B, n);
       if (runner.faults !== this.faultsSeen) this.restartFaulted();
       if (out) {
-        left.set(n === B ? out.left : out.left.subarray(0, n), frame);
-        right.set(n === B ? out.right : out.right.subarray(0, n), frame);
+        block[0] = out.left;
+        block[1] = out.right;
       }
+      sink.write(block, n);
       if (opts.onProgress && this.block % progressEvery === 0) opts.onProgress(frame + n);
     }
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     opts.onProgress?.(opts.frames);
-    return { left, right, frames: opts.frames, seconds };
+    return { frames: opts.frames, seconds };
   }
 }
 

@@ -7,9 +7,11 @@ import { Engine } from '../engine/engine';
 import { FADE_BLOCKS } from '../realtime/block-loop';
 import { validatePatch } from '../engine/patch';
 import type { SessionEvent } from '../control/session-log';
-import type { OfflineResult } from './offline';
+import type { StreamResult } from './offline';
+import type { BlockSink } from './block-sink';
 
-export async function replaySession(events: SessionEvent[], opts: { workers: number; frames?: number }): Promise<OfflineResult & { sampleRate: number }> {
+/** Replays `events` into `opts.sink` (stereo blocks at the session's sample rate, in order). */
+export async function replaySession(events: SessionEvent[], opts: { workers: number; frames?: number; sink: BlockSink }): Promise<StreamResult & { sampleRate: number }> {
   const start = events[0];
   if (start.type !== 'start') throw new Error('a session starts with a "start" event');
   const B = start.blockSize, sr = start.sampleRate;
@@ -19,12 +21,11 @@ export async function replaySession(events: SessionEvent[], opts: { workers: num
     await engine.load(validatePatch(start.patch), { sampleRate: sr, blockSize: B });
     const end = events.find((e) => e.type === 'end');
     const total = opts.frames ?? (end && end.type === 'end' ? end.frame : 0);
-    const chunks: OfflineResult[] = [];
     let rendered = 0;
     const renderTo = (frame: number) => {
       const upto = Math.min(frame, total);
       if (upto > rendered) {
-        chunks.push(engine.render(upto - rendered));
+        engine.stream(upto - rendered, opts.sink);
         rendered = upto;
       }
     };
@@ -45,14 +46,7 @@ export async function replaySession(events: SessionEvent[], opts: { workers: num
     }
     renderTo(total);
     await engine.settle();
-    const left = new Float32Array(total), right = new Float32Array(total);
-    let at = 0;
-    for (const c of chunks) {
-      left.set(c.left, at);
-      right.set(c.right, at);
-      at += c.frames;
-    }
-    return { left, right, frames: total, seconds: (performance.now() - t0) / 1000, sampleRate: sr };
+    return { frames: total, seconds: (performance.now() - t0) / 1000, sampleRate: sr };
   } finally {
     await engine.close();
   }

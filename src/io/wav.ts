@@ -1,13 +1,16 @@
 /**
- * WAV writing and reading through the `wavefile` library. Not an audio-path API.
+ * WAV files of whole channels: `writeWav` streams them through WavWriter (atomic, see wav-writer.ts);
+ * `encodeWav` and `readWav` go through the `wavefile` library (encodeWav is the reference the writer's
+ * bytes are tested against). Not an audio-path API.
  * 16-bit PCM: samples in ±1.0 are scaled by 32767 and rounded (no dither, so output is deterministic).
  * 32-bit float: samples are written as they are.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { WaveFile } from 'wavefile';
+import type { WavFormat } from './wav-header';
+import { WavWriter } from './wav-writer';
 
-export type WavFormat = '16' | '32f';
+export type { WavFormat } from './wav-header';
 
 export function encodeWav(channels: Float32Array[], sampleRate: number, format: WavFormat): Uint8Array {
   const wav = new WaveFile();
@@ -27,9 +30,19 @@ export function encodeWav(channels: Float32Array[], sampleRate: number, format: 
   return wav.toBuffer();
 }
 
+/**
+ * Writes whole channels (1 or 2) to `path` atomically: the file appears complete or not at all.
+ * Throws FileWriteError (one line: `cannot write PATH: reason`).
+ */
 export function writeWav(path: string, channels: Float32Array[], sampleRate: number, format: WavFormat): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, encodeWav(channels, sampleRate, format));
+  const w = WavWriter.open(path, { sampleRate, channels: channels.length, format, frames: channels[0]?.length ?? 0 });
+  try {
+    w.write(channels, channels[0]?.length ?? 0);
+    w.close();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
 }
 
 export interface DecodedWav {

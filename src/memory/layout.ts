@@ -9,6 +9,7 @@
  * are written by one thread each and read by the control thread without locks (a torn read of a
  * statistic is harmless).
  */
+import { STAMP_STRIDE, stampBytes, Stamps } from './stamps';
 
 /** Control word indices (Int32). */
 export const enum Ctrl {
@@ -45,7 +46,13 @@ export const enum Ctrl {
   HangMs = 13,
   /** Render quanta the device has asked for, silent ones included (low 31 bits). Written by the sink. */
   DeviceQuanta = 14,
-  Count = 15,
+  /**
+   * The RingWritten value the main thread's offline render sleeps for: the output stage notifies only
+   * when it reaches it (a wake-up per block cost a worker 7 % of its time). 0x7fffffff while streaming:
+   * the device never sleeps on the ring.
+   */
+  RingWant = 15,
+  Count = 16,
 }
 
 /**
@@ -118,8 +125,9 @@ export interface EngineLayout {
   regions: readonly { offset: number; bytes: number }[];
 }
 
-/** A parameter change record: absolute frame, plan position of the module, param index, value. */
-export const CMD_FIELDS = 4;
+/** A parameter change record: absolute frame, plan position of the module, param index, value (memory/command-ring.ts). */
+import { CMD_FIELDS } from './command-ring';
+export { CMD_FIELDS };
 
 export interface ArenaLayout extends EngineLayout {
   region: number;
@@ -145,7 +153,7 @@ export interface PlanSize {
 
 /** Bytes a plan needs in a region. */
 export function planBytes(p: PlanSize): number {
-  const health = align(p.moduleCount * 4, 64);
+  const health = align(stampBytes(p.moduleCount), 64);
   const stats = align(health + p.moduleCount * Health.Count * 4, 64);
   const buffers = align(stats + (p.workers * WorkerStat.Count + p.moduleCount) * 8, 64);
   return align(buffers + p.bufferFloats * 4, 64);
@@ -186,7 +194,7 @@ export function layoutPlan(engine: EngineLayout, region: number, p: PlanSize): A
   const r = engine.regions[region];
   if (need > r.bytes) throw new Error(`the patch needs ${(need / 2 ** 20).toFixed(1)} MiB of buffers, the arena has ${(r.bytes / 2 ** 20).toFixed(1)} MiB per plan`);
   const stampsOffset = r.offset;
-  const healthOffset = align(stampsOffset + p.moduleCount * 4, 64);
+  const healthOffset = align(stampsOffset + stampBytes(p.moduleCount), 64);
   const statsOffset = align(healthOffset + p.moduleCount * Health.Count * 4, 64);
   const buffersOffset = align(statsOffset + (p.workers * WorkerStat.Count + p.moduleCount) * 8, 64);
   return { ...engine, region, stampsOffset, healthOffset, moduleCount: p.moduleCount, statsOffset, workers: p.workers, buffersOffset, bufferFloats: p.bufferFloats };
@@ -201,7 +209,8 @@ export function layoutArena(opts: PlanSize & { ringBlocks: number; blockSize: nu
 /** Typed views of an arena. Not RT-safe to create (allocates views); create once per plan per thread. */
 export interface ArenaViews {
   ctrl: Int32Array;
-  stamps: Int32Array;
+  /** Completion stamps (memory/stamps.ts). */
+  stamps: Stamps;
   /** Health.Count words per plan position. */
   health: Int32Array;
   /** WorkerWord.Count words per pool worker. */
@@ -217,7 +226,7 @@ export interface ArenaViews {
 export function arenaViews(sab: SharedArrayBuffer, l: ArenaLayout): ArenaViews {
   return {
     ctrl: new Int32Array(sab, l.ctrlOffset, Ctrl.Count),
-    stamps: new Int32Array(sab, l.stampsOffset, l.moduleCount),
+    stamps: new Stamps(new Int32Array(sab, l.stampsOffset, l.moduleCount * STAMP_STRIDE)),
     health: new Int32Array(sab, l.healthOffset, l.moduleCount * Health.Count),
     workerWords: new Int32Array(sab, l.workerWordsOffset, l.poolWorkers * WorkerWord.Count),
     stats: new Float64Array(sab, l.statsOffset, l.workers * WorkerStat.Count + l.moduleCount),

@@ -24,8 +24,19 @@ const spec = ports({
 type IO = BlockIO<typeof spec>;
 
 /**
+ * The sine, read from a table of one cycle with linear interpolation: SIN_SIZE points (16 KiB, shared
+ * by every LFO), worst error (2π/SIN_SIZE)²/8 = 1.2e-6 of the amplitude (6 µV on 5 V, −138 dB), built
+ * with sin2pi (pure arithmetic, the same bits on every thread). Two guard points so phase 1 (a start
+ * phase of 1) interpolates inside the table.
+ */
+const SIN_SIZE = 2048;
+const SIN_TABLE = new Float64Array(SIN_SIZE + 2);
+for (let j = 0; j < SIN_SIZE + 2; j++) SIN_TABLE[j] = sin2pi(j / SIN_SIZE);
+
+/**
  * Low-frequency oscillator. Phase accumulator in double precision, f = rate · 2^(rate CV), limited to
- * [0, fs/4]. Waveforms are naive (not band-limited: this is a modulation source; use the VCO for audio).
+ * [0, fs/4]. Waveforms are naive (not band-limited: this is a modulation source; use the VCO for audio);
+ * the sine comes from a 2048-point table (error ≤ 1.2e-6 of full scale, see SIN_TABLE).
  * Output ±5 V, or 0..10 V when unipolar. Per-sample: block-size invariant; a saw LFO equals a ramp
  * (2·phase − 1)·5 V exactly.
  */
@@ -39,9 +50,12 @@ class LfoKernel implements Kernel<typeof spec> {
    * the loop allocates a heap number. Reading it back from a Float64Array makes it a double.
    */
   private readonly f64 = new Float64Array(1);
+  /** The phase of each sample of the current call. */
+  private readonly phases: Float64Array;
 
   constructor(ctx: InitContext) {
     this.sampleTime = 1 / ctx.sampleRate;
+    this.phases = new Float64Array(ctx.maxBlock);
   }
 
   reset(): void {
@@ -57,20 +71,43 @@ class LfoKernel implements Kernel<typeof spec> {
     const startPhase = this.f64[0];
     const baseDt = clamp(p.rate, 0, 1e4) * this.sampleTime;
     const offset = p.unipolar >= 0.5 ? 5 : 0;
-    const rateConnected = io.connected.rate;
+    const rateConnected = io.connected.rate, resetConnected = io.connected.reset;
     const resetTrig = this.resetTrig;
+    // An unpatched reset reads 0 V: the trigger goes low on the first sample and never fires.
+    if (!resetConnected && start < end) resetTrig.high = false;
     const useSin = io.used.sin, useTri = io.used.tri, useSaw = io.used.saw, useSqr = io.used.sqr;
+    const table = SIN_TABLE;
+    const fixedStep = baseDt < 0.25 ? baseDt : 0.25;
     let phase = this.phase === this.phase ? this.phase : startPhase;
-    for (let i = start; i < end; i++) {
-      if (resetTrig.processAt(resetIn, i)) phase = startPhase;
-      if (useSin) sinOut[i] = 5 * sin2pi(phase) + offset;
-      if (useTri) triOut[i] = 5 * (1 - 4 * Math.abs(phase - 0.5)) + offset;
-      if (useSaw) sawOut[i] = 5 * (2 * phase - 1) + offset;
-      if (useSqr) sqrOut[i] = phase < 0.5 ? 5 + offset : offset - 5;
-      const dt = rateConnected ? baseDt * Math.pow(2, clamp(finiteOr0(rateIn[i]), -20, 20)) : baseDt;
-      phase += dt < 0.25 ? dt : 0.25;
-      if (phase >= 1) phase -= Math.floor(phase);
+    // Pass 1, the only loop-carried work: the phase of every sample into a scratch array. Then one
+    // branch-free loop per patched output.
+    const ph = this.phases;
+    if (rateConnected || resetConnected) {
+      for (let i = start; i < end; i++) {
+        if (resetConnected && resetTrig.processAt(resetIn, i)) phase = startPhase;
+        ph[i] = phase;
+        const dt = rateConnected ? baseDt * Math.pow(2, clamp(finiteOr0(rateIn[i]), -20, 20)) : baseDt;
+        phase += dt < 0.25 ? dt : 0.25;
+        if (phase >= 1) phase -= Math.floor(phase);
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        ph[i] = phase;
+        phase += fixedStep;
+        if (phase >= 1) phase -= Math.floor(phase);
+      }
     }
+    if (useSin) {
+      for (let i = start; i < end; i++) {
+        const x = ph[i] * SIN_SIZE;
+        const j = x | 0;
+        const a = table[j];
+        sinOut[i] = 5 * (a + (x - j) * (table[j + 1] - a)) + offset;
+      }
+    }
+    if (useTri) for (let i = start; i < end; i++) triOut[i] = 5 * (1 - 4 * Math.abs(ph[i] - 0.5)) + offset;
+    if (useSaw) for (let i = start; i < end; i++) sawOut[i] = 5 * (2 * ph[i] - 1) + offset;
+    if (useSqr) for (let i = start; i < end; i++) sqrOut[i] = ph[i] < 0.5 ? 5 + offset : offset - 5;
     this.phase = phase;
   }
 }

@@ -23,11 +23,14 @@ type IO = BlockIO<typeof spec>;
 
 const CHANNELS = 8;
 const SMOOTH_SECONDS = 0.005;
+/** A smoothed gain lands on its target once within SNAP of it (as in the VCA; decided per sample). */
+const SNAP = 1e-9;
 
 /**
  * Eight-input mixer: out = master · Σ level_n · in_n (no clipping; the output stage limits).
  * Every gain is smoothed per sample (5 ms one-pole), so level moves are click-free and the output is
- * block-size invariant. Unpatched inputs cost nothing.
+ * block-size invariant; a gain lands on its target within 1e-9, and a settled gain costs no smoothing.
+ * Unpatched inputs cost nothing.
  */
 class MixerKernel implements Kernel<typeof spec> {
   private readonly coef: number;
@@ -60,9 +63,15 @@ class MixerKernel implements Kernel<typeof spec> {
       let g = gains[j];
       if (isConnected(io, j)) {
         const x = inputs[j];
-        for (let i = start; i < end; i++) {
-          g += (target - g) * a;
-          acc[i] += finiteOr0(x[i]) * g;
+        if (g === target) {
+          // Settled (the usual case): the smoothing recurrence would leave g at target, sample by sample.
+          for (let i = start; i < end; i++) acc[i] += finiteOr0(x[i]) * g;
+        } else {
+          for (let i = start; i < end; i++) {
+            g += (target - g) * a;
+            if (g - target < SNAP && target - g < SNAP) g = target;
+            acc[i] += finiteOr0(x[i]) * g;
+          }
         }
       } else {
         g = target;
@@ -71,9 +80,14 @@ class MixerKernel implements Kernel<typeof spec> {
     }
     const out = io.out.out, mt = t[CHANNELS];
     let m = gains[CHANNELS];
-    for (let i = start; i < end; i++) {
-      m += (mt - m) * a;
-      out[i] = acc[i] * m;
+    if (m === mt) {
+      for (let i = start; i < end; i++) out[i] = acc[i] * m;
+    } else {
+      for (let i = start; i < end; i++) {
+        m += (mt - m) * a;
+        if (m - mt < SNAP && mt - m < SNAP) m = mt;
+        out[i] = acc[i] * m;
+      }
     }
     gains[CHANNELS] = m;
   }

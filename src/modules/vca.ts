@@ -22,12 +22,19 @@ const EXP_K = Math.log(1000);
 const EXP_NORM = 1 / (1000 - 1);
 /** Level smoothing time constant (one-pole), against zipper noise when the level param jumps. */
 const SMOOTH_SECONDS = 0.005;
+/**
+ * The smoothed level lands on its target once within SNAP of it (1e-9 of unity gain, −180 dB): the
+ * one-pole alone stalls a few ulps short, and a level equal to its target takes the loop without the
+ * recurrence. Decided per sample, so the output stays block-size invariant.
+ */
+const SNAP = 1e-9;
 
 /**
  * Voltage-controlled amplifier: out = in · level · r(x), x = clamp(cv / 10 V, 0, 1).
  * linear: r(x) = x.  exponential: r(x) = (1000^x − 1) / 999: r(0) = 0, −60 dB at 1 V, −30.3 dB at 5 V,
  * 0 dB at 10 V (about 6.7 dB per volt above 1 V).
- * The level param is smoothed per sample (5 ms one-pole), so the output is block-size invariant.
+ * The level param is smoothed per sample (5 ms one-pole, landing on the target within 1e-9), so the
+ * output is block-size invariant; a settled level costs no smoothing.
  */
 class VcaKernel implements Kernel<typeof spec> {
   private readonly smoothCoef: number;
@@ -46,15 +53,28 @@ class VcaKernel implements Kernel<typeof spec> {
     const target = clamp(io.params.level, 0, 2);
     const a = this.smoothCoef;
     let level = this.level === this.level ? this.level : target;
-    if (io.params.response >= 0.5) {
+    const exp = io.params.response >= 0.5;
+    if (level === target) {
+      // Settled (the usual case): the smoothing recurrence would leave level at target, sample by sample.
+      if (exp) {
+        for (let i = start; i < end; i++) {
+          const g = (Math.exp(EXP_K * clamp(cv[i] * 0.1, 0, 1)) - 1) * EXP_NORM;
+          out[i] = finiteOr0(x[i]) * level * g;
+        }
+      } else {
+        for (let i = start; i < end; i++) out[i] = finiteOr0(x[i]) * level * clamp(cv[i] * 0.1, 0, 1);
+      }
+    } else if (exp) {
       for (let i = start; i < end; i++) {
         level += (target - level) * a;
+        if (level - target < SNAP && target - level < SNAP) level = target;
         const g = (Math.exp(EXP_K * clamp(cv[i] * 0.1, 0, 1)) - 1) * EXP_NORM;
         out[i] = finiteOr0(x[i]) * level * g;
       }
     } else {
       for (let i = start; i < end; i++) {
         level += (target - level) * a;
+        if (level - target < SNAP && target - level < SNAP) level = target;
         out[i] = finiteOr0(x[i]) * level * clamp(cv[i] * 0.1, 0, 1);
       }
     }

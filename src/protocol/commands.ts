@@ -5,7 +5,8 @@
  * one handler per entry (the type system checks none is missing). Names are append-only.
  *
  * Argument kinds: 's' string, 'f' number (int or float), 'i' integer. A trailing '...' repeats the
- * group before it (e.g. param/value pairs).
+ * group before it (e.g. param/value pairs). On the wire a number may be any OSC numeric type: i, f, h
+ * (int64) or d (float64); an `i` argument must hold a whole number whatever its type.
  */
 export type ArgKind = 's' | 'f' | 'i';
 
@@ -29,12 +30,12 @@ export const COMMANDS = {
   '/midi': { args: ['s', 'i', 'i', 'i'], reply: '(none; /fail on error)', doc: 'Send a MIDI channel message (status, data1, data2) to a midi-cv module, applied at the next block, or in a timed bundle at the exact sample of its timetag; e.g. /midi keys 144 69 100 is A4 note-on.' },
   '/patch/load': { args: ['s'], reply: '/done /patch/load <name>', doc: 'Replace the patch with a file from the patch directory (name without directories; .json optional).' },
   '/patch/save': { args: ['s'], reply: '/done /patch/save <name>', doc: 'Save the current patch into the patch directory.' },
-  '/patch/get': { args: [], reply: '/patch <json>', doc: 'The current patch as JSON.' },
+  '/patch/get': { args: [], reply: '/patch <json>', doc: 'The current patch as JSON. A patch whose reply does not fit one UDP datagram (64 KB) replies /fail with its size: save it with /patch/save and read the file instead.' },
   '/patch/clear': { args: [], reply: '/done /patch/clear', doc: 'Remove every module and cable.' },
   '/status': { args: [], reply: '/status.reply key value ...', doc: 'Engine and control counters as key/value pairs.' },
   '/sync': { args: ['i'], reply: '/synced <id>', doc: 'Replies once every earlier command is applied to the audio.' },
-  '/notify': { args: ['i'], reply: '/done /notify <0|1>', doc: '1 subscribes the sender (or its /reply/to port) to events, 0 unsubscribes.' },
-  '/reply/to': { args: ['i'], reply: '/done /reply/to <port>', doc: 'Send replies for this host to that UDP port from now on (for clients that cannot receive on their sending port, e.g. oscsend + oscdump).' },
+  '/notify': { args: ['i'], reply: '/done /notify <0|1>', doc: '1 subscribes the sender (or its /reply/to port) to events until 60 s after its last request (any request renews it), 0 unsubscribes. At most 64 subscriptions at once.' },
+  '/reply/to': { args: ['i'], reply: '/done /reply/to <port>', doc: 'Send the replies for this client (its address and port) to that UDP port on its host from now on. A reply more than 10× the size of its request still goes to the sending port.' },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandAddress = keyof typeof COMMANDS;

@@ -2,7 +2,7 @@
  * One worker's share of a plan, run block after block against the shared arena.
  *
  * Stamp protocol. `stamps[p]` counts the blocks module p (plan position) has completed. A module with a
- * cable to or from another worker publishes its stamp after each block (Atomics.store + notify). Before
+ * cable to or from another worker publishes its stamp after each block (memory/stamps.ts). Before
  * running module m in block b, the worker waits for:
  *   - each producer on another worker: stamps[p] ≥ b + 1 (same block), or ≥ b for a feedback cable
  *     (it reads the producer's previous block);
@@ -22,8 +22,9 @@
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
  */
 import { ringWorker, SLOTS, type RenderPlan } from '../engine/compile';
-import { arenaViews, CMD_FIELDS, Ctrl, Health, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
-import { publish, waitAtLeast, waitSlice } from '../memory/wait';
+import { arenaViews, Ctrl, Health, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { SPIN_LOADS, waitAtLeast } from '../memory/wait';
+import { CommandRing, type CommandSink } from '../memory/command-ring';
 import { FaultTable, HealthState } from './faults';
 import { Runner, type RunnerModule } from './runner';
 
@@ -49,7 +50,7 @@ export const FADE_BLOCKS = 2;
  */
 export const TIMING_EVERY = 16;
 
-export class BlockLoop {
+export class BlockLoop implements CommandSink {
   readonly views: ArenaViews;
   readonly runner: Runner;
   /** Plan positions of this worker's modules, in order. */
@@ -91,6 +92,8 @@ export class BlockLoop {
   /** Records taken from the ring, not yet due: [absolute frame, local module, param index, value]. */
   private readonly pending = new Float64Array(MAX_PENDING * 4);
   private pendingCount = 0;
+  /** This worker's command ring (reader end). */
+  private readonly commands: CommandRing;
 
   constructor(
     readonly plan: RenderPlan,
@@ -114,6 +117,7 @@ export class BlockLoop {
     this.table = new FaultTable(plan, this.views.buffers, this.views.health, this.views.ctrl, this.views.workerWords, this.views.stamps);
     this.runner = new Runner(plan, this.views.buffers, positions, carry, this.table);
     this.wordBase = worker * WorkerWord.Count;
+    this.commands = new CommandRing(this.views.cmdIndex, this.views.cmd, worker, layout.cmdRecords);
     this.owner = owner ?? Atomics.load(this.views.workerWords, this.wordBase + WorkerWord.Owner);
 
     // Cross-worker waits and publications.
@@ -204,7 +208,7 @@ export class BlockLoop {
       for (let m = 0; m < n; m++) {
         for (let w = waitStart[m]; w < waitStart[m + 1]; w += 2) {
           const idx = waitData[w], target = b + waitData[w + 1];
-          if (Atomics.load(stamps, idx) < target) waited += this.waitModule(idx, target, timed);
+          if (stamps.value(idx) < target) waited += this.waitModule(idx, target, timed);
         }
         if (m === this.outputAt && out) {
           out.left = this.ringLeft[b % R];
@@ -222,11 +226,11 @@ export class BlockLoop {
         Atomics.store(words, running, -1);
         Atomics.add(words, beat, 1);
         const pub = publishes[m];
-        if (pub >= 0) publish(stamps, pub, b + 1);
+        if (pub >= 0) stamps.publish(pub, b + 1);
         if (m === this.outputAt) this.fade(b);
-        if (m === this.ringAt) publish(ctrl, Ctrl.RingWritten, b + 1);
+        if (m === this.ringAt) publishRing(ctrl, b + 1);
       }
-      if (n === 0 && this.advancesRing) publish(ctrl, Ctrl.RingWritten, b + 1);
+      if (n === 0 && this.advancesRing) publishRing(ctrl, b + 1);
       stats[sb + WorkerStat.Blocks]++;
       if (timed) {
         const total = performance.now() - t0;
@@ -244,25 +248,8 @@ export class BlockLoop {
    * A record whose frame has passed is applied at the start of this block. RT-safe: no allocation.
    */
   private takeDueRecords(blockFrame: number, frames: number): void {
-    const { cmdIndex, cmd } = this.views;
-    const w = this.worker, cap = this.layout.cmdRecords, base = w * cap * CMD_FIELDS;
-    const head = Atomics.load(cmdIndex, 2 * w);
-    let tail = cmdIndex[2 * w + 1];
-    const pending = this.pending;
-    let np = this.pendingCount;
-    while (tail < head && np < MAX_PENDING) {
-      const r = base + (tail % cap) * CMD_FIELDS;
-      const local = this.localOf[cmd[r + 1]];
-      if (local >= 0) {
-        pending[np * 4] = cmd[r];
-        pending[np * 4 + 1] = local;
-        pending[np * 4 + 2] = cmd[r + 2];
-        pending[np * 4 + 3] = cmd[r + 3];
-        np++;
-      }
-      tail++;
-    }
-    Atomics.store(cmdIndex, 2 * w + 1, tail);
+    this.commands.take(MAX_PENDING - this.pendingCount, this);
+    const pending = this.pending, np = this.pendingCount;
     const due = this.due, end = blockFrame + frames;
     let n = 0, keep = 0;
     for (let k = 0; k < np; k++) {
@@ -295,6 +282,20 @@ export class BlockLoop {
     }
     this.pendingCount = keep;
     this.dueCount = n;
+  }
+
+  /**
+   * CommandSink: one record taken from this worker's command ring, kept in `pending` when it is for a
+   * module of this worker (records for modules of a plan just replaced may still arrive). Audio path.
+   */
+  record(frame: number, position: number, param: number, value: number): void {
+    const local = this.localOf[position];
+    if (local < 0) return;
+    const at = this.pendingCount++ * 4, pending = this.pending;
+    pending[at] = frame;
+    pending[at + 1] = local;
+    pending[at + 2] = param;
+    pending[at + 3] = value;
   }
 
   /** Applies the swap fades to ring slot of block b (see FADE_BLOCKS). RT-safe. */
@@ -346,7 +347,7 @@ export class BlockLoop {
         table.settle(idx);
         break;
       }
-      const r = waitSlice(stamps, idx, target, WAIT_SLICE_MS, spin);
+      const r = stamps.waitSlice(idx, target, WAIT_SLICE_MS, spin ? SPIN_LOADS : 0);
       if (r === 0) break;
       slept = true;
       if (r > 0 || Atomics.load(ctrl, Ctrl.Stop) !== 0) break;
@@ -395,6 +396,15 @@ export class BlockLoop {
     if (waitAtLeast(arr, idx, target) > 0) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
     return timed ? performance.now() - tw : 0;
   }
+}
+
+/**
+ * Publishes RingWritten = `value`; wakes the offline render's main thread only when it reached the
+ * value that thread sleeps for (Ctrl.RingWant). RT-safe.
+ */
+function publishRing(ctrl: Int32Array, value: number): void {
+  Atomics.store(ctrl, Ctrl.RingWritten, value);
+  if (value >= Atomics.load(ctrl, Ctrl.RingWant)) Atomics.notify(ctrl, Ctrl.RingWritten);
 }
 
 /** Keeps, per stamp index, only the strictest (largest) offset. */

@@ -21,6 +21,7 @@
  */
 import type { RenderPlan } from '../engine/compile';
 import { Ctrl, Health, WorkerWord } from '../memory/layout';
+import type { Stamps } from '../memory/stamps';
 
 export const enum FaultKind {
   None = 0,
@@ -71,7 +72,7 @@ export class FaultTable {
     readonly health: Int32Array,
     readonly ctrl?: Int32Array,
     readonly workerWords?: Int32Array,
-    readonly stamps?: Int32Array,
+    readonly stamps?: Stamps,
   ) {
     const B = plan.blockSize;
     const starts: number[] = [], flat: number[] = [];
@@ -124,7 +125,7 @@ export class FaultTable {
     Atomics.store(h, at + Health.Kind, kind);
     Atomics.store(h, at + Health.Block, block);
     Atomics.store(h, at, HealthState.Down);
-    if (this.stamps) Atomics.notify(this.stamps, p);
+    this.stamps?.wake(p);
     if (this.ctrl) Atomics.add(this.ctrl, Ctrl.Faults, 1);
     return true;
   }

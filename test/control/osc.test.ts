@@ -127,7 +127,7 @@ test('osc: malformed packets never crash the server and are each counted', async
   assert.equal(await srv.exited, 0);
 });
 
-test('osc: liblo oscsend drives the server; oscdump receives the replies', async () => {
+test('osc: liblo oscsend drives the server; oscdump receives the replies of the client that named its port with /reply/to', async () => {
   const srv = await serve(['--seconds', '6']);
   const dumpPort = 20000 + (process.pid % 20000);
   const dump = spawn('oscdump', ['-L', String(dumpPort)]);
@@ -138,19 +138,34 @@ test('osc: liblo oscsend drives the server; oscdump receives the replies', async
     const r = spawnSync('oscsend', ['localhost', String(srv.port), ...args], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   };
-  oscsend('/reply/to', 'i', String(dumpPort));
   oscsend('/module/add', 'sssf', 'vco', 'osc', 'coarse', '9');
   oscsend('/module/add', 'ss', 'output', 'out');
   oscsend('/cable/connect', 'ss', 'osc.sin', 'out.left');
   oscsend('/module/add', 'ss', 'nosuch', 'x');
-  oscsend('/sync', 'i', '5');
+  // /reply/to is per client (address and port): each oscsend is a new socket, so its replies went to
+  // its own (closed) port. A client that keeps its socket sends its replies to oscdump.
+  const c = await client(srv.port);
+  c.send('/reply/to', dumpPort);
+  c.send('/cable/connect', 'osc.sin', 'out.right');
+  c.send('/module/remove', 'nope');
+  c.send('/sync', 5);
   const end = Date.now() + 10_000;
   while (!/\/synced i 5/.test(dumped) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   dump.kill();
-  assert.match(dumped, /\/done ss "\/module\/add" "osc"/);
-  assert.match(dumped, /\/done sss "\/cable\/connect" "osc\.sin" "out\.left"/);
-  assert.match(dumped, /\/fail ss "\/module\/add" "unknown module type \\?"nosuch/);
+  assert.match(dumped, /\/done si "\/reply\/to" \d+/);
+  assert.match(dumped, /\/done sss "\/cable\/connect" "osc\.sin" "out\.right"/);
+  assert.match(dumped, /\/fail ss "\/module\/remove" "no module \\?"nope/);
   assert.match(dumped, /\/synced i 5/);
+  assert.doesNotMatch(dumped, /nosuch/);
+  // What oscsend sent was done (and its refusal counted).
+  const other = await client(srv.port);
+  const doc = JSON.parse((await other.call('/patch/get'))[0].args[0] as string);
+  assert.deepEqual(doc.modules.map((m: { id: string }) => m.id), ['osc', 'out']);
+  assert.deepEqual(doc.cables.map((x: { to: string }) => x.to), ['out.left', 'out.right']);
+  const st = (await other.call('/status'))[0].args;
+  assert.equal(st[st.indexOf('failed') + 1], 2);
+  c.close();
+  other.close();
   assert.equal(await srv.exited, 0);
 });
 

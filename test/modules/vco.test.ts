@@ -78,3 +78,13 @@ test('vco: hard sync locks the period to the sync source', () => {
   for (let i = 10000; i < 10000 + period; i++) maxDiff = Math.max(maxDiff, Math.abs(out.saw[i] - out.saw[i + period]));
   assert.ok(maxDiff < 0.05, `synced waveform differs by ${maxDiff} V between periods`);
 });
+
+test('vco: each control input patched alone keeps the set pitch (0 V in: C4 on every output)', () => {
+  for (const input of ['pitch', 'fm', 'linfm', 'pwm', 'sync'] as const) {
+    const { out } = renderModule(Vco, { inputs: { [input]: 0 }, frames: SR });
+    for (const wave of ['sin', 'saw'] as const) {
+      const hz = zeroCrossingHz(out[wave], SR, 1000);
+      assert.ok(Math.abs(cents(hz, C4_HZ)) < 1, `${input} patched: ${wave} at ${hz.toFixed(3)} Hz`);
+    }
+  }
+});
