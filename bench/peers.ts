@@ -48,7 +48,7 @@ interface Run {
   sys: number;
   rssMiB: number;
   load1?: number;
-  /** Modsynth only: the engine's own render-loop time (no start-up, patch load, shutdown or WAV writing). */
+  /** Modsynth only: the render time the CLI reports ("rendered in … s": no process start, pool start, patch load or shutdown). */
   render?: number;
   /** Modsynth only: workers the plan used ("1 of 2"), from the CLI's summary line. */
   used?: string;
@@ -73,12 +73,16 @@ const cpuMedian = (c: Cell) => median(c.runs.map(cpuOf));
 const nsPerVoiceSample = (c: Cell) => (cpuMedian(c) / (c.seconds * SR * c.voices)) * 1e9;
 const fix = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
+/** Said once per run when a checked-in patch differs from its generator. */
+const staleNotes: string[] = [];
+
 /** The patch file for a form and size: bench/patches when it is there and current, else generated into out/peers. */
 function patchFile(form: 'mono' | 'poly', voices: number): string {
   const name = form === 'mono' ? `canonical-${voices}.json` : `canonical-poly-${voices}.json`;
   const text = canonicalFiles().get(name) ?? JSON.stringify(form === 'mono' ? canonicalPatch(voices) : canonicalPolyPatch(voices), null, 1) + '\n';
   const checked = join(PATCH_DIR, name);
   if (existsSync(checked) && readFileSync(checked, 'utf8') === text) return checked;
+  if (existsSync(checked)) staleNotes.push(`bench/patches/${name} differs from bench/canonical.ts (run node dist/bench/canonical.js): rendered the generator's version`);
   const dir = join(OUT, 'patches');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, name), text);
@@ -247,12 +251,13 @@ export async function peers(opts: { voices?: number[]; seconds: number; repeats:
   const settings = {
     sampleRate: SR, block: BLOCK, format: 'WAV 32-bit float stereo', modsynthSeconds: seconds, peerSeconds: PEER_SECONDS, repeats, statistic: 'median',
     voices: voicesList, peerEngines: engines, loadavgBefore: loadBefore, loadavgAfter: loadAfter,
-    renderColumn: "render s: Modsynth's own render-loop time from its summary line (wall s minus render s = start-up with the worker pool's warm-up, patch load, shutdown and WAV writing); not used in the ratios",
+    renderColumn: "render s: the render time Modsynth's CLI reports ('rendered in … s'); wall s − render s is what it leaves out: process start, worker pool start and warm-up, patch load, shutdown (and WAV writing where the CLI does not stream it during the render). Not used in the ratios",
     timing: 'whole process: wall around the child; user+sys and max RSS from the child (modsynth: process.resourceUsage via bench/child-rusage; peers: /usr/bin/time in ../shared/peers/run.sh)',
     notes: [
       ...peer.notes,
+      ...staleNotes,
       ...(seconds !== PEER_SECONDS ? [`modsynth renders ${seconds} s, the peer harness always 60 s: wall ratios are per second of audio`] : []),
-      ...(star ? [`* renders shorter than the issue's 60 s: the fixed start-up (worker pool warm-up, patch load, WAV writing: wall s − render s) is in every Modsynth figure, so these verdicts are not the issue's measurement`] : []),
+      ...(star ? [`* renders shorter than the issue's 60 s: the fixed start-up (process and worker pool start, warm-up, patch load: about wall s − render s) is in every Modsynth figure, so these verdicts are not the issue's measurement`] : []),
     ],
   };
   const sections: BenchSection[] = [
