@@ -377,7 +377,7 @@ function saveRecording(tap: RecordTap, path: string, sr: number, seconds: number
   const limit = seconds !== undefined ? Math.round(seconds * sr) : Infinity;
   const [left, right] = tap.channels(limit);
   writeWavAtomic(path, [left, right], sr);
-  say(`recorded ${left.length} frames (${(left.length / sr).toFixed(2)} s) to ${path} (32-bit float, exactly what the device got)`);
+  say(`recorded ${left.length} frames (${(left.length / sr).toFixed(2)} s) to ${path} (32-bit float, the engine's stream as the device took it)`);
 }
 
 function saveEmptyRecording(path: string, sr: number, say: (line: string) => void): void {

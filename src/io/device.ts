@@ -142,8 +142,8 @@ async function settledLatency(ctx: Ctx): Promise<number> {
 }
 
 /**
- * Stereo record ring written by the worklet and drained by the control thread: exactly the samples the
- * device got. `drain` is not RT-safe (allocates); call it from the control thread. It never throws:
+ * Stereo record ring written by the worklet and drained by the control thread: every frame the device
+ * took from the engine's ring, in order (an underrun's silence is not recorded). `drain` is not RT-safe (allocates); call it from the control thread. It never throws:
  * when the control thread was kept away so long that the worklet lapped the ring (a structural edit
  * blocking it for seconds, say), the frames it overwrote are counted in `lostFrames` and kept as
  * silence, so the recording stays aligned with the stream.

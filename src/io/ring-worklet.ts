@@ -136,9 +136,12 @@ class RingReader extends AudioWorkletProcessor {
     Atomics.store(ctrl, SINK_FRAMES, this.frame & 0x7fffffff);
     const rec = this.rec, recCtrl = this.recCtrl;
     if (rec && recCtrl) {
-      // Everything the device got, underrun silence included.
+      // The engine's stream: every frame taken from the ring, in order. The silence an underrun puts
+      // in its place on the device is not recorded (the frames it delayed follow it, late), so the
+      // recording is the stream the engine rendered, sample for sample the offline render of the same
+      // session, whatever the scheduling did; underruns are counted and reported apart.
       let w = Atomics.load(recCtrl, 0);
-      for (let k = 0; k < n; k++, w++) {
+      for (let k = 0; k < i; k++, w++) {
         const at = (w % this.recFrames) * 2;
         rec[at] = outL[k];
         rec[at + 1] = outR[k];
