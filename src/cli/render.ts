@@ -129,6 +129,12 @@ async function renderSession(file: string, opts: RenderCliOptions): Promise<void
   const explicit = process.argv.includes('--seconds') || process.argv.includes('-s');
   const frames = explicit ? Math.round(opts.seconds * sr) : undefined;
   const end = events.find((e) => e.type === 'end');
+  // A log without its end line is from a session that did not stop cleanly (killed): its length is
+  // unknown, so rendering "0 s" with exit 0 would hide that. Say so, unless --seconds gives the length.
+  if (!end && frames === undefined) {
+    const last = events.reduce((f, e) => ('frame' in e ? Math.max(f, e.frame) : f), 0);
+    throw new UsageError(`${file}: the session log has no end line (the session did not stop cleanly); its last event is at ${(last / sr).toFixed(3)} s: give --seconds to render it`);
+  }
   const total = frames ?? (end?.type === 'end' ? end.frame : 0);
   checkLength(total, opts, sr);
   const r = await withOutput(opts, sr, total, (sink) => replaySession(events, { workers: opts.workers, frames, sink }));

@@ -5,8 +5,8 @@
  * rings (Engine.setParam). Edits are serialised: each one starts after the previous one is playing.
  * Control thread only.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { PatchDirectory, PatchDirError } from './patch-dir';
+import { basename } from 'node:path';
 import type { Engine } from '../engine/engine';
 import { checkParam, checkPort, parsePatch, PatchError, serializePatch, validatePatch, ID_PATTERN, PATCH_FORMAT, PATCH_VERSION, type Patch, type PatchModule } from '../engine/patch';
 import { findModule, MODULES } from '../modules';
@@ -303,24 +303,20 @@ export class LiveSession {
     }
   }
 
-  /** A file in the patch directory; refuses anything that would leave it. */
-  private patchFile(name: string): string {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(name) || name.includes('..') || basename(name) !== name) {
-      throw new CommandError(`bad patch name "${name}": letters, digits, "_", "-" and "." only, no directories`);
-    }
-    const file = resolve(this.patchDir, name.endsWith('.json') ? name : `${name}.json`);
-    if (!file.startsWith(resolve(this.patchDir) + '/')) throw new CommandError(`"${name}" is outside the patch directory`);
-    return file;
+  /** The patch directory as a sandbox (control/patch-dir.ts). */
+  private get dir(): PatchDirectory {
+    return (this.patchDirectory ??= new PatchDirectory(this.patchDir));
   }
+  private patchDirectory: PatchDirectory | undefined;
 
   loadPatch(name: string): Promise<void> {
     return this.serial(async () => {
-      const file = this.patchFile(name);
-      let text: string;
+      let file: string, text: string;
       try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        throw new CommandError(`no patch "${name}" in the patch directory`);
+        ({ file, text } = this.dir.read(name));
+      } catch (e) {
+        if (e instanceof PatchDirError) throw new CommandError(e.message);
+        throw e;
       }
       let next: Patch;
       try {
@@ -337,7 +333,12 @@ export class LiveSession {
 
   savePatch(name: string): Promise<void> {
     return this.serial(async () => {
-      writeFileSync(this.patchFile(name), serializePatch(this.patch));
+      try {
+        this.dir.write(name, serializePatch(this.patch));
+      } catch (e) {
+        if (e instanceof PatchDirError) throw new CommandError(e.message);
+        throw e;
+      }
     });
   }
 
