@@ -5,29 +5,13 @@
  * below 0.05 rms inside the tone) that the engine's own underrun counter cannot see.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { play } from './realtime';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchSection } from './report';
 import { record, startPulse } from '../test/support/audio-servers';
 import { readWav } from '../src/io/wav';
-
-const ROOT = join(__dirname, '../..');
-const BIN = join(ROOT, 'bin/modsynth.js');
-
-function play(args: string[], env: Record<string, string>): Promise<{ underruns: number; latencyMs: number }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, 'play', 'examples/sine.json', '--no-osc', ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', () => undefined);
-    p.on('exit', () => {
-      const m = /\[json\] (\{.*\})/.exec(out);
-      if (!m) reject(new Error(`play printed no result: ${out}`));
-      else resolve(JSON.parse(m[1]));
-    });
-  });
-}
 
 /** Gaps inside the tone: maximal runs of silent 5 ms windows; their count and the longest, ms. */
 export function gaps(file: string): { gaps: number; longestMs: number; toneS: number } {
@@ -76,7 +60,7 @@ export async function pulseLoss(seconds: number, repeats: number): Promise<Bench
           const cap = join(tmp, `cap-${buffer ?? 'default'}-${busy}-${r}.wav`);
           const rec = record('parecord', [`--device=${pulse.sink}.monitor`, '--file-format=wav', '--rate=48000', '--channels=2', cap], pulse.env);
           await new Promise((res) => setTimeout(res, 300));
-          const res = await play(['--seconds', String(seconds), ...(buffer ? ['--buffer', String(buffer)] : [])], pulse.env);
+          const res = await play('examples/sine.json', seconds, ['--no-osc', ...(buffer ? ['--buffer', String(buffer)] : [])], pulse.env);
           await new Promise((w) => setTimeout(w, 500));
           await rec.stop();
           const g = gaps(cap);

@@ -27,7 +27,7 @@ async function stop(p: ChildProcess): Promise<void> {
   });
 }
 
-interface PlayResult {
+export interface PlayResult {
   underruns: number;
   latencyMs: number;
   ringMs: number;
@@ -35,9 +35,10 @@ interface PlayResult {
   load: number[];
 }
 
-function play(patch: string, seconds: number, args: string[]): Promise<PlayResult> {
+/** One real `modsynth play` child; resolves with its summary's [json] figures. */
+export function play(patch: string, seconds: number, args: string[], env: Record<string, string> = {}): Promise<PlayResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, 'play', patch, '--seconds', String(seconds), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' } });
+    const p = spawn(process.execPath, [BIN, 'play', patch, '--seconds', String(seconds), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', () => undefined);

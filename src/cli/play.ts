@@ -4,7 +4,7 @@
  * underruns, load) at the start, live on a terminal and at the end, drains the record tap, and stops
  * cleanly on Ctrl-C, SIGTERM or after --seconds.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Engine } from '../engine/engine';
 import type { Patch } from '../engine/patch';
@@ -376,29 +376,11 @@ function saveRecording(tap: RecordTap, path: string, sr: number, seconds: number
   tap.drain();
   const limit = seconds !== undefined ? Math.round(seconds * sr) : Infinity;
   const [left, right] = tap.channels(limit);
-  writeWavAtomic(path, [left, right], sr);
+  writeWav(path, [left, right], sr, '32f'); // temp file, fsync, rename (io/wav-writer.ts)
   say(`recorded ${left.length} frames (${(left.length / sr).toFixed(2)} s) to ${path} (32-bit float, the engine's stream as the device took it)`);
 }
 
 function saveEmptyRecording(path: string, sr: number, say: (line: string) => void): void {
-  writeWavAtomic(path, [new Float32Array(0), new Float32Array(0)], sr);
+  writeWav(path, [new Float32Array(0), new Float32Array(0)], sr, '32f');
   say(`recorded 0 frames to ${path} (stopped before the device started)`);
-}
-
-/** A WAV written to a temporary file beside `path`, flushed, then renamed over it: never half a file. */
-function writeWavAtomic(path: string, channels: Float32Array[], sr: number): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeWav(tmp, channels, sr, '32f');
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }

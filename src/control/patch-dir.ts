@@ -8,9 +8,9 @@
  * MAX_PATCH_BYTES; a save goes to a temp file in the directory, is fsynced and renamed over the final
  * name, so a crash or a full disk never leaves half a patch there.
  */
-import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { AtomicFile } from '../io/atomic-file';
 
 /** Largest patch file read (a 3,700-module patch is about 400 KB). */
 export const MAX_PATCH_BYTES = 16 * 2 ** 20;
@@ -63,20 +63,16 @@ export class PatchDirectory {
     }
     if (st?.isSymbolicLink()) throw new PatchDirError(`"${name}" is a symbolic link: the patch directory does not follow links`);
     if (st && !st.isFile()) throw new PatchDirError(`"${name}" is not a regular file`);
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    // The link check above matters: AtomicFile would replace the file a link points to.
+    let out: AtomicFile | undefined;
     try {
-      const fd = openSync(tmp, 'wx', 0o644);
-      try {
-        const data = Buffer.from(text, 'utf8');
-        for (let at = 0; at < data.length; ) at += writeSync(fd, data, at);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
+      out = AtomicFile.create(file);
+      const data = Buffer.from(text, 'utf8');
+      out.write(data, data.length, 0);
+      out.commit();
     } catch (e) {
-      rmSync(tmp, { force: true });
-      throw new PatchDirError(`cannot save "${name}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      out?.discard();
+      throw new PatchDirError(`cannot save "${name}": ${(e as Error).message}`);
     }
     return file;
   }
