@@ -68,7 +68,7 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
   checkLength(frames, opts, opts.sampleRate);
   let workersUsed = 0;
   const result = await withOutput(opts, opts.sampleRate, frames, async (writer): Promise<StreamResult> => {
-    const engine = await Engine.start({ workers: opts.workers });
+    const engine = await Engine.start({ workers: opts.workers, warm: false }); // offline: no deadline, no warm-up
     const bar = wantsProgressBar(opts.quiet)
       ? new SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
       : undefined;

@@ -51,11 +51,15 @@ export class WorkerPool {
   private refilling: Promise<void> | undefined;
   private closing = false;
 
-  private constructor(private readonly spareTarget: number) {}
+  private constructor(
+    private readonly spareTarget: number,
+    /** Workers run the JIT warm-up (realtime/warmup.ts) before they report ready. */
+    private readonly warm: boolean,
+  ) {}
 
-  /** Spawns `size` workers and `spares` spares, and resolves when all are warm. */
-  static async start(size: number, spares = 1): Promise<WorkerPool> {
-    const pool = new WorkerPool(spares);
+  /** Spawns `size` workers and `spares` spares, and resolves when all are ready (warm unless `warm` is false). */
+  static async start(size: number, spares = 1, warm = true): Promise<WorkerPool> {
+    const pool = new WorkerPool(spares, warm);
     const started = await Promise.all(Array.from({ length: size + spares }, (_, i) => pool.spawn(i)));
     pool.workers.push(...started.slice(0, size));
     pool.spares.push(...started.slice(size));
@@ -114,7 +118,7 @@ export class WorkerPool {
   async spawn(index: number, background = false): Promise<PoolWorker> {
     const t0 = performance.now();
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { mailbox: this.mailbox, port: port2, index };
+    const init: WorkerInit = { mailbox: this.mailbox, port: port2, index, warm: this.warm };
     // A spare warmed while audio plays is created at SCHED_OTHER (threads inherit the creating thread's
     // policy): its start-up and JIT warm-up must not compete with the real-time threads. It gets FIFO
     // back when it replaces a worker (see thread-policy.ts).

@@ -15,7 +15,7 @@ export async function replaySession(events: SessionEvent[], opts: { workers: num
   const start = events[0];
   if (start.type !== 'start') throw new Error('a session starts with a "start" event');
   const B = start.blockSize, sr = start.sampleRate;
-  const engine = await Engine.start({ workers: Math.max(1, opts.workers) });
+  const engine = await Engine.start({ workers: Math.max(1, opts.workers), warm: false }); // offline: no warm-up needed
   const t0 = performance.now();
   try {
     await engine.load(validatePatch(start.patch), { sampleRate: sr, blockSize: B });

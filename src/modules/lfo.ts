@@ -83,11 +83,23 @@ class LfoKernel implements Kernel<typeof spec> {
     // branch-free loop per patched output.
     const ph = this.phases;
     if (rateConnected || resetConnected) {
+      // The rate CV is usually held or slow: 2^v is recomputed only when the input changes (the same
+      // value as computing it every sample; a held CV, as a polyphonic LFO's unused rate input, then
+      // costs a compare per sample instead of a Math.pow).
+      const f64 = this.f64;
+      let lastV = NaN, dt = fixedStep;
       for (let i = start; i < end; i++) {
         if (resetConnected && resetTrig.processAt(resetIn, i)) phase = startPhase;
         ph[i] = phase;
-        const dt = rateConnected ? baseDt * Math.pow(2, clamp(finiteOr0(rateIn[i]), -20, 20)) : baseDt;
-        phase += dt < 0.25 ? dt : 0.25;
+        if (rateConnected) {
+          const v = clamp(finiteOr0(rateIn[i]), -20, 20);
+          if (v !== lastV) {
+            lastV = v;
+            f64[0] = baseDt * Math.pow(2, v);
+            dt = f64[0] < 0.25 ? f64[0] : 0.25;
+          }
+        }
+        phase += dt;
         if (phase >= 1) phase -= Math.floor(phase);
       }
     } else {

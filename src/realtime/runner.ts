@@ -33,9 +33,6 @@ export interface RunnerModule {
   readonly params: Record<string, number>;
   /** BlockIO of voice v for block b at io[b % SLOTS][v] (one shared row when no port has several slots). */
   readonly io: readonly (readonly BlockIO[])[];
-  /** Used output views per slot (every channel), for the sanitising pass; their channel counts. */
-  readonly checked: readonly (readonly Float32Array[])[];
-  readonly checkedChannels: Int32Array;
   /** Inputs that sum a polyphonic cable (InputSpec.polyRead): what the kernel reads; empty for most. */
   readonly sums: readonly SummedInput[];
 }
@@ -68,6 +65,26 @@ export class Runner {
   private readonly health: Int32Array;
   /** First block each module runs after a restart (0: no restart pending). */
   private readonly startAt: Float64Array;
+  /**
+   * The audio path's view of the modules, flattened so that one module's run touches a few slots of a
+   * few contiguous arrays rather than a chain of small objects scattered over the heap (at 64 voices
+   * those pointer chases were a fifth of runRange):
+   *   - voice kernels of module m: kernelsFlat[voiceStart[m] .. voiceStart[m + 1]); their BlockIO for
+   *     slot s at ioFlat[s][same index];
+   *   - used output ranges of module m for slot s: pairs (arena offset, channels) in
+   *     checkData[checkStart[m * SLOTS + s] .. checkStart[m * SLOTS + s + 1]);
+   *   - healthAt[m]: index of module m's state word in the health table; hasSums[m]: 1 when it has
+   *     summing inputs.
+   * `kernelsFlat` is the one array restart() updates besides RunnerModule.kernels.
+   */
+  private readonly kernelsFlat: Kernel[] = [];
+  private readonly ioFlat: BlockIO[][];
+  private readonly voiceStart: Int32Array;
+  private readonly checkStart: Int32Array;
+  private readonly checkData: Int32Array;
+  private readonly healthAt: Int32Array;
+  private readonly hasSums: Uint8Array;
+  private readonly arena: Float32Array;
 
   /**
    * @param plan     the compiled plan
@@ -130,14 +147,34 @@ export class Runner {
       const row = (slot: number) => kernels.map((_, v) => make(slot, v));
       const first = row(0);
       const io = Array.from({ length: SLOTS }, (_, s) => (s === 0 || !multi ? first : row(s)));
-      const usedOuts = pm.outputs.filter((o) => o.used);
-      const checked = io.map((_, s) => usedOuts.map((o) => view(o.offsets[s], o.channels)));
-      const checkedChannels = Int32Array.from(usedOuts.map((o) => o.channels));
-      this.modules.push({ id: pm.id, type: pm.type, kernels, position: pos, paramNames: Object.keys(desc.params), params, io, checked, checkedChannels, sums });
+      this.modules.push({ id: pm.id, type: pm.type, kernels, position: pos, paramNames: Object.keys(desc.params), params, io, sums });
       if (kernels[0] instanceof OutputKernel) output = kernels[0];
     }
     this.pos = Int32Array.from(positions);
     this.startAt = new Float64Array(positions.length);
+    this.arena = arena;
+    const n = this.modules.length;
+    this.ioFlat = Array.from({ length: SLOTS }, () => []);
+    this.voiceStart = new Int32Array(n + 1);
+    this.checkStart = new Int32Array(n * SLOTS + 1);
+    const checkData: number[] = [];
+    for (let m = 0; m < n; m++) {
+      const rm = this.modules[m], pm = plan.modules[rm.position];
+      this.voiceStart[m] = this.kernelsFlat.length;
+      for (let v = 0; v < rm.kernels.length; v++) {
+        this.kernelsFlat.push(rm.kernels[v]);
+        for (let s = 0; s < SLOTS; s++) this.ioFlat[s].push(rm.io[s][v]);
+      }
+      for (let s = 0; s < SLOTS; s++) {
+        this.checkStart[m * SLOTS + s] = checkData.length;
+        for (const o of pm.outputs) if (o.used) checkData.push(o.offsets[s], o.channels);
+      }
+    }
+    this.voiceStart[n] = this.kernelsFlat.length;
+    this.checkStart[n * SLOTS] = checkData.length;
+    this.checkData = Int32Array.from(checkData);
+    this.healthAt = Int32Array.from(positions, (p) => p * Health.Count);
+    this.hasSums = Uint8Array.from(this.modules, (rm) => (rm.sums.length > 0 ? 1 : 0));
     this.output = output;
     this.table = faults ?? new FaultTable(plan, arena, new Int32Array(plan.modules.length * Health.Count));
     this.health = this.table.health;
@@ -156,6 +193,7 @@ export class Runner {
     const desc = findModule(rm.type)!;
     for (let v = 0; v < rm.kernels.length; v++) {
       rm.kernels[v] = desc.create({ sampleRate: this.plan.sampleRate, seed: voiceSeed(pm.seed, v), maxBlock: this.plan.blockSize });
+      this.kernelsFlat[this.voiceStart[m] + v] = rm.kernels[v];
     }
     if (rm.kernels[0] instanceof OutputKernel) this.output = rm.kernels[0];
     this.table.zero(rm.position);
@@ -185,29 +223,29 @@ export class Runner {
    * splits a module's block at its sample; kernels are block-size invariant, so the split is exact).
    */
   runRange(m: number, block: number, frame: number, start: number, end: number): void {
-    const rm = this.modules[m];
-    const hp = this.pos[m] * Health.Count;
-    if (Atomics.load(this.health, hp) !== HealthState.Up) return;
+    const health = this.health, hp = this.healthAt[m];
+    if (Atomics.load(health, hp) !== HealthState.Up) return;
     if (block < this.startAt[m]) return; // restarted, back from a later block: outputs stay at 0 V
-    const slot = block & (SLOTS - 1);
-    const kernels = rm.kernels, ios = rm.io[slot];
-    const sums = rm.sums;
-    for (let k = 0; k < sums.length; k++) sumChannels(sums[k], slot, start, end, this.plan.blockSize);
+    const slot = block & (SLOTS - 1), B = this.plan.blockSize;
+    if (this.hasSums[m] !== 0) {
+      const sums = this.modules[m].sums;
+      for (let k = 0; k < sums.length; k++) sumChannels(sums[k], slot, start, end, B);
+    }
+    const kernels = this.kernelsFlat, ios = this.ioFlat[slot];
     try {
-      for (let v = 0; v < kernels.length; v++) kernels[v].process(ios[v], start, end, frame);
+      for (let v = this.voiceStart[m], last = this.voiceStart[m + 1]; v < last; v++) kernels[v].process(ios[v], start, end, frame);
     } catch {
       this.fault(m, FaultKind.Throw, block);
       return;
     }
-    const outs = rm.checked[slot], chans = rm.checkedChannels, B = this.plan.blockSize;
+    const arena = this.arena, data = this.checkData, c = m * SLOTS + slot;
     let probe = 0;
-    for (let k = 0; k < outs.length; k++) {
-      const o = outs[k];
-      for (let c = 0, base = 0; c < chans[k]; c++, base += B) probe += finiteProbe(o, base + start, base + end);
+    for (let k = this.checkStart[c], last = this.checkStart[c + 1]; k < last; k += 2) {
+      for (let ch = 0, base = data[k]; ch < data[k + 1]; ch++, base += B) probe += finiteProbe(arena, base + start, base + end);
     }
     if (probe !== probe) this.fault(m, FaultKind.NonFinite, block);
     // Declared hung by another thread while it ran: it may have written after its outputs were zeroed.
-    else if (Atomics.load(this.health, hp) !== HealthState.Up) this.table.zero(this.pos[m]);
+    else if (Atomics.load(health, hp) !== HealthState.Up) this.table.zero(this.pos[m]);
   }
 
   private fault(m: number, kind: FaultKind, block: number): void {

@@ -19,6 +19,8 @@ export interface WorkerInit {
   mailbox: SharedArrayBuffer;
   port: MessagePort;
   index: number;
+  /** Run the JIT warm-up before reporting ready (false for offline renders). */
+  warm: boolean;
 }
 
 export type ToWorker =
@@ -44,9 +46,9 @@ export type FromWorker =
   | { type: 'error'; message: string };
 
 function main(): void {
-  const { mailbox, port } = workerData as WorkerInit;
+  const { mailbox, port, warm } = workerData as WorkerInit;
   const wake = new Int32Array(mailbox);
-  const warmMs = warmUp();
+  const warmMs = warm ? warmUp() : 0;
   port.postMessage({ type: 'ready', threadId, tid: currentTid(), warmMs } satisfies FromWorker);
 
   let loop: BlockLoop | undefined;
