@@ -8,9 +8,9 @@
  * restarted. No allocation (except the error object a throwing kernel makes), no closures, no
  * string-keyed lookups, no logging.
  */
-import { makeBlockIO, makeParams } from '../engine/block-io';
+import { makeBlockIO, makeParams } from '../sdk/block-io';
 import { SLOTS, type RenderPlan } from '../engine/compile';
-import { polyReadOf, type BlockIO, type Kernel } from '../engine/module-api';
+import { polyReadOf, type BlockIO, type Kernel } from '../sdk/module-api';
 import { findModule } from '../modules';
 import { OutputKernel } from '../modules/output';
 import { Health } from '../memory/layout';

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODULES } from '../../src/modules';
-import type { AnyModule } from '../../src/engine/module-api';
+import type { AnyModule } from '../../src/sdk/module-api';
 import { OutputKernel } from '../../src/modules/output';
 import { Random } from '../../src/dsp/random';
 import { runKernel, type InputSource } from '../support/render';
