@@ -8,8 +8,8 @@
 import { faultRecovery } from './faults';
 import { canonicalPatch, CANONICAL_VOICES } from './canonical';
 import { machine, median, printSection, writeResults, type BenchSection } from './report';
-import { validatePatch } from '../src/engine/patch';
-import { compilePatch } from '../src/engine/compile';
+import { validatePatch } from '../src/plan/patch';
+import { compilePatch } from '../src/plan/compile';
 import { renderOffline } from '../src/io/offline';
 import { canonicalParallel, handoff, spawnVsPlace, tinyModules } from './engine';
 import { heapFlat } from './heap';

@@ -3,7 +3,7 @@
  * backend, the sample rate, the workers and the output latency (ring + device). Control thread.
  */
 import { DeviceSink, type RecordTap } from '../io/device';
-import type { RenderPlan } from '../engine/compile';
+import type { RenderPlan } from '../plan/compile';
 import type { ArenaLayout } from '../memory/layout';
 import type { DeviceSettings, PlayOptions } from './live-options';
 import { UsageError } from './errors';

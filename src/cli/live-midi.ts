@@ -3,7 +3,7 @@
  * midi-cv module. Both are checked before anything starts, so a bad file or a machine without MIDI is
  * a one-line error. Control thread (live input arrives as libuv callbacks, never on the audio path).
  */
-import type { Patch } from '../engine/patch';
+import type { Patch } from '../plan/patch';
 import type { LiveSession } from '../control/session';
 import type { MidiSequence } from '../midi/file';
 import { openLiveMidi, type LiveMidiInput } from '../midi/live-input';

@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { Engine } from '../engine/engine';
-import type { Patch } from '../engine/patch';
+import type { Patch } from '../plan/patch';
 import { LiveSession } from '../control/session';
 import { OscServer } from '../control/osc-server';
 import { SessionLog } from '../control/session-log';

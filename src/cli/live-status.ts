@@ -1,7 +1,7 @@
 /** The /status fields of a live engine, read on request. Control thread. */
 import { readdirSync } from 'node:fs';
 import type { Engine } from '../engine/engine';
-import type { RenderPlan } from '../engine/compile';
+import type { RenderPlan } from '../plan/compile';
 
 /** OS threads of this process (Linux /proc; -1 elsewhere). */
 function threadCount(): number {

@@ -4,7 +4,7 @@
  * (re-running under chrt where allowed) and the stop signals; one run is `LiveRun` (live-run.ts).
  * Control thread.
  */
-import type { Patch } from '../engine/patch';
+import type { Patch } from '../plan/patch';
 import { LiveSession } from '../control/session';
 import { loadPatchFile } from './load';
 import { ensureRealtime } from './realtime-priority';

@@ -3,9 +3,9 @@
  * partitions patches, installs plans into the warm workers, and drives offline renders. Control thread
  * only. `workers: 0` is the single-threaded path (the plan runs on the calling thread).
  */
-import { compilePatch, type RenderPlan } from './compile';
-import { partition, stickyPartition } from './partition';
-import type { Patch } from './patch';
+import { compilePatch, type RenderPlan } from '../plan/compile';
+import { partition, stickyPartition } from '../plan/partition';
+import type { Patch } from '../plan/patch';
 import { WorkerPool } from './pool';
 import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { Supervisor, type SupervisorOptions } from './supervisor';

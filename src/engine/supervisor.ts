@@ -13,7 +13,7 @@
  *   (disabled) until `enable` (OSC /module/enable).
  * Every fault, restart, disable and enable is an event for /notify, the log and /status.
  */
-import { ringWorker, type RenderPlan } from './compile';
+import { ringWorker, type RenderPlan } from '../plan/compile';
 import type { WorkerPool } from './pool';
 import { Ctrl, Health, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { FAULT_NAMES, FaultKind, FaultTable, HealthState, type FaultName } from '../realtime/faults';

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import type { RenderPlan } from './compile';
+import type { RenderPlan } from '../plan/compile';
 import type { ArenaLayout } from '../memory/layout';
 import type { FromWatchdog, ToWatchdog, WatchdogInit } from '../realtime/watchdog-entry';
 import { acquirePriorityHelper, releasePriorityHelper, setThreadPriorityAsync, WATCHDOG_PRIORITY } from './thread-policy';

@@ -5,7 +5,7 @@
  */
 import { Engine } from '../engine/engine';
 import { FADE_BLOCKS } from '../realtime/block-loop';
-import { validatePatch } from '../engine/patch';
+import { validatePatch } from '../plan/patch';
 import type { SessionEvent } from '../control/session-log';
 import type { StreamResult } from './offline';
 import type { BlockSink } from './block-sink';

@@ -21,7 +21,7 @@
  *
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
  */
-import { ringWorker, SLOTS, type RenderPlan } from '../engine/compile';
+import { ringWorker, SLOTS, type RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, Health, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { SPIN_LOADS, waitAtLeast } from '../memory/wait';
 import { CommandRing, type CommandSink } from '../memory/command-ring';

@@ -19,7 +19,7 @@
  *
  * RT-safe: markDown, markWorkerDead, isUp and settle allocate nothing (the constructor does).
  */
-import type { RenderPlan } from '../engine/compile';
+import type { RenderPlan } from '../plan/compile';
 import { Ctrl, Health, WorkerWord } from '../memory/layout';
 import type { Stamps } from '../memory/stamps';
 

@@ -9,7 +9,7 @@
  * string-keyed lookups, no logging.
  */
 import { makeBlockIO, makeParams } from '../sdk/block-io';
-import { SLOTS, type RenderPlan } from '../engine/compile';
+import { SLOTS, type RenderPlan } from '../plan/compile';
 import { polyReadOf, type BlockIO, type Kernel } from '../sdk/module-api';
 import { findModule } from '../modules';
 import { OutputKernel } from '../modules/output';

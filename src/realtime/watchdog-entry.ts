@@ -19,7 +19,7 @@
  * Messages (control plane only): `watch` (a new plan, arena and worker thread ids), `quit`.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { RenderPlan } from '../engine/compile';
+import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
 import { currentTid } from '../engine/thread-policy';
 import { PriorityPipe } from '../engine/priority-helper';

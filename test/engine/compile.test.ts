@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePatch } from '../../src/engine/compile';
-import { validatePatch } from '../../src/engine/patch';
+import { compilePatch } from '../../src/plan/compile';
+import { validatePatch } from '../../src/plan/patch';
 import { renderOffline } from '../../src/io/offline';
 
 const opts = { sampleRate: 48000, blockSize: 64 };

@@ -5,9 +5,9 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePatch } from '../../src/engine/compile';
+import { compilePatch } from '../../src/plan/compile';
 import { Engine } from '../../src/engine/engine';
-import { validatePatch, type Patch } from '../../src/engine/patch';
+import { validatePatch, type Patch } from '../../src/plan/patch';
 import { renderOffline } from '../../src/io/offline';
 import { zeroCrossingHz } from '../support/analysis';
 import { VOLTS_TO_FULL_SCALE } from '../../src/modules/output';

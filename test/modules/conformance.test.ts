@@ -12,7 +12,7 @@ import { runKernel, type InputSource } from '../support/render';
 import { allFinite, sameSamples } from '../support/analysis';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parsePatch, serializePatch, validatePatch } from '../../src/engine/patch';
+import { parsePatch, serializePatch, validatePatch } from '../../src/plan/patch';
 
 /**
  * Modules whose block function is known to allocate (a defect to fix): their allocation check is
