@@ -7,8 +7,8 @@
 import type { Patch } from '../plan/patch';
 import { LiveSession } from '../control/session';
 import { loadPatchFile } from './load';
-import { ensureRealtime } from './realtime-priority';
-import { signalExitCode, StopRequest } from './stop-signals';
+import { ensureRealtime } from '../threads/realtime-launch';
+import { signalExitCode, STOP_SIGNALS, StopRequest } from './stop-signals';
 import { parseHostPort, type PlayOptions } from './live-options';
 import { LiveRun } from './live-run';
 
@@ -25,7 +25,7 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
 
 async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOptions): Promise<number | void> {
   const osc = opts.osc === false ? undefined : parseHostPort(opts.osc);
-  const rt = await ensureRealtime(process.argv);
+  const rt = await ensureRealtime(process.argv, { signals: STOP_SIGNALS, exitCode: signalExitCode });
   if (rt.state === 'ran') return rt.code;
   if (rt.state === 'denied') console.warn(`warning: no real-time scheduling: ${rt.reason}; underruns are possible under CPU load`);
   // From here on a stop signal never kills the process: it asks for the run's shutdown, which keeps the

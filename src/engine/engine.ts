@@ -13,8 +13,8 @@ import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
 import { CommandRing } from '../memory/command-ring';
 import { EVENT_INDEX, fillConstants } from '../realtime/runner';
-import { OfflineRenderer, type OfflineResult, type StreamResult } from '../io/offline';
-import { BlockCollector, type BlockSink } from '../io/block-sink';
+import { OfflineRenderer, type OfflineResult, type StreamResult } from './local-backend';
+import { BlockCollector, type BlockSink } from './block-sink';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */

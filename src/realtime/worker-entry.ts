@@ -12,7 +12,7 @@ import type { RenderPlan } from '../plan/compile';
 import { Ctrl, type ArenaLayout } from '../memory/layout';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
-import { currentTid } from '../engine/thread-policy';
+import { currentTid } from '../threads/thread-policy';
 
 export interface WorkerInit {
   /** Pool mailbox: Int32Array [wake generation]. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePatch } from '../../src/plan/compile';
 import { validatePatch } from '../../src/plan/patch';
-import { renderOffline } from '../../src/io/offline';
+import { renderOffline } from '../../src/engine/local-backend';
 
 const opts = { sampleRate: 48000, blockSize: 64 };
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { compilePatch } from '../../src/plan/compile';
 import { Engine } from '../../src/engine/engine';
 import { validatePatch, type Patch } from '../../src/plan/patch';
-import { renderOffline } from '../../src/io/offline';
+import { renderOffline } from '../../src/engine/local-backend';
 import { zeroCrossingHz } from '../support/analysis';
 import { VOLTS_TO_FULL_SCALE } from '../../src/modules/output';
 
