@@ -1,7 +1,8 @@
-/** The /status fields of a live engine, read on request. Control thread. */
+/** The /status fields of a live engine (declared in protocol/status.ts). Control thread. */
 import { readdirSync } from 'node:fs';
 import type { Engine } from '../engine/engine';
 import type { RenderPlan } from '../plan/compile';
+import type { EngineStatus } from '../protocol/status';
 
 /** OS threads of this process (Linux /proc; -1 elsewhere). */
 function threadCount(): number {
@@ -12,7 +13,8 @@ function threadCount(): number {
   }
 }
 
-export function statusFields(engine: Engine, plan: RenderPlan, sr: number) {
+/** The engine's /status fields (protocol/status.ts), read on request. */
+export function statusFields(engine: Engine, plan: RenderPlan, sr: number): () => EngineStatus {
   return () => {
     const c = engine.sinkCounters();
     const load = engine.stats().load;
