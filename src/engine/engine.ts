@@ -13,6 +13,7 @@ import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
 import { CommandRing } from '../memory/command-ring';
 import { EVENT_INDEX, fillConstants } from '../realtime/runner';
+import { FaultTable } from '../realtime/faults';
 import { OfflineRenderer, type OfflineResult, type StreamResult } from './local-backend';
 import { BlockCollector, type BlockSink } from './block-sink';
 
@@ -330,7 +331,7 @@ export class Engine {
     nextViews.stats.fill(0);
     nextViews.buffers.fill(0);
     fillConstants(plan, nextViews.buffers);
-    this.supervisor?.markDisabled(plan, nextViews.health);
+    this.supervisor?.markDisabled(plan, new FaultTable(plan, nextViews.buffers, nextViews.health));
     const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next, plan, worker: w, atBlock: at }, 'swapped'));
     publish(ctrl, Ctrl.SwapAt, at);
     if (armedAhead) {
