@@ -159,7 +159,7 @@ export class Runner {
     }
     if (rm.kernels[0] instanceof OutputKernel) this.output = rm.kernels[0];
     this.table.zero(rm.position);
-    Atomics.store(this.health, rm.position * Health.Count, HealthState.Up);
+    this.table.markUp(rm.position);
   }
 
   /** Index in `modules` of the module with this id, or -1. */
