@@ -75,7 +75,7 @@ export const enum WorkerWord {
   Count = 4,
 }
 
-/** Per plan position (Int32, Health.Count each): the module's health, see realtime/faults.ts. */
+/** Per plan position (Int32, Health.Count each): the module's health, see memory/health.ts. */
 export const enum Health {
   /** HealthState. */
   State = 0,
