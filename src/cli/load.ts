@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parsePatch, PatchError, type Patch } from '../engine/patch';
+import { parsePatch, PatchError, type Patch } from '../plan/patch';
 
 /** Reads and validates a patch file; file-system errors become a PatchError naming the file. */
 export function loadPatchFile(path: string): Patch {

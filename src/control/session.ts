@@ -8,7 +8,7 @@
 import { PatchDirectory, PatchDirError } from './patch-dir';
 import { basename } from 'node:path';
 import type { Engine } from '../engine/engine';
-import { checkParam, checkPort, parsePatch, PatchError, serializePatch, validatePatch, ID_PATTERN, PATCH_FORMAT, PATCH_VERSION, type Patch, type PatchModule } from '../engine/patch';
+import { checkParam, checkPort, parsePatch, PatchError, serializePatch, validatePatch, ID_PATTERN, PATCH_FORMAT, PATCH_VERSION, type Patch, type PatchModule } from '../plan/patch';
 import { findModule, MODULES } from '../modules';
 import type { SessionLog } from './session-log';
 import { packMidi } from '../midi/message';

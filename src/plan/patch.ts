@@ -6,7 +6,7 @@
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import { findModule, MODULES } from '../modules';
-import type { AnyModule } from './module-api';
+import type { AnyModule } from '../sdk/module-api';
 
 export const PATCH_FORMAT = 'modsynth-patch';
 export const PATCH_VERSION = 1;
