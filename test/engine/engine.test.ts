@@ -148,7 +148,6 @@ test('engine: counters report blocks, time per block, load, CPU per module and d
   for (const us of s.blockUs) assert.ok(us > 0);
   // Per-module CPU is sampled round-robin (one module per timed block): 23 modules are all covered.
   for (const [id, ms] of Object.entries(s.moduleCpuMs)) assert.ok(ms > 0, `${id} has CPU time`);
-  assert.equal(s.deadlineMisses, 0);
 });
 
 test('the device worklet mirrors the control-word layout (it is loaded alone, so it copies the indices)', () => {
