@@ -135,7 +135,7 @@ test('engine: loading, adding and removing modules creates no thread (same threa
   assert.equal(tasks(), threads);
 });
 
-test('engine: counters report blocks, time per block, load, CPU per module and deadline misses', async () => {
+test('engine: counters report blocks, time per block, load, and CPU per module', async () => {
   const e = await engineWith(2);
   const plan = await e.loadForced(validatePatch(canonicalPatch(4)), { sampleRate: SR, blockSize: 64 }, (o) => o.map((_, i) => (i < o.length / 2 ? 0 : 1)));
   e.render(SR);
