@@ -1,21 +1,28 @@
 /**
- * The multi-worker engine, control side: owns the worker pool and the shared arena, compiles and
- * partitions patches, installs plans into the warm workers, and drives offline renders. Control thread
- * only. `workers: 0` is the single-threaded path (the plan runs on the calling thread).
+ * The multi-worker engine, control side: owns the worker pool, the arena (arena.ts) and the clock
+ * (clock.ts); compiles and partitions patches (plan/), installs plans into the warm workers, swaps them
+ * live, queues param records, and drives offline renders. Control thread only. `workers: 0` is the
+ * single-threaded path (local-backend.ts: the plan runs on the calling thread).
+ *
+ * Over 300 lines: the two backends are still interleaved here (`if (!this.pool)`); a Backend
+ * interface with the worker and the local backend behind it is the next split.
  */
 import { compilePatch, type RenderPlan } from '../plan/compile';
 import { partition, stickyPartition } from '../plan/partition';
 import type { Patch } from '../plan/patch';
 import { WorkerPool } from './pool';
-import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { Ctrl, type ArenaLayout } from '../memory/layout';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
-import { CommandRing } from '../memory/command-ring';
-import { EVENT_INDEX, fillConstants } from '../realtime/runner';
+import { EVENT_INDEX } from '../realtime/runner';
 import { FaultTable } from '../realtime/faults';
 import { OfflineRenderer, type OfflineResult, type StreamResult } from './local-backend';
 import { BlockCollector, type BlockSink } from './block-sink';
+import { Arena, NO_SINK_COUNTERS, type EngineStats, type SinkCounters } from './arena';
+import { EngineClock } from './clock';
+
+export type { EngineStats, SinkCounters } from './arena';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */
@@ -52,24 +59,11 @@ export interface LoadOptions {
   hangMs?: number;
 }
 
-export interface EngineStats {
-  blocks: number;
-  workersUsed: number;
-  perWorker: { blocks: number; busyMs: number; waitMs: number; sleeps: number }[];
-  /** CPU ms per module (sampled one block in 16, scaled), by module id. */
-  moduleCpuMs: Record<string, number>;
-  /** Mean share of the block period each worker spent processing (0..1 per worker). */
-  load: number[];
-  /** Mean processing time per block per worker, µs. */
-  blockUs: number[];
-  deadlineMisses: number;
-}
-
 export class Engine {
   private plan: RenderPlan | undefined;
-  private layout: ArenaLayout | undefined;
-  private sab: SharedArrayBuffer | undefined;
-  private views: ArenaViews | undefined;
+  /** The arena of the loaded patch (workers ≥ 1). */
+  private space: Arena | undefined;
+  private readonly clock = new EngineClock();
   private nextBlock = 0;
   private runGen = 0;
   private streaming = false;
@@ -93,17 +87,10 @@ export class Engine {
         get plan() {
           return engine.plan;
         },
-        get views() {
-          return engine.views;
-        },
-        get layout() {
-          return engine.layout;
-        },
-        get sab() {
-          return engine.sab;
+        get arena() {
+          return engine.space;
         },
         pool,
-        safeBlock: () => this.safeBlock(),
         rewatch: () => this.rewatch(),
         hangReport: (w) => {
           const why = engine.hangs.get(w);
@@ -130,7 +117,7 @@ export class Engine {
 
   /** Points the watchdog at the current plan and worker threads. Control thread. */
   private rewatch(): void {
-    if (this.watchdog && this.sab && this.layout && this.plan && this.pool) this.watchdog.watch(this.sab, this.layout, this.plan, this.pool.workers.map((w) => w.tid));
+    if (this.watchdog && this.space && this.plan && this.pool) this.watchdog.watch(this.space.sab, this.space.layout, this.plan, this.pool.workers.map((w) => w.tid));
   }
 
   get currentPlan(): RenderPlan | undefined {
@@ -174,27 +161,14 @@ export class Engine {
     }
     // Isolated modules may need more workers than the pool has (spawned cold, at load time).
     await this.pool.grow(plan.workers);
-    const size = { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats };
-    const engineLayout = layoutEngine({
-      ringBlocks: opts.ringBlocks ?? 64,
-      blockSize: opts.blockSize,
-      poolWorkers: this.pool.workers.length,
-      regionBytes: Math.max(opts.regionBytes ?? 16 * 2 ** 20, 2 * planBytes(size)),
-    });
-    const layout = layoutPlan(engineLayout, 0, size);
-    const sab = new SharedArrayBuffer(layout.byteLength);
-    const views = arenaViews(sab, layout);
-    Atomics.store(views.ctrl, Ctrl.SwapAt, 0x7fffffff);
-    const ringMs = ((opts.ringBlocks ?? 64) * opts.blockSize * 1000) / opts.sampleRate;
+    const ringBlocks = opts.ringBlocks ?? 64;
+    const ringMs = (ringBlocks * opts.blockSize * 1000) / opts.sampleRate;
     const hangMs = Math.max(1, Math.round(opts.hangMs ?? Math.max(3, ringMs / 2)));
-    Atomics.store(views.ctrl, Ctrl.HangMs, hangMs);
-    for (let w = 0; w < engineLayout.poolWorkers; w++) Atomics.store(views.workerWords, w * WorkerWord.Count + WorkerWord.Running, -1);
-    fillConstants(plan, views.buffers);
+    const arena = Arena.create(plan, { ringBlocks, blockSize: opts.blockSize, poolWorkers: this.pool.workers.length, regionBytes: opts.regionBytes ?? 16 * 2 ** 20, hangMs });
+    const { sab, layout } = arena;
     this.loadOpts = opts;
     this.streaming = false;
-    this.layout = layout;
-    this.sab = sab;
-    this.views = views;
+    this.space = arena;
     this.runGen = 0;
     await Promise.all(
       this.pool.workers.map((_, w) =>
@@ -231,7 +205,7 @@ export class Engine {
       this.nextBlock += Math.ceil(frames / plan.blockSize);
       return this.local!.stream({ frames, onProgress }, sink);
     }
-    const views = this.views!, layout = this.layout!;
+    const { views, layout } = this.space!;
     const B = plan.blockSize, R = layout.ringBlocks;
     const blocks = Math.ceil(frames / B);
     const first = this.nextBlock, end = first + blocks;
@@ -264,7 +238,7 @@ export class Engine {
 
   /** Stops an offline render midway (its sink failed): releases every wait and lets the workers finish. */
   private halt(): void {
-    const views = this.views, plan = this.plan;
+    const views = this.space?.views, plan = this.plan;
     if (!views || !plan) return;
     const ctrl = views.ctrl;
     publish(ctrl, Ctrl.Stop, 1);
@@ -279,8 +253,8 @@ export class Engine {
    * Returns immediately.
    */
   startStreaming(frameLimit = 0x7fffffff): void {
-    if (!this.pool || !this.views) throw new Error('streaming needs at least one worker and a loaded patch');
-    const ctrl = this.views.ctrl;
+    if (!this.pool || !this.space) throw new Error('streaming needs at least one worker and a loaded patch');
+    const ctrl = this.space.ctrl;
     Atomics.store(ctrl, Ctrl.SinkLimit, Math.min(0x7fffffff, Math.round(frameLimit)));
     Atomics.store(ctrl, Ctrl.Stop, 0);
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
@@ -288,7 +262,7 @@ export class Engine {
     Atomics.store(ctrl, Ctrl.RingWant, 0x7fffffff); // the device never sleeps on RingWritten
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
     this.streaming = true;
-    this.clockOrigin = undefined;
+    this.clock.reset();
     this.supervisor?.start();
     this.pool.kick();
   }
@@ -299,7 +273,7 @@ export class Engine {
    * blocked on a neighbour that already stopped.
    */
   async stopStreaming(): Promise<void> {
-    const views = this.views, plan = this.plan;
+    const views = this.space?.views, plan = this.plan;
     if (!views || !plan || !this.pool) return;
     const ctrl = views.ctrl;
     this.supervisor?.stop();
@@ -318,27 +292,20 @@ export class Engine {
    * their worker and their kernel state. Not streaming: same as `load`.
    */
   async applyPatch(patch: Patch, atBlock?: number): Promise<RenderPlan> {
-    const cur = this.plan, views = this.views, layout = this.layout, opts = this.loadOpts;
-    if (!cur || !views || !layout || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
+    const cur = this.plan, space = this.space, opts = this.loadOpts;
+    if (!cur || !space || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
     const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
     const ids = patch.modules.map((m) => m.id), types = patch.modules.map((m) => m.type);
     const plan = compilePatch(patch, opts, (order, _edges, voices) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize, voices));
-    const region = 1 - layout.region;
-    const next = layoutPlan(layout, region, { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats });
-    const nextViews = arenaViews(this.sab!, next);
-    const ctrl = views.ctrl;
+    const ctrl = space.ctrl;
     // Streaming: a block no worker can have started before it sees SwapAt (see safeBlock). Offline
     // (between render calls): `atBlock` (armed ahead, so the fade-out happens; replay does this), or the
     // next block.
-    const at = this.streaming ? this.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
+    const at = this.streaming ? space.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
     const armedAhead = !this.streaming && at > this.nextBlock;
-    nextViews.stamps.fill(at);
-    nextViews.health.fill(0);
-    nextViews.stats.fill(0);
-    nextViews.buffers.fill(0);
-    fillConstants(plan, nextViews.buffers);
-    this.supervisor?.markDisabled(plan, new FaultTable(plan, nextViews.buffers, nextViews.health));
-    const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next, plan, worker: w, atBlock: at }, 'swapped'));
+    const next = space.nextRegion(plan, at);
+    this.supervisor?.markDisabled(plan, new FaultTable(plan, next.views.buffers, next.views.health));
+    const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next.layout, plan, worker: w, atBlock: at }, 'swapped'));
     publish(ctrl, Ctrl.SwapAt, at);
     if (armedAhead) {
       // The workers swap when a later render reaches `at`; SwapAt is cleared after that render.
@@ -349,8 +316,7 @@ export class Engine {
       Atomics.store(ctrl, Ctrl.SwapAt, 0x7fffffff);
     }
     this.plan = plan;
-    this.layout = next;
-    this.views = nextViews;
+    this.space = next;
     this.lastSwapBlock = at;
     this.rewatch();
     return plan;
@@ -363,12 +329,12 @@ export class Engine {
 
   /** Offline: after a render that passed an armed swap, wait for the workers' acknowledgements. */
   async settle(): Promise<void> {
-    if (!this.pendingSwap || !this.views) return;
-    const swapAt = Atomics.load(this.views.ctrl, Ctrl.SwapAt);
+    if (!this.pendingSwap || !this.space) return;
+    const swapAt = Atomics.load(this.space.ctrl, Ctrl.SwapAt);
     if (this.nextBlock <= swapAt) return;
     await Promise.all(this.pendingSwap);
     this.pendingSwap = undefined;
-    Atomics.store(this.views.ctrl, Ctrl.SwapAt, 0x7fffffff);
+    Atomics.store(this.space.ctrl, Ctrl.SwapAt, 0x7fffffff);
   }
 
   /**
@@ -383,7 +349,7 @@ export class Engine {
     if (pos < 0) return false;
     const pm = plan.modules[pos];
     pm.params[param] = value;
-    if (!this.views || !this.layout) {
+    if (!this.space) {
       this.local?.setParam(pos, param, value);
       return true;
     }
@@ -400,7 +366,7 @@ export class Engine {
     if (!plan) return false;
     const pos = plan.modules.findIndex((m) => m.id === moduleId);
     if (pos < 0) return false;
-    if (!this.views || !this.layout) {
+    if (!this.space) {
       this.local?.event(pos, data, atFrame);
       return true;
     }
@@ -414,16 +380,16 @@ export class Engine {
   readModule(moduleId: string): Float32Array | undefined {
     const pm = this.plan?.modules.find((m) => m.id === moduleId);
     if (!pm || pm.readout.floats === 0) return undefined;
-    const buffers = this.views ? this.views.buffers : this.local?.arena;
+    const buffers = this.space ? this.space.views.buffers : this.local?.arena;
     return buffers?.slice(pm.readout.offset, pm.readout.offset + pm.readout.floats);
   }
 
   /** Queues one command record on the owning worker's ring (single producer: the control thread). */
   private pushRecord(pos: number, index: number, value: number, atFrame: number): boolean {
-    const views = this.views!, layout = this.layout!;
+    const space = this.space!;
     const pm = this.plan!.modules[pos];
-    if (new CommandRing(views.cmdIndex, views.cmd, pm.worker, layout.cmdRecords).push(atFrame, pos, index, value)) return true;
-    Atomics.add(views.ctrl, Ctrl.CmdDropped, 1);
+    if (space.commandRing(pm.worker).push(atFrame, pos, index, value)) return true;
+    Atomics.add(space.ctrl, Ctrl.CmdDropped, 1);
     return false;
   }
 
@@ -432,14 +398,15 @@ export class Engine {
    * been written to the output ring (so the changes are in the audio). Control thread.
    */
   async drained(timeoutMs = 2000): Promise<void> {
-    const views = this.views, layout = this.layout;
-    if (!views || !layout || !this.streaming) return;
+    const space = this.space;
+    if (!space || !this.streaming) return;
+    const views = space.views;
     const deadline = Date.now() + timeoutMs;
-    const rings = Array.from({ length: layout.poolWorkers }, (_, w) => new CommandRing(views.cmdIndex, views.cmd, w, layout.cmdRecords));
+    const rings = Array.from({ length: space.layout.poolWorkers }, (_, w) => space.commandRing(w));
     const heads = rings.map((r) => r.head());
     // A worker declared dead takes nothing until its replacement starts (which then applies its records
     // in order): waiting for it would hold every /sync for as long as a cold replacement takes.
-    const dead = (w: number) => w < (this.plan?.workers ?? 0) && Atomics.load(views.workerWords, w * WorkerWord.Count + WorkerWord.Dead) !== 0;
+    const dead = (w: number) => w < (this.plan?.workers ?? 0) && space.workerDead(w);
     const pending = () => heads.some((h, w) => !rings[w].taken(h) && !dead(w));
     while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
@@ -454,39 +421,19 @@ export class Engine {
     return this.streaming ? this.firstReachableFrame() : this.nextBlock * (this.plan?.blockSize ?? 0);
   }
 
-  /** Unix time (s) of engine frame 0 while streaming, anchored on the device's first frames. */
-  private clockOrigin: number | undefined;
-
   /**
-   * The engine's clock: the absolute frame that plays at Unix time `t` (seconds). Anchored when the
-   * device has taken its first frames (frame F plays at origin + F / sampleRate); undefined before.
+   * The engine's clock: the absolute frame that plays at Unix time `t` (seconds), while streaming;
+   * undefined before the device has taken its first frames (engine/clock.ts).
    */
   frameAt(t: number): number | undefined {
-    const views = this.views, plan = this.plan;
-    if (!views || !plan || !this.streaming) return undefined;
-    if (this.clockOrigin === undefined) {
-      const played = Atomics.load(views.ctrl, Ctrl.SinkFrames);
-      if (played === 0) return undefined;
-      this.clockOrigin = (performance.timeOrigin + performance.now()) / 1000 - played / plan.sampleRate;
-    }
-    return Math.round((t - this.clockOrigin) * plan.sampleRate);
+    const space = this.space, plan = this.plan;
+    if (!space || !plan || !this.streaming) return undefined;
+    return this.clock.frameAt(t, space.ctrl, plan.sampleRate);
   }
 
-  /**
-   * The first frame a param record sent now is sure to reach exactly. A worker may be rendering any
-   * block below RingRead + ringBlocks, and the device can take a whole ring's worth of blocks between
-   * this read and the record's arrival (JACK takes a period at once), so one more ring of margin.
-   */
+  /** The first frame a param record sent now is sure to reach exactly (see Arena.safeBlock). */
   firstReachableFrame(): number {
-    const views = this.views, layout = this.layout;
-    if (!views || !layout) return 0;
-    return this.safeBlock() * layout.blockSize;
-  }
-
-  /** First block no worker can start before a message sent now is seen (see firstReachableFrame). */
-  safeBlock(): number {
-    const views = this.views!, layout = this.layout!;
-    return Atomics.load(views.ctrl, Ctrl.RingRead) + 2 * layout.ringBlocks + 1;
+    return this.space ? this.space.safeBlock() * this.space.layout.blockSize : 0;
   }
 
   blockSize(): number {
@@ -494,40 +441,15 @@ export class Engine {
   }
 
   /** Live counters of the device sink (written by the worklet). */
-  sinkCounters(): { underruns: number; framesPlayed: number; deviceQuanta: number; blocksWritten: number; paramsDropped: number } {
-    const ctrl = this.views?.ctrl;
-    if (!ctrl) return { underruns: 0, framesPlayed: 0, deviceQuanta: 0, blocksWritten: 0, paramsDropped: 0 };
-    return {
-      underruns: Atomics.load(ctrl, Ctrl.Underruns),
-      framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames),
-      deviceQuanta: Atomics.load(ctrl, Ctrl.DeviceQuanta),
-      blocksWritten: Atomics.load(ctrl, Ctrl.RingWritten),
-      paramsDropped: Atomics.load(ctrl, Ctrl.CmdDropped),
-    };
+  sinkCounters(): SinkCounters {
+    return this.space ? this.space.sinkCounters() : { ...NO_SINK_COUNTERS };
   }
 
   /** Counters from the arena (written by the workers, read here without locks). */
   stats(): EngineStats {
     const plan = this.plan;
-    const empty: EngineStats = { blocks: 0, workersUsed: 0, perWorker: [], moduleCpuMs: {}, load: [], blockUs: [], deadlineMisses: 0 };
-    if (!plan || !this.views || !this.layout) return empty;
-    const s = this.views.stats;
-    const periodMs = (plan.blockSize / plan.sampleRate) * 1000;
-    const perWorker = Array.from({ length: plan.workers }, (_, w) => {
-      const base = w * WorkerStat.Count;
-      return { blocks: s[base + WorkerStat.Blocks], busyMs: s[base + WorkerStat.BusyNs] / 1e6, waitMs: s[base + WorkerStat.WaitNs] / 1e6, sleeps: s[base + WorkerStat.Sleeps] };
-    });
-    const moduleCpuMs: Record<string, number> = {};
-    plan.modules.forEach((m, p) => (moduleCpuMs[m.id] = s[plan.workers * WorkerStat.Count + p] / 1e6));
-    return {
-      blocks: this.nextBlock,
-      workersUsed: plan.workers,
-      perWorker,
-      moduleCpuMs,
-      blockUs: perWorker.map((w) => (w.blocks ? (w.busyMs * 1000) / w.blocks : 0)),
-      load: perWorker.map((w) => (w.blocks ? w.busyMs / w.blocks / periodMs : 0)),
-      deadlineMisses: 0,
-    };
+    if (!plan || !this.space) return { blocks: 0, workersUsed: 0, perWorker: [], moduleCpuMs: {}, load: [], blockUs: [] };
+    return this.space.stats(plan, this.nextBlock);
   }
 
   /** Where a module's port views point, asked of the worker that runs it (zero-copy checks). */
@@ -538,7 +460,7 @@ export class Engine {
   }
 
   get arena(): { sab: SharedArrayBuffer; layout: ArenaLayout } | undefined {
-    return this.sab && this.layout ? { sab: this.sab, layout: this.layout } : undefined;
+    return this.space;
   }
 
   async close(): Promise<void> {

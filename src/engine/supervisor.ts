@@ -15,18 +15,16 @@
  */
 import { ringWorker, type RenderPlan } from '../plan/compile';
 import type { WorkerPool } from './pool';
-import { Ctrl, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { Ctrl, WorkerWord } from '../memory/layout';
+import type { Arena } from './arena';
 import { FAULT_NAMES, FaultKind, type FaultName, type HealthTable } from '../memory/health';
 import { FaultTable } from '../realtime/faults';
 
 export interface SupervisorHost {
+  /** The plan playing, and the arena it plays in. */
   readonly plan: RenderPlan | undefined;
-  readonly views: ArenaViews | undefined;
-  readonly layout: ArenaLayout | undefined;
-  readonly sab: SharedArrayBuffer | undefined;
+  readonly arena: Arena | undefined;
   readonly pool: WorkerPool;
-  /** First block no worker can have started (a replacement joins there). */
-  safeBlock(): number;
   /** Points the watchdog at the current workers (after a replacement). */
   rewatch(): void;
   /** What the watchdog saw when it declared worker w hung (taken once), if it did. */
@@ -128,7 +126,7 @@ export class Supervisor {
 
   /** Follows plan swaps: a new plan has fresh health words; disabled modules stay down. */
   private sync(): void {
-    const plan = this.host.plan, views = this.host.views;
+    const plan = this.host.plan, views = this.host.arena?.views;
     if (!plan || !views || plan === this.plan) return;
     this.plan = plan;
     this.table = new FaultTable(plan, views.buffers, views.health, views.ctrl, views.workerWords);
@@ -148,7 +146,7 @@ export class Supervisor {
   }
 
   private currentBlock(): number {
-    const v = this.host.views;
+    const v = this.host.arena?.views;
     return v ? Atomics.load(v.ctrl, Ctrl.RingWritten) : 0;
   }
 
@@ -159,7 +157,7 @@ export class Supervisor {
 
   private tick(): void {
     this.sync();
-    const plan = this.plan, views = this.host.views;
+    const plan = this.plan, views = this.host.arena?.views;
     if (!plan || !views) return;
     const words = views.workerWords, now = performance.now();
     const seen = Atomics.load(views.ctrl, Ctrl.Faults);
@@ -176,11 +174,11 @@ export class Supervisor {
 
   /** Faults on healthy workers (throw, NaN): report, then restart in place or disable. */
   private scan(now: number): void {
-    const plan = this.plan!, health = this.table!, words = this.host.views!.workerWords;
+    const plan = this.plan!, health = this.table!, arena = this.host.arena!;
     const restart = new Map<number, string[]>();
     plan.modules.forEach((m, p) => {
       if (this.handled[p] || !health.isDown(p)) return;
-      if (Atomics.load(words, m.worker * WorkerWord.Count + WorkerWord.Dead) !== 0) return; // replace() handles it
+      if (arena.workerDead(m.worker)) return; // replace() handles it
       this.handled[p] = 1;
       const kind = health.kind(p);
       if (this.record(m.id, kind, health.block(p), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
@@ -207,11 +205,11 @@ export class Supervisor {
   }
 
   private restartInPlace(w: number, ids: string[]): void {
-    const pool = this.host.pool, views = this.host.views!;
+    const pool = this.host.pool, views = this.host.arena!.views;
     // Back at a block no worker has started: consumers on other workers that ran ahead while the
     // module was down (they do not wait for a module that is down) must not have read that block yet,
     // so the module's output returns exactly at the reported frame.
-    const reply = pool.request(w, { type: 'restart', ids, atBlock: this.host.safeBlock() }, 'restarted');
+    const reply = pool.request(w, { type: 'restart', ids, atBlock: this.host.arena!.safeBlock() }, 'restarted');
     Atomics.add(views.ctrl, Ctrl.Service, 1);
     pool.kick();
     void reply.then(
@@ -244,7 +242,7 @@ export class Supervisor {
     try {
       // The hung thread is terminated in the background: the replacement does not wait for it. It is
       // retired first (WorkerWord.Owner), so if it was only slow it stops at its next block.
-      const words = host.views!.workerWords;
+      const words = host.arena!.views.workerWords;
       const owner = Atomics.add(words, w * WorkerWord.Count + WorkerWord.Owner, 1) + 1;
       const { old } = await host.pool.replace(w);
       if (old.error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
@@ -268,12 +266,12 @@ export class Supervisor {
       }
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return; // the patch changed meanwhile: the swap rebuilt every worker's modules
-      await host.pool.request(w, { type: 'load', sab: host.sab!, layout: host.layout!, plan, worker: w, warmBlocks: 0, owner }, 'loaded');
+      await host.pool.request(w, { type: 'load', sab: host.arena!.sab, layout: host.arena!.layout, plan, worker: w, warmBlocks: 0, owner }, 'loaded');
       // A worker other than the ring's joins at a block no other worker has reached. The ring's worker
       // must go on from the first block it has not published: nothing else advances the ring, so a
       // later block would wait forever for room (the ring only drains what that worker writes).
-      const at = w === ringWorker(plan) ? Atomics.load(host.views!.ctrl, Ctrl.RingWritten) : host.safeBlock();
-      const stamps = host.views!.stamps;
+      const at = w === ringWorker(plan) ? Atomics.load(host.arena!.views.ctrl, Ctrl.RingWritten) : host.arena!.safeBlock();
+      const stamps = host.arena!.views.stamps;
       for (const p of table.positionsOf(w)) stamps.set(p, at);
       await host.pool.request(w, { type: 'start', atBlock: at, keepDown }, 'started');
       host.rewatch();

@@ -135,7 +135,7 @@ test('engine: loading, adding and removing modules creates no thread (same threa
   assert.equal(tasks(), threads);
 });
 
-test('engine: counters report blocks, time per block, load, CPU per module and deadline misses', async () => {
+test('engine: counters report blocks, time per block, load, and CPU per module', async () => {
   const e = await engineWith(2);
   const plan = await e.loadForced(validatePatch(canonicalPatch(4)), { sampleRate: SR, blockSize: 64 }, (o) => o.map((_, i) => (i < o.length / 2 ? 0 : 1)));
   e.render(SR);
@@ -148,7 +148,6 @@ test('engine: counters report blocks, time per block, load, CPU per module and d
   for (const us of s.blockUs) assert.ok(us > 0);
   // Per-module CPU is sampled round-robin (one module per timed block): 23 modules are all covered.
   for (const [id, ms] of Object.entries(s.moduleCpuMs)) assert.ok(ms > 0, `${id} has CPU time`);
-  assert.equal(s.deadlineMisses, 0);
 });
 
 test('the device worklet mirrors the control-word layout (it is loaded alone, so it copies the indices)', () => {
