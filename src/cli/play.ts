@@ -21,6 +21,8 @@ import { signalExitCode, StopRequest } from './stop-signals';
 import { defaultBufferFrames, probeBackend } from '../io/backend-probe';
 import type { RenderPlan } from '../engine/compile';
 import { UsageError } from './errors';
+import { RackUsageError, startRack } from '../ui/start-rack';
+import type { RackServer } from '../ui/rack-server';
 
 export interface PlayOptions {
   block: number;
@@ -35,6 +37,8 @@ export interface PlayOptions {
   ring?: number;
   /** OSC server address HOST:PORT, or false (--no-osc). */
   osc: string | false;
+  /** Browser rack address HOST:PORT, false (--no-http), or undefined: the default (src/ui/start-rack.ts). */
+  http?: string | false;
   /** Directory /patch/load and /patch/save may use. */
   patchDir?: string;
   /** Log every applied command with its sample time (replay with render --session). */
@@ -164,6 +168,7 @@ async function runLive(
   let engine: Engine | undefined;
   let session: LiveSession | undefined;
   let server: OscServer | undefined;
+  let rack: RackServer | undefined;
   let sink: DeviceSink | undefined;
   let tap: RecordTap | undefined;
   let plan: RenderPlan | undefined;
@@ -207,12 +212,13 @@ async function runLive(
     sessionRef = session;
     if (osc) {
       try {
-        server = await OscServer.start({ host: osc.host, port: osc.port, session, status: statusFields(engine, plan, sr, B) });
+        server = await OscServer.start({ host: osc.host, port: osc.port, session, status: latencyField(statusFields(engine, plan, sr, B), () => ringMs + deviceMs) });
       } catch (e) {
         throw new UsageError(`cannot start the OSC server on ${osc.host}:${osc.port}: ${(e as Error).message} (another engine on this port? --osc HOST:PORT picks another, --no-osc runs without)`);
       }
       say(`OSC on udp://${server.address.host}:${server.address.port}${server.tcp ? ` and tcp://${server.address.host}:${server.tcp.port}` : ''} (patch directory ${session.patchDir})`);
     }
+    if (server) rack = await startRack(opts.http, server, say).catch((e) => Promise.reject(e instanceof RackUsageError ? new UsageError(e.message) : e));
     reportFaults(engine, server, say, B, sr);
     try {
       sink = await DeviceSink.open({
@@ -303,6 +309,7 @@ async function runLive(
     session?.stopTimed();
     midiIn?.close();
     step = 'closing the OSC server';
+    await rack?.close();
     await server?.close();
     step = 'closing the audio device';
     if (sink && !(await sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');
@@ -349,6 +356,11 @@ function statusFields(engine: Engine, plan: RenderPlan, sr: number, B: number) {
       pid: process.pid, threads: threadCount(), rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
     };
   };
+}
+
+/** Adds the output latency (ring + device, ms) to the /status fields (the rack's status bar shows it). */
+function latencyField(fields: () => Record<string, number>, latencyMs: () => number) {
+  return () => ({ ...fields(), latencyMs: Math.round(latencyMs() * 10) / 10 });
 }
 
 /** Faults are reported as they happen: on stdout (with the engine frame) and to /notify subscribers. */

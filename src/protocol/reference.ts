@@ -29,6 +29,6 @@ export function oscReferenceMarkdown(): string {
     lines.push(`| \`${address}\` | \`${args}\` | \`${spec.reply}\` | ${spec.doc} |`);
   }
   lines.push('| `/<id>/<param>` | `f` | (none; `/fail` on error) | Short form of `/param/set id param value`. |');
-  lines.push('', 'Events for `/notify` subscribers: `/module/added id type`, `/module/removed id`.', '');
+  lines.push('', 'Events for `/notify` subscribers: `/module/added id type`, `/module/removed id`, `/module/moved id x y`, `/cable/connected from to`, `/cable/disconnected from to`, `/param/changed id (param value)+` (not for timed bundles), `/patch/loaded name`, `/patch/cleared`; faults: `/fault id kind frame`, `/restarted id frame silentFrames`, `/disabled id kind`, `/enabled id`.', '');
   return lines.join('\n');
 }
