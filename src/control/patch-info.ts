@@ -20,6 +20,8 @@ export const WINDOW_MS = 500;
 export interface PatchInfo {
   /** Audio seconds played. */
   seconds: number;
+  /** Share of the block period each DSP worker spends processing (0..1), mean since the plan started. */
+  load: number[];
   modules: Record<string, { worker: number; voices: number; cpuPercent: number }>;
   cables: { from: string; to: string; channels: number; feedback: boolean }[];
 }
@@ -37,7 +39,8 @@ export class PatchInfoSampler {
     const plan = this.engine.currentPlan;
     const frames = this.engine.arena ? this.engine.sinkCounters().framesPlayed : 0;
     const sr = plan?.sampleRate ?? 48000;
-    const cpu = this.engine.stats().moduleCpuMs;
+    const stats = this.engine.stats();
+    const cpu = stats.moduleCpuMs;
     if (plan !== this.plan) {
       this.plan = plan;
       this.lastCpu = cpu;
@@ -60,6 +63,7 @@ export class PatchInfoSampler {
     const feedback = new Set((plan?.feedback ?? []).map((c) => `${c.from}>${c.to}`));
     return {
       seconds: Math.round((frames / sr) * 100) / 100,
+      load: stats.load.map((l) => Math.round(l * 1e4) / 1e4),
       modules,
       cables: patch.cables.map((c) => ({ from: c.from, to: c.to, channels: outChannels.get(c.from) ?? 1, feedback: feedback.has(`${c.from}>${c.to}`) })),
     };
