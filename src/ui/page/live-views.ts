@@ -1,8 +1,9 @@
 /**
  * Live views of `scope` and `meter` panels: each asks the engine for its module's readout
- * (`/module/read id`, the same command any OSC client uses; the reply is a binary frame) at most once
- * per display frame with at most one request in flight, and draws only the latest reply on the next
- * animation frame. A slow browser (or engine) therefore drops frames instead of queueing them.
+ * (`/module/read id`, the same command any OSC client uses; the reply is a binary frame) with at most
+ * one request in flight, the next one sent as soon as a reply arrives but no sooner than MIN_GAP_MS
+ * after the last (60 a second at most), and draws only the latest reply on the next animation frame.
+ * A slow browser (or engine) therefore drops frames instead of queueing them.
  * `stats` counts frames drawn per module (shown in each view; read by the tests).
  */
 import type { Link } from './link.js';
@@ -11,6 +12,8 @@ import type { Panel } from './panel.js';
 
 /** A request not answered within this is given up (a reply lost with a reconnect). */
 const STALE_MS = 500;
+/** Shortest time between two requests of one view. */
+const MIN_GAP_MS = 16;
 
 export class LiveViews {
   private readonly inflight = new Map<string, number>();
@@ -35,6 +38,7 @@ export class LiveViews {
       const id = m.args[0] as string;
       this.inflight.delete(id);
       this.latest.set(id, m.args.slice(1));
+      this.request(id, performance.now());
     } else if (m.address === '/fail' && m.args[0] === '/module/read') {
       const id = /module "([^"]+)"/.exec(String(m.args[1]))?.[1];
       if (id) this.inflight.delete(id);
@@ -52,11 +56,26 @@ export class LiveViews {
         this.count(id, t);
       }
       const since = this.inflight.get(id);
-      if ((since === undefined || t - since > STALE_MS) && this.link.connected) {
-        this.inflight.set(id, t);
-        this.link.send('/module/read', id);
-      }
+      if (since === undefined || t - since > STALE_MS) this.request(id, t);
     }
+  }
+
+  private readonly sent = new Map<string, number>();
+  private readonly timers = new Map<string, number>();
+
+  /** Asks for `id`'s readout now, or when MIN_GAP_MS have passed since the last ask. */
+  private request(id: string, now: number): void {
+    if (this.timers.has(id) || !this.link.connected || !this.panels.get(id)?.view) return;
+    const wait = (this.sent.get(id) ?? -Infinity) + MIN_GAP_MS - now;
+    const go = () => {
+      this.timers.delete(id);
+      const t = performance.now();
+      this.sent.set(id, t);
+      this.inflight.set(id, t);
+      this.link.send('/module/read', id);
+    };
+    if (wait <= 0) go();
+    else this.timers.set(id, window.setTimeout(go, wait));
   }
 
   private count(id: string, t: number): void {

@@ -22,6 +22,12 @@ export class Rack {
   private readonly svg: SVGSVGElement;
   private refreshQueued = false;
   private pendingParams = new Map<string, [string, string, number]>();
+  /**
+   * Param changes this tab has sent whose echo (`/param/changed`, which the sender gets too) has not
+   * come back yet: while any is out, echoes for that param are this tab's own, older values, and are
+   * not shown (the knob would jump back under the hand).
+   */
+  private unechoed = new Map<string, number>();
   private paramFrame = 0;
   /** Param values when the current gesture on them began (for undo). */
   private gestureStart = new Map<string, number>();
@@ -87,9 +93,15 @@ export class Rack {
         const mod = this.module(a0 as string);
         for (let i = 0; i + 1 < rest.length; i += 2) {
           const name = rest[i] as string, v = rest[i + 1] as number;
+          const key = `${a0}.${name}`, out = this.unechoed.get(key) ?? 0;
+          if (out > 0) {
+            if (out === 1) this.unechoed.delete(key);
+            else this.unechoed.set(key, out - 1);
+            continue;
+          }
           if (mod) mod.params[name] = v;
           const c = this.panels.get(a0 as string)?.controls.get(name);
-          if (c && !c.busy && !this.pendingParams.has(`${a0}.${name}`)) c.show(v);
+          if (c && !c.busy && !this.pendingParams.has(key)) c.show(v);
         }
         break;
       }
@@ -109,6 +121,7 @@ export class Rack {
         this.setHealth(a0 as string, 'up');
         break;
       case '/fail':
+        if (a0 === '/param/set') this.unechoed.clear(); // a refused change has no echo
         if (a0 !== '/module/read') this.onFail(a0 as string, String(rest[0]));
         break;
     }
@@ -261,7 +274,9 @@ export class Rack {
     this.pendingParams.set(key, [id, name, v]);
     this.paramFrame ||= requestAnimationFrame(() => {
       this.paramFrame = 0;
-      for (const [pid, pname, pv] of this.pendingParams.values()) this.link.send('/param/set', pid, pname, pv);
+      for (const [k, [pid, pname, pv]] of this.pendingParams) {
+        if (this.link.send('/param/set', pid, pname, pv)) this.unechoed.set(k, (this.unechoed.get(k) ?? 0) + 1);
+      }
       this.pendingParams.clear();
     });
     if (final) {
