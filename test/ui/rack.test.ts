@@ -110,6 +110,11 @@ test('rack: a param set over OSC moves the knob in two tabs; a knob turned in on
   await a.page.dblclick(level);
   await sleep(300);
   assert.equal((await patchOf(osc)).modules.find((m: { id: string }) => m.id === 'amp').params.level, 1, 'double-click resets to the default');
+  // Per-module CPU: the page shows what /patch/info gives any OSC client.
+  await a.page.waitForFunction(() => /cpu \d/.test(document.querySelector('.panel[data-id="osc"] footer.cpu')?.textContent ?? ''));
+  const info = JSON.parse((await osc.call('/patch/info'))[0].args[0] as string);
+  assert.ok(info.modules.osc.cpuPercent > 0 && info.modules.osc.cpuPercent < 100, JSON.stringify(info.modules));
+  assert.deepEqual(info.cables.map((c: { channels: number; feedback: boolean }) => [c.channels, c.feedback]), [[1, false], [1, false]]);
   // Tab B adds a module; tab A sees its panel.
   await b.page.click('.browser-item[data-type="lfo"]');
   await a.page.waitForSelector('.panel[data-id="lfo1"]');
@@ -243,3 +248,33 @@ async function statusField(c: Awaited<ReturnType<typeof client>>, key: string): 
   const kv = (await c.call('/status'))[0].args;
   return kv[kv.indexOf(key) + 1] as number;
 }
+
+test('rack: the computer keyboard plays a midi-cv module: H held is A4 (440 Hz) while held, silence after', async (t) => {
+  const rec = join(tmp, 'keys.wav');
+  const srv = await serveRack(['--record', rec], tmp);
+  t.after(() => ensureStopped(srv));
+  const osc = await client(srv.port);
+  await osc.call('/module/add', 'midi-cv', 'keys');
+  await osc.call('/module/add', 'vco', 'osc');
+  await osc.call('/module/add', 'vca', 'amp');
+  await osc.call('/module/add', 'output', 'out');
+  for (const [a, b] of [['keys.pitch', 'osc.pitch'], ['keys.gate', 'amp.cv'], ['osc.sin', 'amp.in'], ['amp.out', 'out.left']]) await osc.call('/cable/connect', a, b);
+  const { page, errors } = await openRack(srv.url);
+  await page.waitForSelector('.keyboard:not(.none) select.midi-target option[value="keys"]');
+  await page.click('#rack'); // focus on the page, not in a field
+  await sleep(500);
+  await page.keyboard.down('h');
+  await sleep(1200);
+  await page.keyboard.up('h');
+  await sleep(1000);
+  assert.deepEqual(errors, []);
+  await page.close();
+  osc.close();
+  killGroup(srv.proc, 'SIGTERM');
+  assert.equal(await srv.exited, 0, srv.stderr());
+  const w = windows(rec);
+  const a4 = w.filter((x) => x.peak > 0.4 && Math.abs(x.hz - 440) < 1);
+  assert.ok(a4.length >= 8, `about 1.2 s at 440 Hz: ${w.map((x) => `${x.hz.toFixed(0)}/${x.peak.toFixed(2)}`).join(' ')}`);
+  const tail = w.slice(-6);
+  assert.ok(tail.every((x) => x.peak < 1e-3), `silent after the key is released: ${tail.map((x) => x.peak.toFixed(4)).join(' ')}`);
+});

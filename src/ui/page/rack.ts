@@ -267,17 +267,16 @@ export class Rack {
     if (e) await this.run(e.redo);
   }
 
-  /** A knob moved: sent at most once per frame while turning; one undo step per gesture. */
+  /** A knob moved: sent at once, then at most once per display frame while turning; one undo step per gesture. */
   private param(id: string, name: string, v: number, final: boolean): void {
     const key = `${id}.${name}`;
     if (!this.gestureStart.has(key)) this.gestureStart.set(key, this.module(id)?.params[name] ?? v);
     this.pendingParams.set(key, [id, name, v]);
+    // The first change goes at once; more within the same display frame wait for its end (the last wins).
+    if (!this.paramFrame) this.flushParams();
     this.paramFrame ||= requestAnimationFrame(() => {
       this.paramFrame = 0;
-      for (const [k, [pid, pname, pv]] of this.pendingParams) {
-        if (this.link.send('/param/set', pid, pname, pv)) this.unechoed.set(k, (this.unechoed.get(k) ?? 0) + 1);
-      }
-      this.pendingParams.clear();
+      this.flushParams();
     });
     if (final) {
       const start = this.gestureStart.get(key)!;
@@ -286,6 +285,13 @@ export class Rack {
       if (m) m.params[name] = v;
       if (start !== v) this.history.push({ label: `${key} ${start} → ${v}`, redo: [['/param/set', id, name, v]], undo: [['/param/set', id, name, start]], key });
     }
+  }
+
+  private flushParams(): void {
+    for (const [k, [pid, pname, pv]] of this.pendingParams) {
+      if (this.link.send('/param/set', pid, pname, pv)) this.unechoed.set(k, (this.unechoed.get(k) ?? 0) + 1);
+    }
+    this.pendingParams.clear();
   }
 
   async addModule(type: string): Promise<string | undefined> {
