@@ -260,7 +260,7 @@ test('rack: the computer keyboard plays a midi-cv module: H held is A4 (440 Hz) 
   await osc.call('/module/add', 'output', 'out');
   for (const [a, b] of [['keys.pitch', 'osc.pitch'], ['keys.gate', 'amp.cv'], ['osc.sin', 'amp.in'], ['amp.out', 'out.left']]) await osc.call('/cable/connect', a, b);
   const { page, errors } = await openRack(srv.url);
-  await page.waitForSelector('.keyboard:not(.none) select.midi-target option[value="keys"]');
+  await page.waitForSelector('.keyboard:not(.none) select.midi-target option[value="keys"]', { state: 'attached' });
   await page.click('#rack'); // focus on the page, not in a field
   await sleep(500);
   await page.keyboard.down('h');
