@@ -63,14 +63,14 @@ test('rack: from an empty serve, add a VCO and an output from the browser, drag 
   await osc.sync();
   await sleep(300);
   assert.equal((await patchOf(osc)).modules[0].params.coarse, 9, 'the engine has coarse = 9');
-  await sleep(1500);
+  await playFor(osc, 1.5);
   // Undo: first the knob (one step for the whole turn), then the cable.
   await page.click('#undo');
   await page.waitForFunction(() => document.querySelector('.panel[data-id="vco1"] .knob[data-param="coarse"]')?.getAttribute('aria-valuenow') === '0');
   await page.click('#undo');
   await page.waitForFunction(() => !document.querySelector('path.cable'));
   assert.deepEqual((await patchOf(osc)).cables, []);
-  await sleep(1500);
+  await playFor(osc, 1.5);
   assert.deepEqual(errors, []);
   osc.close();
   await page.close();
@@ -244,6 +244,15 @@ test('rack: a foreign Origin and a foreign Host are refused; a bad command from 
   osc.close();
 });
 
+/**
+ * Waits until the engine has played `seconds` more audio (its /status clock, not the wall clock: on a
+ * loaded machine the device can take audio slower than real time, and the recording follows it).
+ */
+async function playFor(c: Awaited<ReturnType<typeof client>>, seconds: number): Promise<void> {
+  const start = await statusField(c, 'seconds');
+  while ((await statusField(c, 'seconds')) < start + seconds) await sleep(50);
+}
+
 async function statusField(c: Awaited<ReturnType<typeof client>>, key: string): Promise<number> {
   const kv = (await c.call('/status'))[0].args;
   return kv[kv.indexOf(key) + 1] as number;
@@ -264,9 +273,9 @@ test('rack: the computer keyboard plays a midi-cv module: H held is A4 (440 Hz) 
   await page.click('#rack'); // focus on the page, not in a field
   await sleep(500);
   await page.keyboard.down('h');
-  await sleep(1200);
+  await playFor(osc, 1.2);
   await page.keyboard.up('h');
-  await sleep(1000);
+  await playFor(osc, 1);
   assert.deepEqual(errors, []);
   await page.close();
   osc.close();
