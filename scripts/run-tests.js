@@ -21,8 +21,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Tests against real audio servers are timing-sensitive: they run in their own pass, after the
-// others, on an otherwise idle machine (node --test runs files of one pass concurrently).
-const isRealtime = (f) => f.includes(`${join('dist', 'test', 'realtime')}`);
+// others, on an otherwise idle machine (node --test runs files of one pass concurrently). The browser
+// rack's tests (test/ui: a real Chromium beside a playing engine, frame rates measured) run there too.
+const isRealtime = (f) => f.includes(`${join('dist', 'test', 'realtime')}`) || f.includes(`${join('dist', 'test', 'ui')}`);
 const passes = [files.filter((f) => !isRealtime(f)), files.filter(isRealtime)].filter((p) => p.length > 0);
 // Nothing may hold the run forever: each test has a time limit, and each pass runs in its own process
 // group, killed whole (with anything a test started) if it is still going after PASS_LIMIT_MS.

@@ -18,6 +18,8 @@ export interface PlayOptions {
   ring?: number;
   /** OSC server address HOST:PORT, or false (--no-osc). */
   osc: string | false;
+  /** Browser rack address HOST:PORT, false (--no-http), or undefined: the default (src/ui/start-rack.ts). */
+  http?: string | false;
   /** Directory /patch/load and /patch/save may use. */
   patchDir?: string;
   /** Log every applied command with its sample time (replay with render --session). */

@@ -20,6 +20,8 @@ import { reportFaults } from './fault-events';
 import { UnderrunLog, watchPlayback, type WatchEnd } from './live-watch';
 import { summaryLine } from './live-summary';
 import { saveEmptyRecording, saveRecording } from './recording';
+import { RackUsageError, startRack } from '../ui/start-rack';
+import type { RackServer } from '../ui/rack-server';
 
 /** Longest a clean shutdown may take before `play` gives up on it (exit code 4). */
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -31,6 +33,7 @@ export class LiveRun {
   private engine: Engine | undefined;
   private session: LiveSession | undefined;
   private server: OscServer | undefined;
+  private rack: RackServer | undefined;
   private sink: DeviceSink | undefined;
   private tap: RecordTap | undefined;
   private underruns: UnderrunLog | undefined;
@@ -103,13 +106,14 @@ export class LiveRun {
     if (this.osc) {
       const { host, port } = this.osc;
       try {
-        this.server = await OscServer.start({ host, port, session, status: statusFields(engine, plan, sr) });
+        this.server = await OscServer.start({ host, port, session, status: statusFields(engine, plan, sr, () => ringMs(settings, opts) + this.deviceMs) });
       } catch (e) {
         throw new UsageError(`cannot start the OSC server on ${host}:${port}: ${(e as Error).message} (another engine on this port? --osc HOST:PORT picks another, --no-osc runs without)`);
       }
       const a = this.server.address;
       say(`OSC on udp://${a.host}:${a.port}${this.server.tcp ? ` and tcp://${a.host}:${this.server.tcp.port}` : ''} (patch directory ${session.patchDir})`);
     }
+    if (this.server) this.rack = await startRack(opts.http, this.server, say).catch((e) => Promise.reject(e instanceof RackUsageError ? new UsageError(e.message) : e));
     reportFaults(engine, this.server, say, B, sr);
     const device = await openDevice(engine.arena!, this.tap, settings, opts, plan, this.path, say);
     this.sink = device.sink;
@@ -147,6 +151,7 @@ export class LiveRun {
     session?.stopTimed();
     this.midi?.close();
     step = 'closing the OSC server';
+    await this.rack?.close();
     await this.server?.close();
     step = 'closing the audio device';
     if (this.sink && !(await this.sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');

@@ -108,6 +108,8 @@ export function buildProgram(): Command {
       .option('-r, --sample-rate <hz>', 'sample rate', intArg('--sample-rate', 8000, 192000), 48000)
       .option('--osc <host:port>', 'OSC control server address (other interfaces only when asked)', '127.0.0.1:57130')
       .option('--no-osc', 'no OSC server')
+      .option('--http <host:port>', 'browser rack address (default 127.0.0.1:57131; other interfaces only when asked)')
+      .option('--no-http', 'no browser rack')
       .option('--patch-dir <dir>', 'directory that /patch/load and /patch/save may use (default: the patch file\'s)')
       .option('--record-session <file>', 'log every applied command with its sample time (replay with render --session)')
       .option('--hang-ms <ms>', 'a module spinning this long in one block is declared hung (default: half the ring, at least 3 ms)', intArg('--hang-ms', 1, 60000))

@@ -9,6 +9,8 @@ import type { ArgValue, CommandAddress } from '../protocol/commands';
 import type { EventAddress } from '../protocol/events';
 import type { OscClients, Sender } from './osc-clients';
 import { CommandError, type LiveSession } from './session';
+import { PatchDirectory } from './patch-dir';
+import { PatchInfoSampler } from './patch-info';
 
 export type Handler = (args: ArgValue[], from: Sender) => Promise<ArgValue[] | undefined> | ArgValue[] | undefined;
 
@@ -28,6 +30,7 @@ const pairs = (rest: ArgValue[]) => {
 };
 
 export function commandHandlers({ session: s, clients, event, status }: HandlerContext): { [K in CommandAddress]: Handler } {
+  const info = new PatchInfoSampler(s.engine);
   return {
     '/module/add': async ([type, id, ...rest], from) => {
       await s.addModule(type as string, id as string, pairs(rest));
@@ -44,24 +47,36 @@ export function commandHandlers({ session: s, clients, event, status }: HandlerC
       s.enableModule(id as string);
       return ['/module/enable', id];
     },
-    '/cable/connect': async ([from, to]) => {
+    '/module/move': ([id, x, y], from) => {
+      const m = s.current.modules.find((mod) => mod.id === id);
+      if (!m) throw new CommandError(`no module "${id}"`);
+      for (const [name, v] of [['x', x], ['y', y]] as const) if ((v as number) < 0 || (v as number) > 100_000) throw new CommandError(`${name} ${v} is out of range [0, 100000] (pixels)`);
+      m.ui = { ...m.ui, x: Math.round(x as number), y: Math.round(y as number) };
+      event('/module/moved', [id, Math.round(x as number), Math.round(y as number)], from);
+      return ['/module/move', id];
+    },
+    '/cable/connect': async ([from, to], sender) => {
       await s.connect(from as string, to as string);
+      event('/cable/connected', [from, to], sender);
       return ['/cable/connect', from, to];
     },
-    '/cable/disconnect': async ([from, to]) => {
+    '/cable/disconnect': async ([from, to], sender) => {
       await s.disconnect(from as string, to as string);
+      event('/cable/disconnected', [from, to], sender);
       return ['/cable/disconnect', from, to];
     },
-    '/param/set': async ([id, ...rest]) => {
+    '/param/set': async ([id, ...rest], from) => {
       await s.setParams(id as string, pairs(rest));
+      event('/param/changed', [id, ...rest], from);
       return undefined;
     },
     '/midi': ([id, st, d1, d2]) => {
       s.sendMidi(id as string, st as number, d1 as number, d2 as number);
       return undefined;
     },
-    '/patch/load': async ([name]) => {
+    '/patch/load': async ([name], from) => {
       await s.loadPatch(name as string);
+      event('/patch/loaded', [name], from);
       return ['/patch/load', name];
     },
     '/patch/save': async ([name]) => {
@@ -69,10 +84,13 @@ export function commandHandlers({ session: s, clients, event, status }: HandlerC
       return ['/patch/save', name];
     },
     '/patch/get': () => [JSON.stringify(s.current)],
-    '/patch/clear': async () => {
+    '/patch/clear': async (_args, from) => {
       await s.clear();
+      event('/patch/cleared', [], from);
       return ['/patch/clear'];
     },
+    '/patch/list': () => new PatchDirectory(s.patchDir).list(),
+    '/patch/info': () => [JSON.stringify(info.info(s.current))],
     '/status': () => Object.entries(status()).flat(),
     '/sync': async ([id]) => {
       await s.sync();

@@ -14,7 +14,7 @@ import { checkArgs, COMMANDS, replyAddress, SHORT_PARAM_FORM, type ArgValue, typ
 import type { EventAddress } from '../protocol/events';
 import type { ControlStatus, EngineStatus } from '../protocol/status';
 import { CommandError, type LiveSession } from './session';
-import { clientKey, OscClients, sender, type Sender } from './osc-clients';
+import { clientKey, OscClients, sender, type Peer, type Sender } from './osc-clients';
 import { encodeMessage } from './osc-encode';
 import { commandHandlers, type Handler } from './osc-handlers';
 import { OscTcpListener, TCP_LIMITS } from './osc-tcp';
@@ -122,9 +122,10 @@ export class OscServer {
   /**
    * The socket boundary: nothing from one datagram reaches the process. A packet that does not decode
    * (or nests bundles too deep) is counted as malformed and answered; anything that still throws while
-   * it is dispatched is counted as internal and answered too.
+   * it is dispatched is counted as internal and answered too. Public for the other stream transports
+   * (the browser rack's WebSocket, src/ui/ws-transport.ts): one packet, one sender, same counters.
    */
-  private handle(buf: Buffer, from: Sender): void {
+  handle(buf: Buffer, from: Sender): void {
     this.counters.received++;
     try {
       this.clients.renew(from);
@@ -239,6 +240,11 @@ export class OscServer {
     if (packet.length <= this.limits.maxReply || to.stream) return this.clients.reply(to, packet);
     const ways = [this.tcp && `ask over TCP (SLIP framing) on port ${this.tcp.port}`, command === '/patch/get' && 'save it with /patch/save NAME and read NAME.json from the patch directory'].filter(Boolean);
     this.fail(to, command, `reply of ${packet.length} bytes does not fit one UDP datagram (at most ${this.limits.maxReply})${ways.length ? `; ${ways.join(', or ')}` : ''}`);
+  }
+
+  /** A stream client (TCP, the rack's WebSocket) has gone: its subscription ends with it. */
+  disconnected(peer: Peer): void {
+    this.clients.unsubscribe(peer);
   }
 
   /** Sends an event to every /notify subscriber (events not caused by a request: faults, restarts). */

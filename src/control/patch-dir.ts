@@ -8,7 +8,7 @@
  * MAX_PATCH_BYTES; a save goes to a temp file in the directory, is fsynced and renamed over the final
  * name, so a crash or a full disk never leaves half a patch there.
  */
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtomicFile } from '../io/atomic-file';
 
@@ -50,6 +50,25 @@ export class PatchDirectory {
     if (!st.isFile()) throw new PatchDirError(`"${name}" is not a regular file`);
     if (st.size > MAX_PATCH_BYTES) throw new PatchDirError(`"${name}" is ${st.size} bytes: a patch file holds at most ${MAX_PATCH_BYTES}`);
     return { file, text: readFileSync(file, 'utf8') };
+  }
+
+  /** Names (without `.json`) of the regular patch files a load would accept, sorted; links left out. */
+  list(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.root);
+    } catch {
+      return [];
+    }
+    const ok = (n: string) => {
+      try {
+        const st = lstatSync(this.file(n));
+        return st.isFile() && st.size <= MAX_PATCH_BYTES;
+      } catch {
+        return false;
+      }
+    };
+    return names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5)).filter(ok).sort();
   }
 
   /** Writes patch `name` atomically (temp file, fsync, rename). Refuses to replace a link or a non-file. */

@@ -16,6 +16,12 @@ export interface EventSpec {
 export const EVENTS = {
   '/module/added': { args: ['s', 's'], names: ['id', 'type'], doc: 'A client added a module (sent to the other subscribers as well as the sender).' },
   '/module/removed': { args: ['s'], names: ['id'], doc: 'A client removed a module.' },
+  '/module/moved': { args: ['s', 'i', 'i'], names: ['id', 'x', 'y'], doc: "A client placed a module's panel (/module/move; pixels)." },
+  '/cable/connected': { args: ['s', 's'], names: ['from', 'to'], doc: 'A client connected a cable.' },
+  '/cable/disconnected': { args: ['s', 's'], names: ['from', 'to'], doc: 'A client removed a cable.' },
+  '/param/changed': { args: ['s', 's', 'f'], names: ['id', 'param', 'value'], doc: 'A client set params (/param/set or the short form); one param/value pair per param set, repeated. Not sent for params in timed bundles.' },
+  '/patch/loaded': { args: ['s'], names: ['name'], doc: 'A client loaded a patch from the patch directory.' },
+  '/patch/cleared': { args: [], names: [], doc: 'A client cleared the patch.' },
   '/fault': {
     args: ['s', 's', 'i'],
     names: ['id', 'kind', 'frame'],

@@ -12,6 +12,7 @@ export const ENGINE_STATUS = {
   underruns: 'device periods the output ring could not fill',
   paramsDropped: 'param changes and MIDI messages dropped because a command ring was full',
   seconds: 'audio played, s',
+  latencyMs: 'output latency (ring + device), ms',
   faults: 'module faults so far',
   restarts: 'faulted modules restarted',
   workersReplaced: 'workers replaced after a hang or an exit',
