@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: sox (measuring audio in tests), liblo-tools (oscsend/oscdump: a real OSC client),
-# aubio-tools (pitch analysis), PulseAudio and JACK servers with their recorders (real-time output tests).
-PACKAGES=(sox liblo-tools aubio-tools pulseaudio pulseaudio-utils libasound2-plugins jackd2 jack-capture)
+# aubio-tools (pitch analysis), PulseAudio, JACK and PipeWire servers with their recorders (real-time
+# output tests). PipeWire comes with its JACK and Pulse interfaces and WirePlumber, installed without
+# recommends; never pipewire-alsa or pipewire-audio-client-libraries: they conflict with pulseaudio,
+# which apt would then remove.
+PACKAGES=(sox liblo-tools aubio-tools pulseaudio pulseaudio-utils libasound2-plugins jackd2 jack-capture
+  pipewire pipewire-bin pipewire-jack pipewire-pulse wireplumber)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
