@@ -48,6 +48,8 @@ export interface PlayOptions {
   /** Live MIDI input: true for the first port, or a substring of the port's name. */
   midiIn?: string | boolean;
   quiet?: boolean;
+  /** Show the native audio libraries' own output while they probe (dropped otherwise). */
+  verbose?: boolean;
 }
 
 /** `modsynth serve [PATCH]`: like play, starting empty when no patch is given. */
@@ -156,8 +158,8 @@ async function runLive(
   // io/backend-probe.ts). The ring must cover one device period plus the block being computed; the
   // default adds one block of margin, which absorbs a late wake-up on a loaded machine (measured:
   // period + 1 block at 256 frames gave 29 underruns a minute on the canonical 64-voice workload).
-  const backend = opts.buffer === undefined ? await probeBackend() : undefined;
-  const buffer = opts.buffer ?? defaultBufferFrames(backend!);
+  const backend = await probeBackend();
+  const buffer = opts.buffer ?? defaultBufferFrames(backend);
   const ringBlocks = opts.ring ?? Math.ceil(buffer / B) + 2;
 
   // Everything below is undone by `shutdown`, whichever step a stop signal or an error interrupts.
@@ -223,13 +225,15 @@ async function runLive(
         layout: arena.layout,
         record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
         onFallback: (reason) => console.warn(`modsynth: ${reason}`),
+        verbose: opts.verbose,
+        backend,
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     if (sink.info.reportedLatency > 0) deviceMs = sink.info.reportedLatency * 1000;
     say(
-      `playing ${path ?? '(empty patch)'} — ${sink.info.backend === 'null' ? 'null sink' : backend === 'pulse' ? 'PulseAudio (through ALSA)' : 'device'} at ${sink.info.sampleRate} Hz, block ${B}, ` +
+      `playing ${path ?? '(empty patch)'} — ${sink.info.label} at ${sink.info.sampleRate} Hz, block ${B}, ` +
         `${plan.workers} of ${opts.workers} workers; latency ${(ringMs + deviceMs).toFixed(1)} ms ` +
         `(ring ${ringMs.toFixed(1)} ms = ${ringBlocks} blocks, device ${deviceMs.toFixed(1)} ms${sink.info.reportedLatency > 0 ? '' : ' requested'})`,
     );

@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import type { ArenaLayout } from '../memory/layout';
+import { captureNativeOutput } from './native-quiet';
+import { probeBackend, type Backend } from './backend-probe';
 
 /**
  * Silence the device plays before the engine's first frame. Its first periods come irregularly: on
@@ -26,10 +28,20 @@ export interface DeviceOptions {
   record?: { sab: SharedArrayBuffer; frames: number };
   /** Called once with a one-line explanation when the null sink is used. */
   onFallback?: (reason: string) => void;
+  /**
+   * What the native audio backends print while they probe the machine (ALSA's and JACK's complaints
+   * about what is not there) is captured (see native-quiet.ts) and dropped, unless `verbose`: then it
+   * is written to stderr after the device opened, each line prefixed with `native: `.
+   */
+  verbose?: boolean;
+  /** The backend the library will pick, when the caller probed it already (see backend-probe.ts). */
+  backend?: Backend;
 }
 
 export interface DeviceInfo {
   backend: 'device' | 'null';
+  /** What plays it, for people: `JACK`, `PulseAudio (through ALSA)`, `ALSA`, `null sink`. */
+  label: string;
   sampleRate: number;
   /**
    * Device-side latency in seconds as reported by the audio backend (0 when it reports none): the
@@ -64,24 +76,35 @@ export class DeviceSink {
       mediaDevices: { enumerateDevices(): Promise<{ deviceId: string; label: string; kind: string }[]> };
     };
     const base = { sampleRate: opts.sampleRate, latencyHint: opts.bufferFrames / opts.sampleRate };
+    const probed = opts.backend ?? (await probeBackend());
+    const native: string[] = [];
+    /** Runs a native call with its stdout/stderr noise captured (kept for --verbose). */
+    const quietly = <T>(fn: () => T): T => {
+      const r = captureNativeOutput(fn);
+      if (r.output) native.push(r.output);
+      if ('error' in r && r.error !== undefined) throw r.error;
+      return r.value as T;
+    };
     let ctx: Ctx;
     let backend: DeviceInfo['backend'] = 'device';
     try {
       let sinkId: string | undefined;
       if (opts.device) {
-        const outs = (await wa.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audiooutput');
+        const outs = (await quietly(() => wa.mediaDevices.enumerateDevices())).filter((d) => d.kind === 'audiooutput');
         const hit = outs.find((d) => d.deviceId === opts.device || d.label.includes(opts.device!));
         if (!hit) throw new Error(`no output device matches "${opts.device}" (devices: ${outs.map((d) => d.label).join(', ') || 'none'})`);
         sinkId = hit.deviceId;
       }
-      ctx = new wa.AudioContext({ ...base, ...(sinkId ? { sinkId } : {}) });
+      ctx = quietly(() => new wa.AudioContext({ ...base, ...(sinkId ? { sinkId } : {}) }));
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       if (opts.device && msg.startsWith('no output device')) throw e;
+      printNative(native, opts.verbose);
       opts.onFallback?.(`no audio device or server available (${msg.replace(/^.*: /, '')}); playing in real time into a null sink`);
-      ctx = new wa.AudioContext({ ...base, sinkId: { type: 'none' } });
+      ctx = quietly(() => new wa.AudioContext({ ...base, sinkId: { type: 'none' } }));
       backend = 'null';
     }
+    printNative(native, opts.verbose);
     await ctx.audioWorklet.addModule(join(__dirname, 'ring-worklet.js'));
     const quantum = ctx.renderQuantumSize ?? 128;
     const node = new wa.AudioWorkletNode(ctx, 'modsynth-ring-reader', {
@@ -103,6 +126,7 @@ export class DeviceSink {
     await ctx.resume();
     return new DeviceSink(ctx, {
       backend,
+      label: backend === 'null' ? 'null sink' : probed === 'jack' ? 'JACK' : probed === 'pulse' ? 'PulseAudio (through ALSA)' : 'ALSA',
       sampleRate: ctx.sampleRate,
       reportedLatency: await settledLatency(ctx),
       quantum,
@@ -123,6 +147,14 @@ export class DeviceSink {
       clearTimeout(timer);
     }
   }
+}
+
+/** With `verbose`, writes the captured native output to stderr (each line marked), then forgets it. */
+function printNative(native: string[], verbose: boolean | undefined): void {
+  if (verbose) {
+    for (const text of native) for (const line of text.split('\n')) if (line.trim()) console.error(`native: ${line}`);
+  }
+  native.length = 0;
 }
 
 /**
