@@ -170,6 +170,7 @@ async function runLive(
   let tap: RecordTap | undefined;
   let plan: RenderPlan | undefined;
   let reachedEnd = false, deviceLost = false;
+  let firstFrameAt = 0;
   const t0 = Date.now();
   const underrunTimes: number[] = [];
   let lastUnderruns = 0;
@@ -252,6 +253,8 @@ async function runLive(
     await new Promise<void>((resolveDone) => {
       const timer = setInterval(() => {
         const c = status();
+        // When the engine's frame 0 went to the device (epoch ms; the benchmark's time to first sound).
+        if (!firstFrameAt && c.framesPlayed > 0) firstFrameAt = Date.now() - (c.framesPlayed * 1000) / sr;
         tap?.drain();
         if (live) {
           const load = theEngine.stats().load.map((l) => `${(l * 100).toFixed(0)}%`).join('/');
@@ -329,7 +332,7 @@ async function runLive(
           `, load ${stats.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}` +
           (faults?.faults ? `, ${faults.faults} faults, ${faults.restarts} restarts${faults.disabled.length ? `, disabled: ${faults.disabled.join(' ')}` : ''}` : '') +
           (tap?.lostFrames ? `, ${tap.lostFrames} frames not recorded (record tap lapped: written as silence)` : '') +
-          ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load, faults: faults?.faults ?? 0, restarts: faults?.restarts ?? 0, workersReplaced: faults?.workersReplaced ?? 0, recordLostFrames: tap?.lostFrames ?? 0 })}`,
+          ` [json] ${JSON.stringify({ seconds: played, underruns: final.underruns, ringMs, deviceMs, latencyMs: ringMs + deviceMs, load: stats.load, faults: faults?.faults ?? 0, restarts: faults?.restarts ?? 0, workersReplaced: faults?.workersReplaced ?? 0, recordLostFrames: tap?.lostFrames ?? 0, firstFrameAt })}`,
       );
     } else say(`stopped${stop.signal ? ` on ${stop.signal}` : ''} before the device started`);
     if (tap && opts.record) saveRecording(tap, opts.record, sr, opts.seconds, say);
