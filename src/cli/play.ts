@@ -13,7 +13,7 @@ import { OscServer } from '../control/osc-server';
 import { SessionLog } from '../control/session-log';
 import { loadMidiFor } from './midi';
 import { openLiveMidi, type LiveMidiInput } from '../midi/live-input';
-import { DeviceSink, RecordTap } from '../io/device';
+import { DeviceSink, RecordTap, type OpenedContext } from '../io/device';
 import { writeWav } from '../io/wav';
 import { loadPatchFile } from './load';
 import { ensureRealtime } from './realtime-priority';
@@ -167,6 +167,7 @@ async function runLive(
   let session: LiveSession | undefined;
   let server: OscServer | undefined;
   let sink: DeviceSink | undefined;
+  let early: OpenedContext | undefined;
   let tap: RecordTap | undefined;
   let plan: RenderPlan | undefined;
   let reachedEnd = false, deviceLost = false;
@@ -196,6 +197,14 @@ async function runLive(
   let deviceMs = (buffer * 1000) / sr;
   const ringMs = (ringBlocks * B * 1000) / sr;
   try {
+    // The device starts first, playing silence while the workers start and warm up (and its native
+    // probing runs before any worker exists: see io/native-quiet.ts).
+    try {
+      early = await DeviceSink.openContext({ sampleRate: sr, bufferFrames: buffer, device: opts.device, onFallback: (reason) => console.warn(`modsynth: ${reason}`), verbose: opts.verbose, backend });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (stop.signal) return await shutdown();
     engine = await Engine.start({ workers: opts.workers, spares: opts.spares, faults: { maxFaults: opts.maxFaults, windowS: opts.faultWindow } });
     if (stop.signal) return await shutdown();
     // Warm the JIT on this very plan for about half a second of audio before the device starts.
@@ -225,9 +234,7 @@ async function runLive(
         sab: arena.sab,
         layout: arena.layout,
         record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
-        onFallback: (reason) => console.warn(`modsynth: ${reason}`),
-        verbose: opts.verbose,
-        backend,
+        context: early,
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -312,6 +319,7 @@ async function runLive(
     step = 'closing the OSC server';
     await server?.close();
     step = 'closing the audio device';
+    if (!sink && early) await early.close();
     if (sink && !(await sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');
     const final = engine?.arena ? status() : undefined;
     tap?.drain();

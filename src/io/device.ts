@@ -52,6 +52,36 @@ export interface DeviceInfo {
   quantum: number;
 }
 
+/** What opening the context needs (no engine yet): everything but the arena and the record tap. */
+export type ContextOptions = Omit<DeviceOptions, 'sab' | 'layout' | 'record'>;
+
+type WebAudio = {
+  AudioContext: new (o: Record<string, unknown>) => Ctx;
+  AudioWorkletNode: new (ctx: Ctx, name: string, o: Record<string, unknown>) => { connect(dest: unknown): void };
+  mediaDevices: { enumerateDevices(): Promise<{ deviceId: string; label: string; kind: string }[]> };
+};
+
+/**
+ * An audio context opened ahead of the engine (`DeviceSink.openContext`): the device starts (and plays
+ * silence) while the engine's workers start and warm up, and the native probing runs before any
+ * worker thread exists (so nothing else opens files while native-quiet moves fd 1 and 2). Pass it to
+ * `DeviceSink.open`; close it yourself if the engine never gets that far. Control thread.
+ */
+export class OpenedContext {
+  /** @internal */
+  constructor(
+    readonly ctx: Ctx,
+    readonly wa: WebAudio,
+    readonly backend: DeviceInfo['backend'],
+    readonly label: string,
+  ) {}
+
+  /** Closes the context, waiting at most `limitMs` (false: it did not confirm; see DeviceSink.close). */
+  close(limitMs = 3000): Promise<boolean> {
+    return closeWithin(this.ctx, limitMs);
+  }
+}
+
 type Ctx = {
   sampleRate: number;
   baseLatency: number;
@@ -69,12 +99,14 @@ export class DeviceSink {
     readonly info: DeviceInfo,
   ) {}
 
-  static async open(opts: DeviceOptions): Promise<DeviceSink> {
-    const wa = (await import('node-web-audio-api')) as unknown as {
-      AudioContext: new (o: Record<string, unknown>) => Ctx;
-      AudioWorkletNode: new (ctx: Ctx, name: string, o: Record<string, unknown>) => { connect(dest: unknown): void };
-      mediaDevices: { enumerateDevices(): Promise<{ deviceId: string; label: string; kind: string }[]> };
-    };
+  /**
+   * Opens the audio context (the device starts, playing silence): JACK when a JACK server answers (or
+   * under pw-jack), else ALSA; the null sink when neither works (`onFallback` says why). The native
+   * libraries' probing output is captured (shown with `verbose`). Throws for a `device` that matches
+   * nothing.
+   */
+  static async openContext(opts: ContextOptions): Promise<OpenedContext> {
+    const wa = (await import('node-web-audio-api')) as unknown as WebAudio;
     const base = { sampleRate: opts.sampleRate, latencyHint: opts.bufferFrames / opts.sampleRate };
     const probed = opts.backend ?? (await probeBackend());
     const native: string[] = [];
@@ -105,6 +137,15 @@ export class DeviceSink {
       backend = 'null';
     }
     printNative(native, opts.verbose);
+    return new OpenedContext(ctx, wa, backend, backend === 'null' ? 'null sink' : probed === 'jack' ? 'JACK' : probed === 'pulse' ? 'PulseAudio (through ALSA)' : 'ALSA');
+  }
+
+  /**
+   * Starts pulling the engine's output ring: on `opts.context` when the context was opened ahead
+   * (`openContext`), else on a context opened now.
+   */
+  static async open(opts: DeviceOptions & { context?: OpenedContext }): Promise<DeviceSink> {
+    const { ctx, wa, backend, label } = opts.context ?? (await DeviceSink.openContext(opts));
     await ctx.audioWorklet.addModule(join(__dirname, 'ring-worklet.js'));
     const quantum = ctx.renderQuantumSize ?? 128;
     const node = new wa.AudioWorkletNode(ctx, 'modsynth-ring-reader', {
@@ -126,7 +167,7 @@ export class DeviceSink {
     await ctx.resume();
     return new DeviceSink(ctx, {
       backend,
-      label: backend === 'null' ? 'null sink' : probed === 'jack' ? 'JACK' : probed === 'pulse' ? 'PulseAudio (through ALSA)' : 'ALSA',
+      label,
       sampleRate: ctx.sampleRate,
       reportedLatency: await settledLatency(ctx),
       quantum,
@@ -138,14 +179,19 @@ export class DeviceSink {
    * confirm in time: closing has been seen to stall inside the audio library (rarely, under load, after
    * many faults), and a stalled device must not keep the process alive; the caller warns and exits.
    */
-  async close(limitMs = 3000): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), limitMs)));
-    try {
-      return await Promise.race([this.ctx.close().then(() => true as const), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  close(limitMs = 3000): Promise<boolean> {
+    return closeWithin(this.ctx, limitMs);
+  }
+}
+
+/** Closes `ctx`, resolving false when it did not confirm within `limitMs`. */
+async function closeWithin(ctx: Ctx, limitMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), limitMs)));
+  try {
+    return await Promise.race([ctx.close().then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
