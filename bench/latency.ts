@@ -24,7 +24,7 @@ interface Server {
   wrapper: string[];
 }
 
-const SERVERS: Server[] = [
+export const SERVERS: Server[] = [
   { name: 'JACK dummy', start: (p) => startJack(p), wrapper: [] },
   { name: 'PipeWire (pw-jack)', start: (p) => startPipewire(p), wrapper: ['pw-jack'] },
 ];
@@ -37,19 +37,24 @@ async function stopBusy(p: ChildProcess): Promise<void> {
   });
 }
 
-/** Ring settings per period: the default (period + two blocks) and the floor (period + one block). */
-function rings(period: number): (number | undefined)[] {
-  return [undefined, Math.ceil(period / BLOCK) + 1];
+/**
+ * Ring settings per period: the default (period + two blocks), period + one block, and the floor: one
+ * render quantum (node-web-audio-api's worklet takes 128 frames per call, so the ring cannot be
+ * smaller) or one period if that is longer.
+ */
+export function rings(period: number): (number | undefined)[] {
+  const floor = Math.ceil(Math.max(128, period) / BLOCK);
+  return [undefined, Math.ceil(period / BLOCK) + 1, floor].filter((r, i, all) => all.indexOf(r) === i);
 }
 
-export async function latencyTable(seconds: number, periods = [128, 256], voicesList = [16, 64]): Promise<BenchSection> {
+export async function latencyTable(seconds: number, periods = [128, 256], voicesList = [16, 64], servers = SERVERS, ringsOf = rings): Promise<BenchSection> {
   const rows: (string | number)[][] = [];
-  for (const server of SERVERS) {
+  for (const server of servers) {
     for (const period of periods) {
       const handle = await server.start(period);
       try {
         for (const voices of voicesList) {
-          for (const ring of rings(period)) {
+          for (const ring of ringsOf(period)) {
             for (const busy of [false, true]) {
               const hog = busy ? spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }) : undefined;
               try {
