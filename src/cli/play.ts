@@ -13,7 +13,7 @@ import { OscServer } from '../control/osc-server';
 import { SessionLog } from '../control/session-log';
 import { loadMidiFor } from './midi';
 import { openLiveMidi, type LiveMidiInput } from '../midi/live-input';
-import { DeviceSink, RecordTap, type OpenedContext } from '../io/device';
+import { DeviceSink, RecordTap } from '../io/device';
 import { writeWav } from '../io/wav';
 import { loadPatchFile } from './load';
 import { ensureRealtime } from './realtime-priority';
@@ -167,7 +167,6 @@ async function runLive(
   let session: LiveSession | undefined;
   let server: OscServer | undefined;
   let sink: DeviceSink | undefined;
-  let early: OpenedContext | undefined;
   let tap: RecordTap | undefined;
   let plan: RenderPlan | undefined;
   let reachedEnd = false, deviceLost = false;
@@ -197,14 +196,9 @@ async function runLive(
   let deviceMs = (buffer * 1000) / sr;
   const ringMs = (ringBlocks * B * 1000) / sr;
   try {
-    // The device starts first, playing silence while the workers start and warm up (and its native
-    // probing runs before any worker exists: see io/native-quiet.ts).
-    try {
-      early = await DeviceSink.openContext({ sampleRate: sr, bufferFrames: buffer, device: opts.device, onFallback: (reason) => console.warn(`modsynth: ${reason}`), verbose: opts.verbose, backend });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    if (stop.signal) return await shutdown();
+    // The device is opened only once the engine is warm. Opening it first (so that its start overlaps
+    // the workers' warm-up) was tried: on JACK the device then stopped asking for audio about 1 s in
+    // (exit 5), its client starved while the warm-up held both cores at the same priority.
     engine = await Engine.start({ workers: opts.workers, spares: opts.spares, faults: { maxFaults: opts.maxFaults, windowS: opts.faultWindow } });
     if (stop.signal) return await shutdown();
     // Warm the JIT on this very plan for about half a second of audio before the device starts.
@@ -234,7 +228,9 @@ async function runLive(
         sab: arena.sab,
         layout: arena.layout,
         record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
-        context: early,
+        verbose: opts.verbose,
+        backend,
+        onFallback: (reason) => console.warn(`modsynth: ${reason}`),
       });
     } catch (e) {
       throw new UsageError((e as Error).message);
@@ -319,7 +315,6 @@ async function runLive(
     step = 'closing the OSC server';
     await server?.close();
     step = 'closing the audio device';
-    if (!sink && early) await early.close();
     if (sink && !(await sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');
     const final = engine?.arena ? status() : undefined;
     tap?.drain();

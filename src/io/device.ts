@@ -26,7 +26,7 @@ export interface DeviceOptions {
   sab: SharedArrayBuffer;
   layout: ArenaLayout;
   record?: { sab: SharedArrayBuffer; frames: number };
-  /** Called once with a one-line explanation when the null sink is used. */
+  /** Called once with a one-line explanation when the null sink is used (by `open`, when it attaches). */
   onFallback?: (reason: string) => void;
   /**
    * What the native audio backends print while they probe the machine (ALSA's and JACK's complaints
@@ -74,6 +74,8 @@ export class OpenedContext {
     readonly wa: WebAudio,
     readonly backend: DeviceInfo['backend'],
     readonly label: string,
+    /** Why the null sink is used (told through `onFallback` by `DeviceSink.open`, when it attaches). */
+    readonly fallback: string | undefined,
   ) {}
 
   /** Closes the context, waiting at most `limitMs` (false: it did not confirm; see DeviceSink.close). */
@@ -119,6 +121,7 @@ export class DeviceSink {
     };
     let ctx: Ctx;
     let backend: DeviceInfo['backend'] = 'device';
+    let fallback: string | undefined;
     try {
       let sinkId: string | undefined;
       if (opts.device) {
@@ -132,12 +135,12 @@ export class DeviceSink {
       const msg = (e as Error).message ?? String(e);
       if (opts.device && msg.startsWith('no output device')) throw e;
       printNative(native, opts.verbose);
-      opts.onFallback?.(`no audio device or server available (${msg.replace(/^.*: /, '')}); playing in real time into a null sink`);
+      fallback = `no audio device or server available (${msg.replace(/^.*: /, '')}); playing in real time into a null sink`;
       ctx = quietly(() => new wa.AudioContext({ ...base, sinkId: { type: 'none' } }));
       backend = 'null';
     }
     printNative(native, opts.verbose);
-    return new OpenedContext(ctx, wa, backend, backend === 'null' ? 'null sink' : probed === 'jack' ? 'JACK' : probed === 'pulse' ? 'PulseAudio (through ALSA)' : 'ALSA');
+    return new OpenedContext(ctx, wa, backend, backend === 'null' ? 'null sink' : probed === 'jack' ? 'JACK' : probed === 'pulse' ? 'PulseAudio (through ALSA)' : 'ALSA', fallback);
   }
 
   /**
@@ -145,7 +148,9 @@ export class DeviceSink {
    * (`openContext`), else on a context opened now.
    */
   static async open(opts: DeviceOptions & { context?: OpenedContext }): Promise<DeviceSink> {
-    const { ctx, wa, backend, label } = opts.context ?? (await DeviceSink.openContext(opts));
+    const { ctx, wa, backend, label, fallback } = opts.context ?? (await DeviceSink.openContext(opts));
+    // Said when the engine is there to play into it (as before the context was opened ahead).
+    if (fallback) opts.onFallback?.(fallback);
     await ctx.audioWorklet.addModule(join(__dirname, 'ring-worklet.js'));
     const quantum = ctx.renderQuantumSize ?? 128;
     const node = new wa.AudioWorkletNode(ctx, 'modsynth-ring-reader', {
