@@ -86,7 +86,7 @@ export async function startTime(starts: number): Promise<BenchSection> {
   const ms: number[] = [];
   try {
     for (let i = 0; i < starts; i++) {
-      const r = await play('examples/demo.json', 0.5, ['--no-osc'], {});
+      const r = await play('examples/demo.json', 0.5, ['--no-osc'], jack.env);
       ms.push(r.firstFrameAt - r.spawnedAt);
     }
   } finally {

@@ -59,7 +59,8 @@ function checkClean(r: { status: number; stdout: string; stderr: string }, devic
 test('npm start with no audio server: only Modsynth\'s own lines (one says the null sink is used); --verbose shows the native probing', async () => {
   const empty = mkdtempSync(join(tmpdir(), 'modsynth-clean-'));
   chmodSync(empty, 0o700);
-  const env = { XDG_RUNTIME_DIR: empty, PULSE_SERVER: 'unix:/nonexistent' };
+  // A JACK server name nobody uses: another test run's default server must not count as ours.
+  const env = { XDG_RUNTIME_DIR: empty, PULSE_SERVER: 'unix:/nonexistent', JACK_DEFAULT_SERVER: `none-${process.pid}` };
   const r = await play(['examples/demo.json', '--seconds', '1'], env);
   checkClean(r, /— null sink at 48000 Hz/);
   assert.match(r.stderr, /^modsynth: no audio device or server available .*null sink$/m);

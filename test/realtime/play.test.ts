@@ -95,9 +95,9 @@ test('play into JACK (dummy driver, 256 frames): 440 Hz ± 1 Hz, level, 3 s, no 
     const cap = join(tmp, 'jack-capture.wav'), rec = join(tmp, 'jack-record.wav');
     // Recorded until stopped (a fixed duration cut the tone short once when `play` was slow to start
     // under CI load); -d bounds it should the stop be missed.
-    const recorder = record('jack_capture', ['--port', 'system:playback*', '-d', '60', '-f', 'wav', '-b', 'FLOAT', '--no-stdin', cap], {}, 'SIGINT');
+    const recorder = record('jack_capture', ['--port', 'system:playback*', '-d', '60', '-f', 'wav', '-b', 'FLOAT', '--no-stdin', cap], jack.env, 'SIGINT');
     await new Promise((r) => setTimeout(r, 500));
-    const r = await play(['examples/sine.json', '--seconds', '3', '--block', '64', '--record', rec], {});
+    const r = await play(['examples/sine.json', '--seconds', '3', '--block', '64', '--record', rec], jack.env);
     await new Promise((res) => setTimeout(res, 1000));
     await recorder.stop();
     assert.equal(r.status, 0, r.stderr);
@@ -120,7 +120,7 @@ test('the JACK server going away while playing: one clear line, exit code 5 with
   const rec = join(tmp, 'lost-record.wav');
   let startedAt = 0;
   try {
-    const r = await play(['examples/sine.json', '--seconds', '60', '--block', '64', '--no-osc', '--record', rec], {}, (out) => {
+    const r = await play(['examples/sine.json', '--seconds', '60', '--block', '64', '--no-osc', '--record', rec], jack.env, (out) => {
       if (!startedAt && /playing .* — JACK/.test(out)) {
         startedAt = Date.now();
         setTimeout(() => void jack.stop(), 1000);

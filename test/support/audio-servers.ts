@@ -53,10 +53,19 @@ export async function startPulse(): Promise<ServerHandle & { sink: string }> {
   return { env, sink: 'ci_sink', stop: () => stopProcess(proc) };
 }
 
+/**
+ * JACK with the dummy driver, under a server name of its own (`env.JACK_DEFAULT_SERVER`, which libjack,
+ * jack_capture and Modsynth's backend probe all follow): on a machine shared by several test runs the
+ * default server is shared too, and one run's `play` was heard in another's recording (two tones
+ * summed) or lost its server when the other run stopped it.
+ */
 export async function startJack(periodFrames = 256): Promise<ServerHandle> {
-  const proc = spawn('jackd', ['-R', '-d', 'dummy', '-r', '48000', '-p', String(periodFrames)], { stdio: 'ignore' });
-  await until(() => /^running/m.test(spawnSync('jack_wait', ['-c'], { encoding: 'utf8' }).stdout), 10_000, 'jackd');
-  return { env: {}, stop: () => stopProcess(proc) };
+  const name = `modsynth-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const env = { JACK_DEFAULT_SERVER: name };
+  const full = { ...process.env, ...env };
+  const proc = spawn('jackd', ['-n', name, '-R', '-d', 'dummy', '-r', '48000', '-p', String(periodFrames)], { stdio: 'ignore', env: full });
+  await until(() => /^running/m.test(spawnSync('jack_wait', ['-c'], { encoding: 'utf8', env: full }).stdout), 10_000, 'jackd');
+  return { env, stop: () => stopProcess(proc) };
 }
 
 /**
