@@ -74,9 +74,10 @@ test('npm start with no audio server: only Modsynth\'s own lines (one says the n
 test('npm start with a PulseAudio server: only Modsynth\'s own lines, the device and latency in one line', async () => {
   const pulse = await startPulse();
   try {
-    const r = await play(['examples/demo.json', '--seconds', '1'], pulse.env);
+    const env = { ...pulse.env, JACK_DEFAULT_SERVER: `none-${process.pid}` };
+    const r = await play(['examples/demo.json', '--seconds', '1'], env);
     checkClean(r, /— PulseAudio \(through ALSA\) at 48000 Hz/);
-    const v = await play(['examples/demo.json', '--seconds', '1', '--verbose'], pulse.env);
+    const v = await play(['examples/demo.json', '--seconds', '1', '--verbose'], env);
     assert.equal(v.status, 0, v.stderr);
     assert.match(v.stderr, /^native: Failed to open client/m, v.stderr);
   } finally {
