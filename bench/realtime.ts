@@ -33,19 +33,28 @@ export interface PlayResult {
   ringMs: number;
   deviceMs: number;
   load: number[];
+  /** Epoch ms when the engine's frame 0 went to the device (see play's watch). */
+  firstFrameAt: number;
+  /** Epoch ms when the child was spawned. */
+  spawnedAt: number;
 }
 
-/** One real `modsynth play` child; resolves with its summary's [json] figures. */
-export function play(patch: string, seconds: number, args: string[], env: Record<string, string> = {}): Promise<PlayResult> {
+/**
+ * One real `modsynth play` child; resolves with its summary's [json] figures. `wrapper` runs it through
+ * a launcher (`['pw-jack']`: PipeWire's JACK interface).
+ */
+export function play(patch: string, seconds: number, args: string[], env: Record<string, string> = {}, wrapper: string[] = []): Promise<PlayResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, 'play', patch, '--seconds', String(seconds), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
+    const [cmd, ...pre] = [...wrapper, process.execPath];
+    const spawnedAt = Date.now();
+    const p = spawn(cmd, [...pre, BIN, 'play', patch, '--seconds', String(seconds), ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', () => undefined);
     p.on('exit', () => {
       const m = /\[json\] (\{.*\})/.exec(out);
       if (!m) reject(new Error(`play printed no result: ${out}`));
-      else resolve(JSON.parse(m[1]) as PlayResult);
+      else resolve({ ...(JSON.parse(m[1]) as PlayResult), spawnedAt });
     });
   });
 }

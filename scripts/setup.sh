@@ -6,9 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: sox (measuring audio in tests), liblo-tools (oscsend/oscdump: a real OSC client),
-# aubio-tools (pitch analysis), PulseAudio and JACK servers with their recorders (real-time output tests),
-# chromium-headless-shell (the browser rack's tests drive it with playwright-core; no browser download).
-PACKAGES=(sox liblo-tools aubio-tools pulseaudio pulseaudio-utils libasound2-plugins jackd2 jack-capture chromium-headless-shell)
+# aubio-tools (pitch analysis), PulseAudio, JACK and PipeWire servers with their recorders (real-time
+# output tests). PipeWire comes with its JACK and Pulse interfaces and WirePlumber, installed without
+# recommends; never pipewire-alsa or pipewire-audio-client-libraries: they conflict with pulseaudio,
+# which apt would then remove. chromium-headless-shell: the browser rack's tests drive it with
+# playwright-core (no browser download).
+PACKAGES=(sox liblo-tools aubio-tools pulseaudio pulseaudio-utils libasound2-plugins jackd2 jack-capture
+  pipewire pipewire-bin pipewire-jack pipewire-pulse wireplumber chromium-headless-shell)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

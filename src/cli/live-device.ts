@@ -38,6 +38,8 @@ export async function openDevice(
       sab: arena.sab,
       layout: arena.layout,
       record: tap ? { sab: tap.sab, frames: tap.frames } : undefined,
+      verbose: opts.verbose,
+      backend: settings.backend,
       onFallback: (reason) => console.warn(`modsynth: ${reason}`),
     });
   } catch (e) {
@@ -47,7 +49,7 @@ export async function openDevice(
   const deviceMs = reported ? sink.info.reportedLatency * 1000 : (settings.buffer * 1000) / sr;
   const ring = ringMs(settings, opts);
   say(
-    `playing ${path ?? '(empty patch)'} — ${sink.info.backend === 'null' ? 'null sink' : settings.backend === 'pulse' ? 'PulseAudio (through ALSA)' : 'device'} at ${sink.info.sampleRate} Hz, block ${opts.block}, ` +
+    `playing ${path ?? '(empty patch)'} — ${sink.info.label} at ${sink.info.sampleRate} Hz, block ${opts.block}, ` +
       `${plan.workers} of ${opts.workers} workers; latency ${(ring + deviceMs).toFixed(1)} ms ` +
       `(ring ${ring.toFixed(1)} ms = ${settings.ringBlocks} blocks, device ${deviceMs.toFixed(1)} ms${reported ? '' : ' requested'})`,
   );

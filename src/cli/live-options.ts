@@ -33,6 +33,8 @@ export interface PlayOptions {
   /** Live MIDI input: true for the first port, or a substring of the port's name. */
   midiIn?: string | boolean;
   quiet?: boolean;
+  /** Show the native audio libraries' own output while they probe (dropped otherwise). */
+  verbose?: boolean;
 }
 
 /** `--osc HOST:PORT` (IPv6 as `[ADDR]:PORT`), or a UsageError naming the option. */
@@ -44,8 +46,8 @@ export function parseHostPort(text: string): { host: string; port: number } {
 }
 
 export interface DeviceSettings {
-  /** The backend probed for the default buffer (undefined when --buffer was given). */
-  backend: Backend | undefined;
+  /** The backend probed (it names the device line and sets the default buffer). */
+  backend: Backend;
   /** Device buffer, frames. */
   buffer: number;
   /** Output ring capacity, blocks. */
@@ -59,7 +61,7 @@ export interface DeviceSettings {
  * period + 1 block at 256 frames gave 29 underruns a minute on the canonical 64-voice workload).
  */
 export async function deviceSettings(opts: PlayOptions): Promise<DeviceSettings> {
-  const backend = opts.buffer === undefined ? await probeBackend() : undefined;
-  const buffer = opts.buffer ?? defaultBufferFrames(backend!);
+  const backend = await probeBackend();
+  const buffer = opts.buffer ?? defaultBufferFrames(backend);
   return { backend, buffer, ringBlocks: opts.ring ?? Math.ceil(buffer / opts.block) + 2 };
 }

@@ -41,6 +41,7 @@ export class LiveRun {
   private ended: WatchEnd | undefined;
   private settings: DeviceSettings | undefined;
   private deviceMs = 0;
+  private readonly firstFrame = { at: 0 };
   private readonly t0 = Date.now();
   private readonly say: (line: string) => void;
 
@@ -70,7 +71,7 @@ export class LiveRun {
       if (stop.signal) return await this.shutdown();
       this.ended = await watchPlayback({
         engine: this.engine!, sink: this.sink!, underruns: this.underruns!, tap: this.tap, seconds: this.opts.seconds,
-        sr: this.opts.sampleRate, liveLine: this.liveLine, stop,
+        sr: this.opts.sampleRate, liveLine: this.liveLine, stop, firstFrame: this.firstFrame,
       });
       return await this.shutdown();
     } catch (e) {
@@ -169,7 +170,7 @@ export class LiveRun {
     if (final && stats) {
       say(summaryLine({
         final, stats, faults, underrunTimes: this.underruns!.times, sr, wallS: (Date.now() - this.t0) / 1000, signal: this.stop.signal,
-        ringMs: ringMs(this.settings!, opts), deviceMs: this.deviceMs, recordLostFrames: tap?.lostFrames ?? 0,
+        ringMs: ringMs(this.settings!, opts), deviceMs: this.deviceMs, recordLostFrames: tap?.lostFrames ?? 0, firstFrameAt: this.firstFrame.at,
       }));
     } else say(`stopped${this.stop.signal ? ` on ${this.stop.signal}` : ''} before the device started`);
     if (tap && opts.record) saveRecording(tap, opts.record, sr, opts.seconds, say);

@@ -17,6 +17,8 @@ export interface RunFigures {
   ringMs: number;
   deviceMs: number;
   recordLostFrames: number;
+  /** Epoch ms at which frame 0 reached the device (0: never). */
+  firstFrameAt: number;
 }
 
 export function summaryLine(r: RunFigures): string {
@@ -30,7 +32,7 @@ export function summaryLine(r: RunFigures): string {
     (r.recordLostFrames ? `, ${r.recordLostFrames} frames not recorded (record tap lapped: written as silence)` : '') +
     ` [json] ${JSON.stringify({
       seconds: played, underruns: r.final.underruns, ringMs: r.ringMs, deviceMs: r.deviceMs, latencyMs: r.ringMs + r.deviceMs, load: r.stats.load,
-      faults: f?.faults ?? 0, restarts: f?.restarts ?? 0, workersReplaced: f?.workersReplaced ?? 0, recordLostFrames: r.recordLostFrames,
+      faults: f?.faults ?? 0, restarts: f?.restarts ?? 0, workersReplaced: f?.workersReplaced ?? 0, recordLostFrames: r.recordLostFrames, firstFrameAt: r.firstFrameAt,
     })}`
   );
 }

@@ -118,7 +118,8 @@ export function buildProgram(): Command {
       .option('--spares <n>', 'warm spare workers that replace a hung or dead one', intArg('--spares', 0, 16), 1)
       .option('--midi <file>', 'play a standard MIDI file into the patch\'s midi-cv modules (stops 2 s after it unless --seconds)')
       .option('--midi-in [port]', 'live MIDI input (the first port, or one whose name contains PORT) into every midi-cv module')
-      .option('-q, --quiet', 'print nothing but warnings and errors');
+      .option('-q, --quiet', 'print nothing but warnings and errors')
+      .option('--verbose', 'also show what the native audio libraries print while they probe for JACK, ALSA and PulseAudio');
   const exitWith = (code: number | void) => {
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
   };

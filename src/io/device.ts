@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import type { ArenaLayout } from '../memory/layout';
+import { captureNativeOutput } from './native-quiet';
+import { probeBackend, type Backend } from './backend-probe';
 
 /**
  * Silence the device plays before the engine's first frame. Its first periods come irregularly: on
@@ -24,12 +26,22 @@ export interface DeviceOptions {
   sab: SharedArrayBuffer;
   layout: ArenaLayout;
   record?: { sab: SharedArrayBuffer; frames: number };
-  /** Called once with a one-line explanation when the null sink is used. */
+  /** Called once with a one-line explanation when the null sink is used (by `open`, when it attaches). */
   onFallback?: (reason: string) => void;
+  /**
+   * What the native audio backends print while they probe the machine (ALSA's and JACK's complaints
+   * about what is not there) is captured (see native-quiet.ts) and dropped, unless `verbose`: then it
+   * is written to stderr after the device opened, each line prefixed with `native: `.
+   */
+  verbose?: boolean;
+  /** The backend the library will pick, when the caller probed it already (see backend-probe.ts). */
+  backend?: Backend;
 }
 
 export interface DeviceInfo {
   backend: 'device' | 'null';
+  /** What plays it, for people: `JACK`, `PulseAudio (through ALSA)`, `ALSA`, `null sink`. */
+  label: string;
   sampleRate: number;
   /**
    * Device-side latency in seconds as reported by the audio backend (0 when it reports none): the
@@ -38,6 +50,38 @@ export interface DeviceInfo {
   reportedLatency: number;
   /** Render quantum of the context, frames. */
   quantum: number;
+}
+
+/** What opening the context needs (no engine yet): everything but the arena and the record tap. */
+export type ContextOptions = Omit<DeviceOptions, 'sab' | 'layout' | 'record'>;
+
+type WebAudio = {
+  AudioContext: new (o: Record<string, unknown>) => Ctx;
+  AudioWorkletNode: new (ctx: Ctx, name: string, o: Record<string, unknown>) => { connect(dest: unknown): void };
+  mediaDevices: { enumerateDevices(): Promise<{ deviceId: string; label: string; kind: string }[]> };
+};
+
+/**
+ * An audio context opened ahead of the engine (`DeviceSink.openContext`): the device starts (and plays
+ * silence) while the engine's workers start and warm up, and the native probing runs before any
+ * worker thread exists (so nothing else opens files while native-quiet moves fd 1 and 2). Pass it to
+ * `DeviceSink.open`; close it yourself if the engine never gets that far. Control thread.
+ */
+export class OpenedContext {
+  /** @internal */
+  constructor(
+    readonly ctx: Ctx,
+    readonly wa: WebAudio,
+    readonly backend: DeviceInfo['backend'],
+    readonly label: string,
+    /** Why the null sink is used (told through `onFallback` by `DeviceSink.open`, when it attaches). */
+    readonly fallback: string | undefined,
+  ) {}
+
+  /** Closes the context, waiting at most `limitMs` (false: it did not confirm; see DeviceSink.close). */
+  close(limitMs = 3000): Promise<boolean> {
+    return closeWithin(this.ctx, limitMs);
+  }
 }
 
 type Ctx = {
@@ -57,31 +101,56 @@ export class DeviceSink {
     readonly info: DeviceInfo,
   ) {}
 
-  static async open(opts: DeviceOptions): Promise<DeviceSink> {
-    const wa = (await import('node-web-audio-api')) as unknown as {
-      AudioContext: new (o: Record<string, unknown>) => Ctx;
-      AudioWorkletNode: new (ctx: Ctx, name: string, o: Record<string, unknown>) => { connect(dest: unknown): void };
-      mediaDevices: { enumerateDevices(): Promise<{ deviceId: string; label: string; kind: string }[]> };
-    };
+  /**
+   * Opens the audio context (the device starts, playing silence): JACK when a JACK server answers (or
+   * under pw-jack), else ALSA; the null sink when neither works (`onFallback` says why). The native
+   * libraries' probing output is captured (shown with `verbose`). Throws for a `device` that matches
+   * nothing.
+   */
+  static async openContext(opts: ContextOptions): Promise<OpenedContext> {
+    const wa = (await import('node-web-audio-api')) as unknown as WebAudio;
     const base = { sampleRate: opts.sampleRate, latencyHint: opts.bufferFrames / opts.sampleRate };
+    const probed = opts.backend ?? (await probeBackend());
+    const native: string[] = [];
+    /** Runs a native call with its stdout/stderr noise captured (kept for --verbose). */
+    const quietly = <T>(fn: () => T): T => {
+      const r = captureNativeOutput(fn);
+      if (r.output) native.push(r.output);
+      if ('error' in r && r.error !== undefined) throw r.error;
+      return r.value as T;
+    };
     let ctx: Ctx;
     let backend: DeviceInfo['backend'] = 'device';
+    let fallback: string | undefined;
     try {
       let sinkId: string | undefined;
       if (opts.device) {
-        const outs = (await wa.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audiooutput');
+        const outs = (await quietly(() => wa.mediaDevices.enumerateDevices())).filter((d) => d.kind === 'audiooutput');
         const hit = outs.find((d) => d.deviceId === opts.device || d.label.includes(opts.device!));
         if (!hit) throw new Error(`no output device matches "${opts.device}" (devices: ${outs.map((d) => d.label).join(', ') || 'none'})`);
         sinkId = hit.deviceId;
       }
-      ctx = new wa.AudioContext({ ...base, ...(sinkId ? { sinkId } : {}) });
+      ctx = quietly(() => new wa.AudioContext({ ...base, ...(sinkId ? { sinkId } : {}) }));
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       if (opts.device && msg.startsWith('no output device')) throw e;
-      opts.onFallback?.(`no audio device or server available (${msg.replace(/^.*: /, '')}); playing in real time into a null sink`);
-      ctx = new wa.AudioContext({ ...base, sinkId: { type: 'none' } });
+      printNative(native, opts.verbose);
+      fallback = `no audio device or server available (${msg.replace(/^.*: /, '')}); playing in real time into a null sink`;
+      ctx = quietly(() => new wa.AudioContext({ ...base, sinkId: { type: 'none' } }));
       backend = 'null';
     }
+    printNative(native, opts.verbose);
+    return new OpenedContext(ctx, wa, backend, backend === 'null' ? 'null sink' : probed === 'jack' ? 'JACK' : probed === 'pulse' ? 'PulseAudio (through ALSA)' : 'ALSA', fallback);
+  }
+
+  /**
+   * Starts pulling the engine's output ring: on `opts.context` when the context was opened ahead
+   * (`openContext`), else on a context opened now.
+   */
+  static async open(opts: DeviceOptions & { context?: OpenedContext }): Promise<DeviceSink> {
+    const { ctx, wa, backend, label, fallback } = opts.context ?? (await DeviceSink.openContext(opts));
+    // Said when the engine is there to play into it (as before the context was opened ahead).
+    if (fallback) opts.onFallback?.(fallback);
     await ctx.audioWorklet.addModule(join(__dirname, 'ring-worklet.js'));
     const quantum = ctx.renderQuantumSize ?? 128;
     const node = new wa.AudioWorkletNode(ctx, 'modsynth-ring-reader', {
@@ -103,6 +172,7 @@ export class DeviceSink {
     await ctx.resume();
     return new DeviceSink(ctx, {
       backend,
+      label,
       sampleRate: ctx.sampleRate,
       reportedLatency: await settledLatency(ctx),
       quantum,
@@ -114,15 +184,28 @@ export class DeviceSink {
    * confirm in time: closing has been seen to stall inside the audio library (rarely, under load, after
    * many faults), and a stalled device must not keep the process alive; the caller warns and exits.
    */
-  async close(limitMs = 3000): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), limitMs)));
-    try {
-      return await Promise.race([this.ctx.close().then(() => true as const), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  close(limitMs = 3000): Promise<boolean> {
+    return closeWithin(this.ctx, limitMs);
   }
+}
+
+/** Closes `ctx`, resolving false when it did not confirm within `limitMs`. */
+async function closeWithin(ctx: Ctx, limitMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), limitMs)));
+  try {
+    return await Promise.race([ctx.close().then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** With `verbose`, writes the captured native output to stderr (each line marked), then forgets it. */
+function printNative(native: string[], verbose: boolean | undefined): void {
+  if (verbose) {
+    for (const text of native) for (const line of text.split('\n')) if (line.trim()) console.error(`native: ${line}`);
+  }
+  native.length = 0;
 }
 
 /**

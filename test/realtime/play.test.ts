@@ -9,76 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, modsynth } from '../support/cli';
-import { killGroup, spawnGroup } from '../support/group';
+import { modsynth } from '../support/cli';
 import { record, startJack, startPulse } from '../support/audio-servers';
 import { readWav } from '../../src/io/wav';
-import { zeroCrossingHz, rms } from '../support/analysis';
+import { rms } from '../support/analysis';
+import { SR, analyse, checkTone, play, sameAsRender as sameRender } from '../support/play-tone';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-play-'));
-const SR = 48000;
-
-/**
- * Runs `modsynth play` asynchronously (the recorder must keep running meanwhile). `onStdout` sees the
- * output so far each time more arrives.
- */
-function play(args: string[], env: Record<string, string>, onStdout?: (soFar: string) => void): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawnGroup(process.execPath, [BIN, 'play', ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', ...env } });
-    // Bounded: a play that never ends fails its test instead of holding the whole run.
-    const limit = setTimeout(() => killGroup(p, 'SIGKILL'), 120_000);
-    p.on('exit', () => clearTimeout(limit));
-    let stdout = '', stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-      onStdout?.(stdout);
-    });
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
-
-interface ToneReport {
-  hz: number;
-  rmsLevel: number;
-  seconds: number;
-  gaps: number;
-}
-
-/** The tone inside a capture: from the first to the last sample above 0.05, 5 ms windows. */
-function analyse(file: string): ToneReport {
-  const w = readWav(file);
-  const x = w.channels[0];
-  let first = -1, last = -1;
-  for (let i = 0; i < x.length; i++) {
-    if (Math.abs(x[i]) > 0.05) {
-      if (first < 0) first = i;
-      last = i;
-    }
-  }
-  assert.ok(first >= 0, `${file}: no sound arrived`);
-  const win = Math.round(w.sampleRate * 0.005);
-  let gaps = 0;
-  for (let i = first; i + win < last; i += win) if (rms(x, i, i + win) < 0.05) gaps++;
-  return { hz: zeroCrossingHz(x, w.sampleRate, first, last), rmsLevel: rms(x, first, last), seconds: (last - first) / w.sampleRate, gaps };
-}
-
-function checkTone(r: ToneReport, seconds: number): void {
-  console.log(`# tone: ${JSON.stringify(r)}`);
-  assert.ok(Math.abs(r.hz - 440) <= 1, `pitch ${r.hz.toFixed(3)} Hz`);
-  assert.ok(Math.abs(r.rmsLevel - 0.5 / Math.SQRT2) < 0.01, `level ${r.rmsLevel.toFixed(4)} rms (expected 0.3536, −9.03 dBFS)`);
-  assert.ok(Math.abs(r.seconds - seconds) < 0.05, `duration ${r.seconds.toFixed(3)} s`);
-  assert.equal(r.gaps, 0, `${r.gaps} silent 5 ms windows inside the tone`);
-}
-
-function sameAsRender(recorded: string, frames: number, block: number): void {
-  const ref = join(tmp, `ref-${frames}-${block}.wav`);
-  assert.equal(modsynth(['render', 'examples/sine.json', '--out', ref, '--seconds', String(frames / SR), '--format', '32f', '--block', String(block), '-q']).status, 0);
-  const a = readWav(recorded), b = readWav(ref);
-  assert.equal(a.channels[0].length, frames);
-  assert.deepEqual(a.channels[0], b.channels[0]);
-  assert.deepEqual(a.channels[1], b.channels[1]);
-}
+const sameAsRender = (recorded: string, frames: number, block: number) => sameRender(tmp, recorded, frames, block);
 
 test('play with no audio server: one clear line, real time into a null sink, records what it played', async () => {
   const empty = mkdtempSync(join(tmpdir(), 'modsynth-nosrv-'));
@@ -157,9 +95,9 @@ test('play into JACK (dummy driver, 256 frames): 440 Hz ± 1 Hz, level, 3 s, no 
     const cap = join(tmp, 'jack-capture.wav'), rec = join(tmp, 'jack-record.wav');
     // Recorded until stopped (a fixed duration cut the tone short once when `play` was slow to start
     // under CI load); -d bounds it should the stop be missed.
-    const recorder = record('jack_capture', ['--port', 'system:playback*', '-d', '60', '-f', 'wav', '-b', 'FLOAT', '--no-stdin', cap], {}, 'SIGINT');
+    const recorder = record('jack_capture', ['--port', 'system:playback*', '-d', '60', '-f', 'wav', '-b', 'FLOAT', '--no-stdin', cap], jack.env, 'SIGINT');
     await new Promise((r) => setTimeout(r, 500));
-    const r = await play(['examples/sine.json', '--seconds', '3', '--block', '64', '--record', rec], {});
+    const r = await play(['examples/sine.json', '--seconds', '3', '--block', '64', '--record', rec], jack.env);
     await new Promise((res) => setTimeout(res, 1000));
     await recorder.stop();
     assert.equal(r.status, 0, r.stderr);
@@ -182,8 +120,8 @@ test('the JACK server going away while playing: one clear line, exit code 5 with
   const rec = join(tmp, 'lost-record.wav');
   let startedAt = 0;
   try {
-    const r = await play(['examples/sine.json', '--seconds', '60', '--block', '64', '--no-osc', '--record', rec], {}, (out) => {
-      if (!startedAt && /playing .* — device/.test(out)) {
+    const r = await play(['examples/sine.json', '--seconds', '60', '--block', '64', '--no-osc', '--record', rec], jack.env, (out) => {
+      if (!startedAt && /playing .* — JACK/.test(out)) {
         startedAt = Date.now();
         setTimeout(() => void jack.stop(), 1000);
       }

@@ -1,0 +1,67 @@
+/**
+ * `modsynth play` through PipeWire (in user space: a null sink named `system`, WirePlumber,
+ * pipewire-pulse; test/support/audio-servers.ts), on both of its interfaces: JACK (`pw-jack`, as a
+ * desktop user runs JACK applications on PipeWire) and Pulse (ALSA's default device → Debian's pulse
+ * plugin → pipewire-pulse). What arrived at the sink is recorded from its monitor ports with
+ * `pw-jack jack_capture` (real-time priority; pw-record runs at normal priority and loses data under
+ * load) and measured: pitch, level, duration, no silent gap; `--record` is bit-identical to `render`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { record, startPipewire } from '../support/audio-servers';
+import { SR, analyse, checkTone, play, sameAsRender } from '../support/play-tone';
+
+const tmp = mkdtempSync(join(tmpdir(), 'modsynth-pw-test-'));
+
+/** Records the sink's monitor ports until stopped (`-d` bounds it should the stop be missed). */
+function captureMonitor(pw: Awaited<ReturnType<typeof startPipewire>>, file: string) {
+  const [cmd, args] = pw.jackCommand('jack_capture', ['--port', 'system:monitor*', '-d', '60', '-f', 'wav', '-b', 'FLOAT', '--no-stdin', file]);
+  return record(cmd, args, pw.env, 'SIGINT');
+}
+
+for (const quantum of [256, 64]) {
+  test(`play through PipeWire's JACK interface (pw-jack, quantum ${quantum}): 440 Hz ± 1 Hz, level, 3 s, no dropout; device latency reported; --record == render`, async () => {
+    const pw = await startPipewire(quantum);
+    try {
+      const cap = join(tmp, `pwjack-${quantum}-capture.wav`), rec = join(tmp, `pwjack-${quantum}-record.wav`);
+      const recorder = captureMonitor(pw, cap);
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await play(['examples/sine.json', '--seconds', '3', '--block', '64', '--no-osc', '--record', rec], pw.env, undefined, ['pw-jack']);
+      await new Promise((res) => setTimeout(res, 1000));
+      await recorder.stop();
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /playing .* — JACK at 48000 Hz/);
+      // PipeWire reports the graph's quantum as the output latency (1.33 ms at 64 frames, 5.33 ms at 256).
+      const deviceMs = Number(/"deviceMs":([0-9.]+)/.exec(r.stdout)?.[1]);
+      const periodMs = (quantum / SR) * 1000;
+      assert.ok(deviceMs > 0.5 * periodMs && deviceMs < 1.5 * periodMs, `PipeWire reports about its ${quantum}-frame quantum: ${r.stdout}`);
+      assert.match(r.stdout, /: 0 underruns/);
+      checkTone(analyse(cap), 3);
+      sameAsRender(tmp, rec, 3 * SR, 64);
+    } finally {
+      await pw.stop();
+    }
+  });
+}
+
+test("play through PipeWire's Pulse interface (ALSA → pulse plugin → pipewire-pulse) with its defaults: 440 Hz ± 1 Hz, level, 4 s, no dropout; --record == render", async () => {
+  const pw = await startPipewire(256);
+  try {
+    const cap = join(tmp, 'pwpulse-capture.wav'), rec = join(tmp, 'pwpulse-record.wav');
+    const recorder = captureMonitor(pw, cap);
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await play(['examples/sine.json', '--seconds', '4', '--no-osc', '--record', rec], pw.env);
+    await new Promise((res) => setTimeout(res, 1000));
+    await recorder.stop();
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /playing .* — PulseAudio \(through ALSA\) at 48000 Hz/);
+    assert.match(r.stdout, /: 0 underruns/);
+    checkTone(analyse(cap), 4);
+    sameAsRender(tmp, rec, 4 * SR, 128);
+  } finally {
+    await pw.stop();
+  }
+});
