@@ -70,6 +70,8 @@ export async function faultRecovery(repeats: number): Promise<BenchSection> {
   };
   msg('/notify', 1);
   await new Promise((r) => setTimeout(r, 1500));
+  // The pool warms its spare in the background after start-up (engine/pool.ts): wait for it.
+  for (let t = 0; t < 200 && (await status())('spares') < 1; t++) await new Promise((r) => setTimeout(r, 50));
   const spares = (await status())('spares');
   const rows: (string | number)[][] = [];
   const ms = (frames: number) => (frames * 1000) / SR;

@@ -57,12 +57,19 @@ export class WorkerPool {
     private readonly warm: boolean,
   ) {}
 
-  /** Spawns `size` workers and `spares` spares, and resolves when all are ready (warm unless `warm` is false). */
+  /**
+   * Spawns `size` workers and resolves when they are ready (warm unless `warm` is false). The `spares`
+   * are not waited for: with `warm`, they are warmed in the background right after (created at
+   * SCHED_OTHER under a real-time process, so their ~0.4 s of JIT warm-up each never competes with the
+   * workers' plan warm-up or the first device periods; measured: three threads warming at once on 2
+   * cores put the first sound seconds away); without (offline renders), one is spawned when a worker
+   * has to be replaced.
+   */
   static async start(size: number, spares = 1, warm = true): Promise<WorkerPool> {
     const pool = new WorkerPool(spares, warm);
-    const started = await Promise.all(Array.from({ length: size + spares }, (_, i) => pool.spawn(i)));
-    pool.workers.push(...started.slice(0, size));
-    pool.spares.push(...started.slice(size));
+    const started = await Promise.all(Array.from({ length: size }, (_, i) => pool.spawn(i)));
+    pool.workers.push(...started);
+    if (warm) pool.refill(0);
     return pool;
   }
 
@@ -87,7 +94,7 @@ export class WorkerPool {
     const fresh = this.spares.shift() ?? (await this.spawn(w, true));
     this.workers[w] = fresh;
     this.replaced++;
-    this.refill();
+    if (this.warm) this.refill();
     return { fresh, old };
   }
 
@@ -101,10 +108,10 @@ export class WorkerPool {
    * its ~400 ms of start-up and JIT warm-up never competes with the audio threads, and is raised to
    * FIFO 5 once warm and asleep, so that taking it later costs nothing. `chrt` runs asynchronously.
    */
-  private refill(): void {
+  private refill(delayMs = REFILL_DELAY_MS): void {
     if (this.refilling || this.closing || this.spares.length >= this.spareTarget) return;
     this.refilling = (async () => {
-      await new Promise((r) => setTimeout(r, REFILL_DELAY_MS));
+      await new Promise((r) => setTimeout(r, delayMs));
       while (!this.closing && this.spares.length < this.spareTarget) {
         const s = await this.spawn(-1, true).catch(() => undefined);
         if (!s) break;
