@@ -24,7 +24,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hzToVolts } from '../src/dsp/pitch';
-import { PATCH_FORMAT, PATCH_VERSION } from '../src/engine/patch';
+import { PATCH_FORMAT, PATCH_VERSION } from '../src/plan/patch';
 
 interface Doc {
   format: string;

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { canonicalPatch } from './canonical';
 import { median, type BenchSection } from './report';
-import { validatePatch, type Patch } from '../src/engine/patch';
+import { validatePatch, type Patch } from '../src/plan/patch';
 import { Engine } from '../src/engine/engine';
 import { WorkerPool } from '../src/engine/pool';
 

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../src/engine/engine';
-import { parsePatch } from '../src/engine/patch';
+import { parsePatch } from '../src/plan/patch';
 import { renderWithEvents } from '../src/io/event-render';
 import { packMidi } from '../src/midi/message';
 import { median, type BenchSection } from './report';

@@ -8,9 +8,9 @@
 import { faultRecovery } from './faults';
 import { canonicalPatch, CANONICAL_VOICES } from './canonical';
 import { machine, median, printSection, writeResults, type BenchSection } from './report';
-import { validatePatch } from '../src/engine/patch';
-import { compilePatch } from '../src/engine/compile';
-import { renderOffline } from '../src/io/offline';
+import { validatePatch } from '../src/plan/patch';
+import { compilePatch } from '../src/plan/compile';
+import { renderOffline } from '../src/engine/local-backend';
 import { canonicalParallel, handoff, spawnVsPlace, tinyModules } from './engine';
 import { heapFlat } from './heap';
 import { realtimeOutput } from './realtime';

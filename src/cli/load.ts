@@ -3,8 +3,8 @@
  * MAX_PATCH_BYTES is read (io/read-file.ts: /dev/zero, a FIFO or a directory is refused before a byte is
  * read); every problem becomes a PatchError naming the file (exit code 1).
  */
-import { parsePatchBytes, PatchError, type Patch } from '../engine/patch';
-import { MAX_PATCH_BYTES } from '../engine/patch-json';
+import { parsePatchBytes, PatchError, type Patch } from '../plan/patch';
+import { MAX_PATCH_BYTES } from '../plan/patch-json';
 import { FileReadError, readRegularFile } from '../io/read-file';
 
 export function loadPatchFile(path: string): Patch {

@@ -4,9 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { compilePatch } from '../engine/compile';
-import { PatchError } from '../engine/patch';
-import { allReferences, referenceMarkdown, referenceText } from '../engine/reference';
+import { compilePatch } from '../plan/compile';
+import { PatchError } from '../plan/patch';
+import { allReferences, referenceMarkdown, referenceText } from '../plan/reference';
 import { loadPatchFile } from './load';
 import { renderCommand, type RenderCliOptions } from './render';
 import { playCommand, serveCommand } from './play';

@@ -1,5 +1,5 @@
 /** MIDI files for `render --midi` and `play --midi`: which modules play them, with one-line errors. */
-import type { Patch } from '../engine/patch';
+import type { Patch } from '../plan/patch';
 import type { ModuleEvent } from '../io/event-render';
 import { readMidiFile, type MidiSequence } from '../midi/file';
 import { findModule } from '../modules';

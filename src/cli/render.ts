@@ -4,11 +4,11 @@ import type { WavFormat } from '../io/wav-header';
 import { WavWriter } from '../io/wav-writer';
 import { loadPatchFile } from './load';
 import { readSessionLog, SessionLogError } from '../control/session-log-read';
-import { replaySession } from '../io/session-replay';
+import { replaySession } from '../control/session-replay';
 import { streamWithEvents, type ModuleEvent } from '../io/event-render';
-import type { BlockSink } from '../io/block-sink';
+import type { BlockSink } from '../engine/block-sink';
 import { StopSignals } from './stop-signals';
-import type { StreamResult } from '../io/offline';
+import type { StreamResult } from '../engine/local-backend';
 import { midiEvents } from './midi';
 import { UsageError } from './errors';
 

@@ -1,5 +1,5 @@
 /** The checks of a MIDI message sent to a module over OSC. No engine, no I/O. */
-import type { PatchModule } from '../engine/patch';
+import type { PatchModule } from '../plan/patch';
 import { packMidi } from '../midi/message';
 import { findModule } from '../modules';
 import { CommandError } from './command-error';

@@ -1,10 +1,12 @@
 /**
  * What each OSC command does: one handler per entry of the command table (protocol/commands.ts; the
  * type system checks none is missing), each taking arguments already checked against its spec. A
- * handler returns its reply (`/done` arguments, or a `#`-tagged reply the server names) or nothing,
- * and throws CommandError for a refusal. Control thread only.
+ * handler returns the arguments of its reply, which the server sends to the address the table entry
+ * names (`/done`, `/patch`, `/synced` ...), or nothing, and throws CommandError for a refusal. Control
+ * thread only.
  */
 import type { ArgValue, CommandAddress } from '../protocol/commands';
+import type { EventAddress } from '../protocol/events';
 import type { OscClients, Sender } from './osc-clients';
 import { CommandError, type LiveSession } from './session';
 
@@ -14,7 +16,7 @@ export interface HandlerContext {
   session: LiveSession;
   clients: OscClients;
   /** Sends an event to the /notify subscribers, caused by `from`'s request. */
-  event: (address: string, args: ArgValue[], cause: Sender) => void;
+  event: (address: EventAddress, args: ArgValue[], cause: Sender) => void;
   /** Every key/value pair /status reports. */
   status: () => Record<string, number>;
 }
@@ -37,7 +39,7 @@ export function commandHandlers({ session: s, clients, event, status }: HandlerC
       event('/module/removed', [id], from);
       return ['/module/remove', id];
     },
-    '/module/read': ([id]) => ['#read', id, ...s.readModule(id as string)],
+    '/module/read': ([id]) => [id, ...s.readModule(id as string)],
     '/module/enable': ([id]) => {
       s.enableModule(id as string);
       return ['/module/enable', id];
@@ -66,15 +68,15 @@ export function commandHandlers({ session: s, clients, event, status }: HandlerC
       await s.savePatch(name as string);
       return ['/patch/save', name];
     },
-    '/patch/get': () => ['#patch', JSON.stringify(s.current)],
+    '/patch/get': () => [JSON.stringify(s.current)],
     '/patch/clear': async () => {
       await s.clear();
       return ['/patch/clear'];
     },
-    '/status': () => ['#status', ...Object.entries(status()).flat()],
+    '/status': () => Object.entries(status()).flat(),
     '/sync': async ([id]) => {
       await s.sync();
-      return ['#synced', id];
+      return [id];
     },
     '/notify': ([on], from) => {
       if (!on) clients.unsubscribe(from);

@@ -10,7 +10,9 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
 import { OSC_LIMITS, type OscLimits } from './osc-limits';
-import { checkArgs, COMMANDS, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
+import { checkArgs, COMMANDS, replyAddress, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
+import type { EventAddress } from '../protocol/events';
+import type { ControlStatus, EngineStatus } from '../protocol/status';
 import { CommandError, type LiveSession } from './session';
 import { clientKey, OscClients, sender, type Sender } from './osc-clients';
 import { encodeMessage } from './osc-encode';
@@ -33,7 +35,7 @@ export interface OscServerOptions {
   port: number;
   session: LiveSession;
   /** Extra status fields (sample rate, block, workers, load, underruns...). */
-  status: () => Record<string, number>;
+  status: () => Partial<EngineStatus>;
   /** Bounds other than the defaults (tests). */
   limits?: Partial<OscLimits>;
   /** Milliseconds now, for subscription expiry (default: Date.now; tests). */
@@ -70,7 +72,8 @@ export class OscServer {
       event: (address, args, cause) => this.clients.event(encodeMessage(address, args), cause),
       status: () => {
         this.counters.late = s.late;
-        return { ...this.opts.status(), modules: s.current.modules.length, ...this.counters, subscribers: this.clients.subscribers, withheld: this.clients.withheld };
+        const control: ControlStatus = { modules: s.current.modules.length, ...this.counters, subscribers: this.clients.subscribers, withheld: this.clients.withheld };
+        return { ...this.opts.status(), ...control };
       },
     });
   }
@@ -211,10 +214,7 @@ export class OscServer {
     try {
       const out = await this.handlers[handlerAddress](callArgs as ArgValue[], from);
       if (!out) return;
-      const [head, ...rest] = out;
-      const named: Record<string, string> = { '#patch': '/patch', '#status': '/status.reply', '#synced': '/synced', '#read': '/read' };
-      if (typeof head === 'string' && head in named) this.answer(from, address, named[head], rest);
-      else this.answer(from, address, '/done', out);
+      this.answer(from, address, replyAddress(spec) ?? '/done', out);
     } catch (e) {
       this.fail(from, address, e instanceof CommandError ? e.message : `internal error: ${(e as Error).message}`);
     }
@@ -242,7 +242,7 @@ export class OscServer {
   }
 
   /** Sends an event to every /notify subscriber (events not caused by a request: faults, restarts). */
-  event(address: string, args: ArgValue[]): void {
+  event(address: EventAddress, args: ArgValue[]): void {
     this.clients.event(encodeMessage(address, args));
   }
 

@@ -17,7 +17,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { AtomicFile } from '../io/atomic-file';
 import { FileReadError, readRegularFile } from '../io/read-file';
-import { MAX_PATCH_BYTES } from '../engine/patch-json';
+import { MAX_PATCH_BYTES } from '../plan/patch-json';
 
 export { MAX_PATCH_BYTES };
 

@@ -5,7 +5,7 @@
  * same even generation before and after. Control thread.
  */
 import type { Engine } from '../engine/engine';
-import type { PatchModule } from '../engine/patch';
+import type { PatchModule } from '../plan/patch';
 import { findModule } from '../modules';
 import { CommandError } from './command-error';
 

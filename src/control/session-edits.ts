@@ -3,7 +3,7 @@
  * patch (a CommandError naming the reason when it cannot be done) and returns the next patch, which the
  * session validates as a whole and installs. No engine, no I/O.
  */
-import { checkParam, checkPort, ID_PATTERN, type Patch, type PatchModule } from '../engine/patch';
+import { checkParam, checkPort, ID_PATTERN, type Patch, type PatchModule } from '../plan/patch';
 import { findModule, MODULES } from '../modules';
 import { CommandError } from './command-error';
 

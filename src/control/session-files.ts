@@ -4,7 +4,7 @@
  * refusal is a CommandError naming the reason. Control thread (synchronous file I/O).
  */
 import { basename } from 'node:path';
-import { parsePatchBytes, PatchError, serializePatch, type Patch } from '../engine/patch';
+import { parsePatchBytes, PatchError, serializePatch, type Patch } from '../plan/patch';
 import { CommandError } from './command-error';
 import { PatchDirectory, PatchDirError } from './patch-dir';
 

@@ -6,9 +6,9 @@
  * in a log without its end line is left out: render then asks for --seconds, as for any log of a
  * session that did not stop cleanly. Not an audio-path API.
  */
-import { parseBoundedJson } from '../engine/patch-json';
+import { parseBoundedJson } from '../plan/patch-json';
 import { FileReadError, readRegularFile } from '../io/read-file';
-import type { SessionEvent } from './session-log';
+import type { SessionEvent } from './session-events';
 
 /** Largest session log read. */
 export const MAX_SESSION_BYTES = 256 * 2 ** 20;

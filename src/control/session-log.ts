@@ -26,15 +26,9 @@ import { closeSync, constants, fdatasyncSync, fsyncSync, ftruncateSync, openSync
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileWriteError, FileWriteError } from '../io/file-error';
+import type { SessionEvent } from './session-events';
+export type { SessionEvent } from './session-events';
 export { readSessionLog } from './session-log-read';
-
-/** Patches are stored as their file documents (validated again on replay). */
-export type SessionEvent =
-  | { type: 'start'; sampleRate: number; blockSize: number; patch: unknown }
-  | { type: 'param'; frame: number; id: string; param: string; value: number }
-  | { type: 'patch'; frame: number; patch: unknown }
-  | { type: 'midi'; frame: number; id: string; data: number }
-  | { type: 'end'; frame: number };
 
 /** Longest time lines stay in the page cache only (a crash of the machine loses at most this). */
 const SYNC_EVERY_MS = 1000;

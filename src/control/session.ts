@@ -11,7 +11,7 @@
  * the log always replays what was heard. Control thread only.
  */
 import type { Engine } from '../engine/engine';
-import { patchDocument, PatchError, validatePatch, PATCH_FORMAT, PATCH_VERSION, type Patch } from '../engine/patch';
+import { patchDocument, PatchError, validatePatch, PATCH_FORMAT, PATCH_VERSION, type Patch } from '../plan/patch';
 import { findModule } from '../modules';
 import { FileWriteError } from '../io/file-error';
 import { CommandError } from './command-error';

@@ -3,9 +3,9 @@
  * partitions patches, installs plans into the warm workers, and drives offline renders. Control thread
  * only. `workers: 0` is the single-threaded path (the plan runs on the calling thread).
  */
-import { compilePatch, type RenderPlan } from './compile';
-import { partition, stickyPartition } from './partition';
-import type { Patch } from './patch';
+import { compilePatch, type RenderPlan } from '../plan/compile';
+import { partition, stickyPartition } from '../plan/partition';
+import type { Patch } from '../plan/patch';
 import { WorkerPool } from './pool';
 import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { Supervisor, type SupervisorOptions } from './supervisor';
@@ -13,8 +13,9 @@ import { Watchdog } from './watchdog';
 import { waitAtLeast, publish } from '../memory/wait';
 import { CommandRing } from '../memory/command-ring';
 import { EVENT_INDEX, fillConstants } from '../realtime/runner';
-import { OfflineRenderer, type OfflineResult, type StreamResult } from '../io/offline';
-import { BlockCollector, type BlockSink } from '../io/block-sink';
+import { FaultTable } from '../realtime/faults';
+import { OfflineRenderer, type OfflineResult, type StreamResult } from './local-backend';
+import { BlockCollector, type BlockSink } from './block-sink';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */
@@ -336,7 +337,7 @@ export class Engine {
     nextViews.stats.fill(0);
     nextViews.buffers.fill(0);
     fillConstants(plan, nextViews.buffers);
-    this.supervisor?.markDisabled(plan, nextViews.health);
+    this.supervisor?.markDisabled(plan, new FaultTable(plan, nextViews.buffers, nextViews.health));
     const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next, plan, worker: w, atBlock: at }, 'swapped'));
     publish(ctrl, Ctrl.SwapAt, at);
     if (armedAhead) {

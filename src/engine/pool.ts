@@ -8,7 +8,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { FromWorker, ToWorker, WorkerInit } from '../realtime/worker-entry';
-import { currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from './thread-policy';
+import { currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from '../threads/thread-policy';
 
 /**
  * Heap limit of a DSP worker (old generation). Kernels keep their state in typed arrays (outside this

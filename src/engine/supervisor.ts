@@ -13,10 +13,11 @@
  *   (disabled) until `enable` (OSC /module/enable).
  * Every fault, restart, disable and enable is an event for /notify, the log and /status.
  */
-import { ringWorker, type RenderPlan } from './compile';
+import { ringWorker, type RenderPlan } from '../plan/compile';
 import type { WorkerPool } from './pool';
-import { Ctrl, Health, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
-import { FAULT_NAMES, FaultKind, FaultTable, HealthState, type FaultName } from '../realtime/faults';
+import { Ctrl, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { FAULT_NAMES, FaultKind, type FaultName, type HealthTable } from '../memory/health';
+import { FaultTable } from '../realtime/faults';
 
 export interface SupervisorHost {
   readonly plan: RenderPlan | undefined;
@@ -140,11 +141,9 @@ export class Supervisor {
   }
 
   /** Marks the disabled modules of a plan down before it starts (Engine, at a swap). Not RT. */
-  markDisabled(plan: RenderPlan, health: Int32Array): void {
+  markDisabled(plan: RenderPlan, health: HealthTable): void {
     plan.modules.forEach((m, p) => {
-      if (!this.disabled.has(m.id)) return;
-      Atomics.store(health, p * Health.Count + Health.Kind, FaultKind.Disabled);
-      Atomics.store(health, p * Health.Count, HealthState.Down);
+      if (this.disabled.has(m.id)) health.markDisabled(p);
     });
   }
 
@@ -177,14 +176,14 @@ export class Supervisor {
 
   /** Faults on healthy workers (throw, NaN): report, then restart in place or disable. */
   private scan(now: number): void {
-    const plan = this.plan!, health = this.host.views!.health, words = this.host.views!.workerWords;
+    const plan = this.plan!, health = this.table!, words = this.host.views!.workerWords;
     const restart = new Map<number, string[]>();
     plan.modules.forEach((m, p) => {
-      if (this.handled[p] || Atomics.load(health, p * Health.Count) !== HealthState.Down) return;
+      if (this.handled[p] || !health.isDown(p)) return;
       if (Atomics.load(words, m.worker * WorkerWord.Count + WorkerWord.Dead) !== 0) return; // replace() handles it
       this.handled[p] = 1;
-      const kind = Atomics.load(health, p * Health.Count + Health.Kind) as FaultKind;
-      if (this.record(m.id, kind, Atomics.load(health, p * Health.Count + Health.Block), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
+      const kind = health.kind(p);
+      if (this.record(m.id, kind, health.block(p), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
     });
     for (const [w, ids] of restart) this.restartInPlace(w, ids);
   }
@@ -203,7 +202,7 @@ export class Supervisor {
     this.disabled.set(id, name);
     this.emit({ type: 'disabled', id, kind: name, faults: times.length, windowS: this.options.windowS });
     const p = this.plan!.modules.findIndex((m) => m.id === id);
-    if (p >= 0) Atomics.store(this.host.views!.health, p * Health.Count + Health.Kind, FaultKind.Disabled);
+    if (p >= 0) this.table!.setKind(p, FaultKind.Disabled);
     return false;
   }
 
@@ -250,23 +249,22 @@ export class Supervisor {
       const { old } = await host.pool.replace(w);
       if (old.error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
       this.workersReplaced++;
-      const health = host.views!.health;
       const keepDown: string[] = [];
       const hangDetail = host.hangReport?.(w);
       for (const p of table.positionsOf(w)) {
         const m = plan.modules[p];
-        let kind = Atomics.load(health, p * Health.Count + Health.Kind) as FaultKind;
+        let kind = table.kind(p);
         if (this.handled[p]) {
           if (this.disabled.has(m.id)) keepDown.push(m.id);
           continue; // already down before the worker died (restart pending, or disabled)
         }
         if (kind === FaultKind.Hang && this.outOfMemory.has(w)) {
           kind = FaultKind.Heap;
-          Atomics.store(health, p * Health.Count + Health.Kind, kind);
+          table.setKind(p, kind);
         }
         this.handled[p] = 1;
         const detail = kind === FaultKind.Hang ? hangDetail : undefined;
-        if (!this.record(m.id, kind, Atomics.load(health, p * Health.Count + Health.Block), detectedAt, detail)) keepDown.push(m.id);
+        if (!this.record(m.id, kind, table.block(p), detectedAt, detail)) keepDown.push(m.id);
       }
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return; // the patch changed meanwhile: the swap rebuilt every worker's modules

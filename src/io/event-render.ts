@@ -5,8 +5,8 @@
  * Not an audio-path API.
  */
 import type { Engine } from '../engine/engine';
-import type { OfflineResult, StreamResult } from './offline';
-import { BlockCollector, type BlockSink } from './block-sink';
+import type { OfflineResult, StreamResult } from '../engine/local-backend';
+import { BlockCollector, type BlockSink } from '../engine/block-sink';
 
 export interface ModuleEvent {
   frame: number;

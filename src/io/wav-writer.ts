@@ -15,7 +15,7 @@
 import { AtomicFile } from './atomic-file';
 import { FileWriteError } from './file-error';
 import { bytesPerSample, MAX_WAV_DATA_BYTES, WAV_HEADER_BYTES, writeWavHeader, type WavFormat } from './wav-header';
-import type { BlockSink } from './block-sink';
+import type { BlockSink } from '../engine/block-sink';
 
 export interface WavWriterOptions {
   sampleRate: number;

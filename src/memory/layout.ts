@@ -56,8 +56,9 @@ export const enum Ctrl {
 }
 
 /**
- * Per pool worker (Int32, WorkerWord.Count each): the heartbeat the hang detector reads. Written by
- * the worker on the audio path (Atomics.store), read by other workers and the supervisor.
+ * Per pool worker (Int32, WorkerWord.Count each): the heartbeat the watchdog thread
+ * (realtime/watchdog-entry.ts) reads to find a hung worker. Written by the worker on the audio path
+ * (Atomics.store), read by the watchdog, other workers and the supervisor.
  */
 export const enum WorkerWord {
   /** Plan position of the module being processed, or -1 (between modules, waiting or idle). */
@@ -75,7 +76,7 @@ export const enum WorkerWord {
   Count = 4,
 }
 
-/** Per plan position (Int32, Health.Count each): the module's health, see realtime/faults.ts. */
+/** Per plan position (Int32, Health.Count each): the module's health, see memory/health.ts. */
 export const enum Health {
   /** HealthState. */
   State = 0,
@@ -86,7 +87,7 @@ export const enum Health {
   Count = 3,
 }
 
-/** Per-worker statistics (Float64 slots, WORKER_STATS per worker). */
+/** Per-worker statistics (Float64 slots, WorkerStat.Count per worker). */
 export const enum WorkerStat {
   Blocks = 0,
   /** Nanoseconds spent processing modules. */

@@ -1,4 +1,4 @@
-import type { AnyModule } from '../engine/module-api';
+import type { AnyModule } from '../sdk';
 import { Adsr } from './adsr';
 import { Attenuverter } from './attenuverter';
 import { Clock } from './clock';

@@ -1,7 +1,7 @@
-import { defineModule, ports, type BlockIO, type Kernel } from '../engine/module-api';
+import { defineModule, ports, type BlockIO, type Kernel } from '../sdk';
 import { clamp, finiteOr0, sin2pi } from '../dsp/numeric';
 import { SchmittTrigger } from '../dsp/schmitt';
-import type { InitContext } from '../engine/module-api';
+import type { InitContext } from '../sdk';
 
 const spec = ports({
   params: {

@@ -1,4 +1,4 @@
-import { defineModule, ports, type BlockIO, type Kernel } from '../engine/module-api';
+import { defineModule, ports, type BlockIO, type Kernel } from '../sdk';
 import { GATE_HIGH_V, GATE_LOW_V } from '../dsp/schmitt';
 
 const spec = ports({

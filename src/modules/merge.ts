@@ -1,4 +1,4 @@
-import { defineModule, MAX_CHANNELS, ports, type BlockIO, type Kernel } from '../engine/module-api';
+import { defineModule, MAX_CHANNELS, ports, type BlockIO, type Kernel } from '../sdk';
 import { finiteOr0 } from '../dsp/numeric';
 
 const input = (n: number) => ({ signal: 'cv', doc: `Channel ${n} of the output.` }) as const;

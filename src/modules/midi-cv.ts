@@ -1,4 +1,4 @@
-import { defineModule, MAX_CHANNELS, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
+import { defineModule, MAX_CHANNELS, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp } from '../dsp/numeric';
 import { GATE_ON_V } from '../dsp/schmitt';
 

@@ -1,4 +1,4 @@
-import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
+import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
 
 const level = (n: number) => ({ unit: 'gain', min: 0, max: 2, default: 1, doc: `Gain of input ${n}.` }) as const;

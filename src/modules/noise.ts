@@ -1,4 +1,4 @@
-import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
+import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { flushDenormal } from '../dsp/numeric';
 import { fillGaussian, Random } from '../dsp/random';
 

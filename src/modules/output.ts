@@ -1,4 +1,4 @@
-import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
+import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp } from '../dsp/numeric';
 
 const spec = ports({

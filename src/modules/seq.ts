@@ -1,4 +1,4 @@
-import { defineModule, type BlockIO, type InitContext, type Kernel, type ParamSpec } from '../engine/module-api';
+import { defineModule, type BlockIO, type InitContext, type Kernel, type ParamSpec } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
 import { SchmittTrigger } from '../dsp/schmitt';
 import { Random } from '../dsp/random';

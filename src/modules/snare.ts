@@ -1,4 +1,4 @@
-import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../engine/module-api';
+import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, sin2pi } from '../dsp/numeric';
 import { SchmittTrigger } from '../dsp/schmitt';
 import { bipolarInto, Random } from '../dsp/random';

@@ -1,4 +1,4 @@
-import { defineModule, ports, type BlockIO, type Kernel } from '../engine/module-api';
+import { defineModule, ports, type BlockIO, type Kernel } from '../sdk';
 import { finiteOr0 } from '../dsp/numeric';
 
 const output = (n: number) => ({ signal: 'cv', doc: `Channel ${n} of the input (0 V when it has fewer channels).` }) as const;

@@ -40,6 +40,12 @@ export const COMMANDS = {
 
 export type CommandAddress = keyof typeof COMMANDS;
 
+/** Where a command's reply goes: the first word of its `reply` (`/done`, `/patch`, `/synced` ...), or undefined when it has none. */
+export function replyAddress(spec: CommandSpec): string | undefined {
+  const head = spec.reply.split(' ')[0];
+  return head.startsWith('/') ? head : undefined;
+}
+
 /** `/<moduleId>/<param> value`: the short form of /param/set for one param. */
 export const SHORT_PARAM_FORM = /^\/([A-Za-z][A-Za-z0-9_-]{0,63})\/([A-Za-z][A-Za-z0-9_]*)$/;
 

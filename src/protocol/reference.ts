@@ -1,12 +1,17 @@
-/** The OSC address space reference, generated from the command table (docs/osc.md is this output). */
+/**
+ * The OSC address space reference, generated from the command, event and status tables (docs/osc.md
+ * is this output; a test checks it).
+ */
 import { COMMANDS, type CommandSpec } from './commands';
+import { EVENTS, type EventSpec } from './events';
+import { CONTROL_STATUS, ENGINE_STATUS } from './status';
 
 export function oscReferenceMarkdown(): string {
   const kinds = (ks: readonly string[]) => ks.join('');
   const lines = [
     '# OSC address space',
     '',
-    '_Generated from `src/protocol/commands.ts` (`modsynth osc-commands`); do not edit by hand._',
+    '_Generated from `src/protocol/{commands,events,status}.ts` (`modsynth osc-commands`); do not edit by hand._',
     '',
     'UDP, bound to `127.0.0.1:57130` by default (`--osc HOST:PORT`; other interfaces only when asked, with a warning).',
     'Argument types: `s` string, `f` number (int or float), `i` integer; `(…)*` repeats, `(…)+` at least once.',
@@ -29,6 +34,12 @@ export function oscReferenceMarkdown(): string {
     lines.push(`| \`${address}\` | \`${args}\` | \`${spec.reply}\` | ${spec.doc} |`);
   }
   lines.push('| `/<id>/<param>` | `f` | (none; `/fail` on error) | Short form of `/param/set id param value`. |');
-  lines.push('', 'Events for `/notify` subscribers: `/module/added id type`, `/module/removed id`.', '');
+  lines.push('', '## Events', '', 'Sent to `/notify` subscribers (every event the server sends is in this table).', '', '| address | arguments | |', '|---|---|---|');
+  for (const [address, spec] of Object.entries(EVENTS) as [string, EventSpec][]) {
+    lines.push(`| \`${address}\` | ${spec.args.map((k, i) => `\`${spec.names[i]}\` ${k}`).join(', ')} | ${spec.doc} |`);
+  }
+  lines.push('', '## /status', '', '`/status` replies `/status.reply key value ...` with these keys (engine fields only when an engine plays).', '', '| key | |', '|---|---|');
+  for (const [key, doc] of [...Object.entries(ENGINE_STATUS), ...Object.entries(CONTROL_STATUS)]) lines.push(`| \`${key}\` | ${doc} |`);
+  lines.push('');
   return lines.join('\n');
 }

@@ -21,11 +21,11 @@
  *
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
  */
-import { ringWorker, SLOTS, type RenderPlan } from '../engine/compile';
-import { arenaViews, Ctrl, Health, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
+import { ringWorker, SLOTS, type RenderPlan } from '../plan/compile';
+import { arenaViews, Ctrl, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { SPIN_LOADS, waitAtLeast } from '../memory/wait';
 import { CommandRing, type CommandSink } from '../memory/command-ring';
-import { FaultTable, HealthState } from './faults';
+import { FaultTable } from './faults';
 import { Runner, type RunnerModule } from './runner';
 
 /** Param records due in one block, at most (more wait for the next block). */
@@ -385,7 +385,7 @@ export class BlockLoop implements CommandSink {
     this.runner.modules.forEach((rm) => {
       if (keepDown.includes(rm.id)) return;
       this.table.zero(rm.position);
-      Atomics.store(this.views.health, rm.position * Health.Count, HealthState.Up);
+      this.table.markUp(rm.position);
     });
     Atomics.store(words, this.wordBase + WorkerWord.Dead, 0);
   }

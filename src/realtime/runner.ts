@@ -8,9 +8,9 @@
  * restarted. No allocation (except the error object a throwing kernel makes), no closures, no
  * string-keyed lookups, no logging.
  */
-import { makeBlockIO, makeParams } from '../engine/block-io';
-import { SLOTS, type RenderPlan } from '../engine/compile';
-import { polyReadOf, type BlockIO, type Kernel } from '../engine/module-api';
+import { makeBlockIO, makeParams } from '../sdk/block-io';
+import { SLOTS, type RenderPlan } from '../plan/compile';
+import { polyReadOf, type BlockIO, type Kernel } from '../sdk/module-api';
 import { findModule } from '../modules';
 import { OutputKernel } from '../modules/output';
 import { Health } from '../memory/layout';
@@ -159,7 +159,7 @@ export class Runner {
     }
     if (rm.kernels[0] instanceof OutputKernel) this.output = rm.kernels[0];
     this.table.zero(rm.position);
-    Atomics.store(this.health, rm.position * Health.Count, HealthState.Up);
+    this.table.markUp(rm.position);
   }
 
   /** Index in `modules` of the module with this id, or -1. */

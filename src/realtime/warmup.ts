@@ -3,8 +3,8 @@
  * every loop variant runs) and renders it for a while on a private arena. Afterwards the kernels are
  * compiled by the optimizing tier before any real block runs. Not RT; runs once per worker at start.
  */
-import { compilePatch, type RenderPlan } from '../engine/compile';
-import { validatePatch } from '../engine/patch';
+import { compilePatch, type RenderPlan } from '../plan/compile';
+import { validatePatch } from '../plan/patch';
 import { MODULES } from '../modules';
 import { fillConstants, Runner } from './runner';
 

@@ -19,12 +19,12 @@
  * Messages (control plane only): `watch` (a new plan, arena and worker thread ids), `quit`.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { RenderPlan } from '../engine/compile';
+import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
-import { currentTid } from '../engine/thread-policy';
-import { PriorityPipe } from '../engine/priority-helper';
+import { currentTid } from '../threads/thread-policy';
+import { PriorityPipe } from '../threads/priority-helper';
 import { FaultTable } from './faults';
-import { ThreadState } from './thread-state';
+import { ThreadState } from '../threads/thread-state';
 
 export interface WatchdogInit {
   /** Wake word: bumped by the control thread when it posts a message. */

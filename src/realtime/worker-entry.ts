@@ -8,11 +8,11 @@
  */
 import { receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import type { RenderPlan } from '../engine/compile';
+import type { RenderPlan } from '../plan/compile';
 import { Ctrl, type ArenaLayout } from '../memory/layout';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
-import { currentTid } from '../engine/thread-policy';
+import { currentTid } from '../threads/thread-policy';
 
 export interface WorkerInit {
   /** Pool mailbox: Int32Array [wake generation]. */

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modsynth, ROOT, soxSineHz, soxStat } from '../support/cli';
 import { readWav } from '../../src/io/wav';
-import { parsePatch } from '../../src/engine/patch';
-import { compilePatch } from '../../src/engine/compile';
-import { renderOffline } from '../../src/io/offline';
-import { referenceMarkdown } from '../../src/engine/reference';
+import { parsePatch } from '../../src/plan/patch';
+import { compilePatch } from '../../src/plan/compile';
+import { renderOffline } from '../../src/engine/local-backend';
+import { referenceMarkdown } from '../../src/plan/reference';
 import { MODULES } from '../../src/modules';
 import { oscReferenceMarkdown } from '../../src/protocol/reference';
 

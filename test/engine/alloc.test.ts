@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePatch } from '../../src/engine/compile';
-import { validatePatch } from '../../src/engine/patch';
+import { compilePatch } from '../../src/plan/compile';
+import { validatePatch } from '../../src/plan/patch';
 import { probeHeap } from '../../bench/heap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

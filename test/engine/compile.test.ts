@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePatch } from '../../src/engine/compile';
-import { validatePatch } from '../../src/engine/patch';
-import { renderOffline } from '../../src/io/offline';
+import { compilePatch } from '../../src/plan/compile';
+import { validatePatch } from '../../src/plan/patch';
+import { renderOffline } from '../../src/engine/local-backend';
 
 const opts = { sampleRate: 48000, blockSize: 64 };
 

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { Ctrl } from '../../src/memory/layout';
-import { parsePatch, validatePatch, type Patch } from '../../src/engine/patch';
+import { parsePatch, validatePatch, type Patch } from '../../src/plan/patch';
 import { canonicalPatch } from '../../bench/canonical';
 import { ROOT } from '../support/cli';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePatch, PatchError, serializePatch } from '../../src/engine/patch';
+import { parsePatch, PatchError, serializePatch } from '../../src/plan/patch';
 
 const base = () => ({
   format: 'modsynth-patch',

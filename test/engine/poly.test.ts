@@ -5,10 +5,10 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { compilePatch } from '../../src/engine/compile';
+import { compilePatch } from '../../src/plan/compile';
 import { Engine } from '../../src/engine/engine';
-import { validatePatch, type Patch } from '../../src/engine/patch';
-import { renderOffline } from '../../src/io/offline';
+import { validatePatch, type Patch } from '../../src/plan/patch';
+import { renderOffline } from '../../src/engine/local-backend';
 import { zeroCrossingHz } from '../support/analysis';
 import { VOLTS_TO_FULL_SCALE } from '../../src/modules/output';
 

@@ -5,14 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODULES } from '../../src/modules';
-import type { AnyModule } from '../../src/engine/module-api';
+import type { AnyModule } from '../../src/sdk/module-api';
 import { OutputKernel } from '../../src/modules/output';
 import { Random } from '../../src/dsp/random';
 import { runKernel, type InputSource } from '../support/render';
 import { allFinite, sameSamples } from '../support/analysis';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parsePatch, serializePatch, validatePatch } from '../../src/engine/patch';
+import { parsePatch, serializePatch, validatePatch } from '../../src/plan/patch';
 
 /**
  * Modules whose block function is known to allocate (a defect to fix): their allocation check is

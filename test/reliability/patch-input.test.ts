@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modsynth, ROOT } from '../support/cli';
-import { MAX_JSON_DEPTH, MAX_JSON_ERRORS, MAX_PATCH_BYTES, parseBoundedJson } from '../../src/engine/patch-json';
-import { MAX_REPORTED, parsePatch, PatchError } from '../../src/engine/patch';
+import { MAX_JSON_DEPTH, MAX_JSON_ERRORS, MAX_PATCH_BYTES, parseBoundedJson } from '../../src/plan/patch-json';
+import { MAX_REPORTED, parsePatch, PatchError } from '../../src/plan/patch';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-patch-input-'));
 const sine = readFileSync(join(ROOT, 'examples/sine.json'), 'utf8');

@@ -9,7 +9,7 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { dataHeapUsed } from '../../bench/heap';
 import { findModule } from '../../src/modules';
-import { makeBlockIO, makeParams } from '../../src/engine/block-io';
+import { makeBlockIO, makeParams } from '../../src/sdk/block-io';
 import { Random } from '../../src/dsp/random';
 
 const B = 64, FRAMES = 4096;

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compilePatch } from '../../src/engine/compile';
-import { parsePatch, validatePatch } from '../../src/engine/patch';
+import { compilePatch } from '../../src/plan/compile';
+import { parsePatch, validatePatch } from '../../src/plan/patch';
 import { probeHeap } from '../../bench/heap';
 import { canonicalPatch } from '../../bench/canonical';
 import { ROOT } from './cli';

@@ -1,5 +1,5 @@
-import { makeBlockIO, makeParams } from '../../src/engine/block-io';
-import type { AnyModule, Kernel } from '../../src/engine/module-api';
+import { makeBlockIO, makeParams } from '../../src/sdk/block-io';
+import type { AnyModule, Kernel } from '../../src/sdk/module-api';
 
 export type InputSource = number | Float32Array | ((frame: number) => number);
 

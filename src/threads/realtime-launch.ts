@@ -11,12 +11,17 @@
  * threads moved to SCHED_OTHER: 9–42 (background JIT compiles starve, load rises).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { signalExitCode, STOP_SIGNALS } from './stop-signals';
 
 export const RT_ENV = 'MODSYNTH_RT';
 
+/** How the caller stops: the signals the launcher forwards to the child, and the exit status a signal means. */
+export interface StopSignals {
+  readonly signals: readonly NodeJS.Signals[];
+  exitCode(signal: NodeJS.Signals): number;
+}
+
 /** 'child' when this process is the re-run under chrt; 'denied' with a reason; or the child's exit code. */
-export async function ensureRealtime(argv: string[]): Promise<{ state: 'child' } | { state: 'denied'; reason: string } | { state: 'ran'; code: number }> {
+export async function ensureRealtime(argv: string[], stop: StopSignals): Promise<{ state: 'child' } | { state: 'denied'; reason: string } | { state: 'ran'; code: number }> {
   if (process.env[RT_ENV] === '1') {
     watchParent();
     return { state: 'child' };
@@ -28,11 +33,11 @@ export async function ensureRealtime(argv: string[]): Promise<{ state: 'child' }
   const child = spawn('chrt', ['-f', '5', process.execPath, ...argv.slice(1)], { stdio: 'inherit', env: { ...process.env, [RT_ENV]: '1' } });
   // Every stop signal is forwarded (a signal to this process alone must reach the engine). A signal to
   // the whole group (Ctrl-C in a terminal) reaches the child twice then; it takes the repeat for the
-  // same request (see stop-signals.ts). This process never dies of a stop signal itself: it waits for
+  // same request (see cli/stop-signals.ts). This process never dies of a stop signal itself: it waits for
   // the child, whose shutdown saves the recording, and exits with the child's status.
-  const forwards = STOP_SIGNALS.map((sig) => [sig, () => child.kill(sig)] as const);
+  const forwards = stop.signals.map((sig) => [sig, () => child.kill(sig)] as const);
   for (const [sig, h] of forwards) process.on(sig, h);
-  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? signalExitCode(sig) : 1))));
+  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? stop.exitCode(sig) : 1))));
   for (const [sig, h] of forwards) process.off(sig, h);
   return { state: 'ran', code };
 }

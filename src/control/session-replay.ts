@@ -5,10 +5,10 @@
  */
 import { Engine } from '../engine/engine';
 import { FADE_BLOCKS } from '../realtime/block-loop';
-import { validatePatch } from '../engine/patch';
-import type { SessionEvent } from '../control/session-log';
-import type { StreamResult } from './offline';
-import type { BlockSink } from './block-sink';
+import { validatePatch } from '../plan/patch';
+import type { SessionEvent } from './session-log';
+import type { StreamResult } from '../engine/local-backend';
+import type { BlockSink } from '../engine/block-sink';
 
 /** Replays `events` into `opts.sink` (stereo blocks at the session's sample rate, in order). */
 export async function replaySession(events: SessionEvent[], opts: { workers: number; frames?: number; sink: BlockSink }): Promise<StreamResult & { sampleRate: number }> {

@@ -3,7 +3,7 @@
  * `modsynth modules` prints it; docs/modules.md is this output (a test checks they match).
  */
 import { MODULES } from '../modules';
-import { polyReadOf, type AnyModule } from './module-api';
+import { polyReadOf, type AnyModule } from '../sdk/module-api';
 
 export interface ModuleReference {
   type: string;

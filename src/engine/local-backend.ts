@@ -3,7 +3,7 @@
  * to a sink (the WAV writer streams it to disk; `render` collects it in memory). Single-threaded (the
  * multi-worker engine gives the same samples). Not an audio-path API.
  */
-import type { RenderPlan } from '../engine/compile';
+import type { RenderPlan } from '../plan/compile';
 import { EVENT_INDEX, fillConstants, Runner } from '../realtime/runner';
 import { BlockCollector, type BlockSink } from './block-sink';
 

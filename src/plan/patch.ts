@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { decodeUtf8, jsonPath, parseBoundedJson } from './patch-json';
 import { findModule, MODULES } from '../modules';
-import type { AnyModule } from './module-api';
+import type { AnyModule } from '../sdk/module-api';
 
 export const PATCH_FORMAT = 'modsynth-patch';
 export const PATCH_VERSION = 1;

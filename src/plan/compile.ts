@@ -23,8 +23,8 @@
  */
 import { hashSeed } from '../dsp/random';
 import { findModule } from '../modules';
-import { makeParams } from './block-io';
-import { MAX_CHANNELS, type AnyModule } from './module-api';
+import { makeParams } from '../sdk/block-io';
+import { MAX_CHANNELS, type AnyModule } from '../sdk/module-api';
 import { parsePortRef, type Patch } from './patch';
 
 export interface RenderOptions {

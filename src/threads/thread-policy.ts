@@ -1,5 +1,5 @@
 /**
- * Scheduling policy of engine threads under `play`'s SCHED_FIFO (cli/realtime-priority.ts).
+ * Scheduling policy of engine threads under `play`'s SCHED_FIFO (threads/realtime-launch.ts).
  *
  * Every thread inherits FIFO 5 from the process, and DSP workers stay there (isolated ones too: one
  * step lower, FIFO 4, was measured at 76 underruns in 6 s against 0, because that worker sits on the
@@ -8,7 +8,7 @@
  *     (realtime/watchdog-entry.ts), and moves a hung worker to SCHED_OTHER;
  *   - a spare warmed while audio plays demotes itself to SCHED_OTHER for its ~400 ms of JIT warm-up,
  *     and is set back to FIFO 5 when it replaces a worker.
- * Control thread only. While a priority helper runs (engine/priority-helper.ts, started by the engine
+ * Control thread only. While a priority helper runs (threads/priority-helper.ts, started by the engine
  * under SCHED_FIFO before audio) changes go through it; otherwise `chrt` is spawned, which forks this
  * process (copy-on-write page faults in every thread: only before audio plays).
  */

@@ -1,0 +1,29 @@
+/**
+ * The events the OSC server sends to /notify subscribers: one table, as the command table is for
+ * requests. Each event has its argument kinds (as in protocol/commands.ts), their names and a line of
+ * docs; docs/osc.md's events section is generated from it, and the server can send no address that
+ * is not here (`EventAddress` types every sender). Names are append-only.
+ */
+import type { ArgKind } from './commands';
+
+export interface EventSpec {
+  readonly args: readonly ArgKind[];
+  /** One name per argument, for the reference. */
+  readonly names: readonly string[];
+  readonly doc: string;
+}
+
+export const EVENTS = {
+  '/module/added': { args: ['s', 's'], names: ['id', 'type'], doc: 'A client added a module (sent to the other subscribers as well as the sender).' },
+  '/module/removed': { args: ['s'], names: ['id'], doc: 'A client removed a module.' },
+  '/fault': {
+    args: ['s', 's', 'i'],
+    names: ['id', 'kind', 'frame'],
+    doc: 'A module faulted at that engine frame and its outputs read 0 V from then on. kind: throw, nan (NaN or ±Inf output), hang (spun past --hang-ms), heap (its worker ran out of heap), lost (collateral: its worker was replaced because another module on it hung or ran out of heap).',
+  },
+  '/restarted': { args: ['s', 'i', 'i'], names: ['id', 'frame', 'downFrames'], doc: 'A faulted module plays again from that frame, with its params, after downFrames of silence.' },
+  '/disabled': { args: ['s', 's'], names: ['id', 'kind'], doc: 'A module faulted --max-faults times within --fault-window and stays silent (kind: its last fault) until /module/enable.' },
+  '/enabled': { args: ['s'], names: ['id'], doc: 'A disabled module was enabled again (/module/enable) and restarted.' },
+} as const satisfies Record<string, EventSpec>;
+
+export type EventAddress = keyof typeof EVENTS;
