@@ -18,6 +18,7 @@ import { oscControl } from './osc';
 import { polyphony } from './poly';
 import { pulseLoss } from './pulse-loss';
 import { peers } from './peers';
+import { adversarial } from './adversarial';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   if (want('realtime')) add(await realtimeOutput(quick ? 5 : 60));
   if (want('faults')) add(await faultRecovery(quick ? 2 : 5));
   if (want('pulse-loss')) add(await pulseLoss(8, quick ? 1 : 5));
+  if (want('adversarial')) for (const s of await adversarial({ quick })) add(s);
   if (only?.includes('peers')) for (const s of await peers({ voices, seconds, repeats })) add(s);
   console.log(`\nJSON: ${writeResults(sections)}`);
 }
