@@ -121,12 +121,18 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
   const send = (s: Socket, buf: Buffer) => s.send(buf, port, '127.0.0.1');
   const msg = (address: string, ...args: (string | number)[]) => encode(new Message(address, ...args));
   let syncId = 0;
-  const syncOn = async (p: Peer, timeoutMs = 60_000) => {
+  /** /sync from `p`; the /synced is awaited at `to` (where p's replies go: its /reply/to port). */
+  const syncOn = async (p: Peer, timeoutMs = 60_000, to: Peer = p) => {
     const id = ++syncId;
     send(p.sock, msg('/sync', id));
     const end = Date.now() + timeoutMs;
-    while (!p.got.some((g) => g.address === '/synced' && g.args[0] === id)) {
-      if (Date.now() > end) throw new Error('no /synced');
+    let resend = Date.now() + 1000;
+    while (!to.got.some((g) => g.address === '/synced' && g.args[0] === id)) {
+      if (Date.now() > end) throw new Error(`no /synced within ${timeoutMs / 1000} s (server ${proc.exitCode === null ? 'running' : `exited ${proc.exitCode}`}; stderr: ${serverErr})`);
+      if (Date.now() > resend) {
+        send(p.sock, msg('/sync', id)); // UDP: a flood may have filled the server's socket buffer
+        resend = Date.now() + 1000;
+      }
       await new Promise((r) => setTimeout(r, 2));
     }
   };
@@ -134,7 +140,12 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
     const t0 = performance.now();
     a.got.length = 0;
     send(a.sock, msg('/status'));
+    let resend = performance.now() + 1000;
     for (;;) {
+      if (performance.now() > resend) {
+        send(a.sock, msg('/status'));
+        resend = performance.now() + 1000;
+      }
       const r = a.got.find((g) => g.address === '/status.reply');
       if (r) {
         const out: Record<string, number> = {};
@@ -231,7 +242,7 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
   const third = await peer(), sub = await peer(), asker = await peer();
   send(asker.sock, msg('/reply/to', third.port));
   send(sub.sock, msg('/notify', 1));
-  await syncOn(asker);
+  await syncOn(asker, 60_000, third);
   await syncOn(sub);
   const requests: [string, Buffer][] = [
     ['/status', msg('/status')],
