@@ -19,6 +19,7 @@ import { polyphony } from './poly';
 import { pulseLoss } from './pulse-loss';
 import { peers } from './peers';
 import { latency } from './latency';
+import { adversarial } from './adversarial';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   if (want('faults')) add(await faultRecovery(quick ? 2 : 5));
   if (want('pulse-loss')) add(await pulseLoss(8, quick ? 1 : 5));
   if (want('latency')) for (const s of await latency(quick ? 5 : seconds, arg('--starts', quick ? 3 : 10))) add(s);
+  if (want('adversarial')) for (const s of await adversarial({ quick })) add(s);
   if (only?.includes('peers')) for (const s of await peers({ voices, seconds, repeats })) add(s);
   console.log(`\nJSON: ${writeResults(sections)}`);
 }

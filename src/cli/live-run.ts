@@ -3,12 +3,14 @@
  * that order, watches the run, and undoes whatever has started in `shutdown` (saving the recording and
  * the session log), whichever step a stop signal or an error interrupts. Control thread.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Engine } from '../engine/engine';
 import type { Patch } from '../plan/patch';
 import { LiveSession } from '../control/session';
 import { OscServer } from '../control/osc-server';
 import { SessionLog } from '../control/session-log';
+import { defaultPatchDir, patchDirProblem } from '../control/patch-dir';
+import { EXIT_FILE_ERROR } from '../io/file-error';
 import { RecordTap, type DeviceSink } from '../io/device';
 import type { StopRequest } from './stop-signals';
 import { UsageError } from './errors';
@@ -61,6 +63,8 @@ export class LiveRun {
   async run(): Promise<number | void> {
     const { stop } = this;
     if (this.opts.workers < 1) throw new UsageError('play needs at least one worker (--workers ≥ 1)');
+    const badDir = this.opts.patchDir !== undefined ? patchDirProblem(this.opts.patchDir) : undefined;
+    if (badDir) throw new UsageError(badDir);
     // MIDI sources are checked before anything starts.
     this.midi = LiveMidi.open(this.opts, this.patch, this.path ?? '(empty patch)');
     this.opts = { ...this.opts, seconds: this.midi.seconds(this.opts.seconds) };
@@ -102,8 +106,9 @@ export class LiveRun {
     engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);
     // Everything the main thread has to set up happens before the device starts pulling, so that its
     // start-up work does not compete with the first device periods on a small machine.
-    const patchDir = resolve(opts.patchDir ?? (this.path ? dirname(this.path) : '.'));
-    const session = (this.session = new LiveSession(this.patch, engine, patchDir, opts.recordSession ? new SessionLog(opts.recordSession) : undefined));
+    // No implicit writable directory: --patch-dir, else the per-user one (created 0700 on the first save).
+    const patchDir = resolve(opts.patchDir ?? defaultPatchDir());
+    const session = (this.session = new LiveSession(this.patch, engine, patchDir, opts.recordSession ? new SessionLog(opts.recordSession) : undefined, opts.patchDir === undefined));
     if (this.osc) {
       const { host, port } = this.osc;
       try {
@@ -158,8 +163,9 @@ export class LiveRun {
     if (this.sink && !(await this.sink.close())) console.warn('modsynth: the audio device did not confirm closing within 3 s; going on with the shutdown');
     const final = engine?.arena && this.underruns ? this.underruns.read() : undefined;
     tap?.drain();
-    session?.endLog(this.playedFrames());
-    if (opts.recordSession && session) say(`session recorded to ${opts.recordSession} (replay: modsynth render PATCH --session ${opts.recordSession} --out FILE.wav)`);
+    const logProblem = session?.endLog(this.playedFrames());
+    if (logProblem) console.error(`modsynth: ${logProblem}`);
+    else if (opts.recordSession && session) say(`session recorded to ${opts.recordSession} (replay: modsynth render PATCH --session ${opts.recordSession} --out FILE.wav)`);
     step = 'stopping the workers';
     if (engine?.arena) await engine.stopStreaming();
     const stats = engine?.arena ? engine.stats() : undefined;
@@ -176,6 +182,6 @@ export class LiveRun {
     if (tap && opts.record) saveRecording(tap, opts.record, sr, opts.seconds, say);
     else if (opts.record && !tap) saveEmptyRecording(opts.record, sr, say);
     clearTimeout(guard);
-    return this.ended === 'device-lost' ? EXIT_DEVICE_LOST : undefined;
+    return this.ended === 'device-lost' ? EXIT_DEVICE_LOST : logProblem ? EXIT_FILE_ERROR : undefined;
   }
 }

@@ -1,14 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { parsePatch, PatchError, type Patch } from '../plan/patch';
+/**
+ * Reads and validates a patch file named on the command line. Only a regular file of at most
+ * MAX_PATCH_BYTES is read (io/read-file.ts: /dev/zero, a FIFO or a directory is refused before a byte is
+ * read); every problem becomes a PatchError naming the file (exit code 1).
+ */
+import { parsePatchBytes, PatchError, type Patch } from '../plan/patch';
+import { MAX_PATCH_BYTES } from '../plan/patch-json';
+import { FileReadError, readRegularFile } from '../io/read-file';
 
-/** Reads and validates a patch file; file-system errors become a PatchError naming the file. */
 export function loadPatchFile(path: string): Patch {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readRegularFile(path, { maxBytes: MAX_PATCH_BYTES });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new PatchError([{ path: '$', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(e)})` }], path);
+    if (e instanceof FileReadError) throw new PatchError([{ path: '$', message: e.reason }], path);
+    throw e;
   }
-  return parsePatch(text, path);
+  return parsePatchBytes(bytes, path);
 }

@@ -110,7 +110,7 @@ export function buildProgram(): Command {
       .option('--no-osc', 'no OSC server')
       .option('--http <host:port>', 'browser rack address (default 127.0.0.1:57131; other interfaces only when asked)')
       .option('--no-http', 'no browser rack')
-      .option('--patch-dir <dir>', 'directory that /patch/load and /patch/save may use (default: the patch file\'s)')
+      .option('--patch-dir <dir>', 'the only directory /patch/load and /patch/save may use (default: $XDG_DATA_HOME/modsynth/patches, i.e. ~/.local/share/modsynth/patches, created on the first save)')
       .option('--record-session <file>', 'log every applied command with its sample time (replay with render --session)')
       .option('--hang-ms <ms>', 'a module spinning this long in one block is declared hung (default: half the ring, at least 3 ms)', intArg('--hang-ms', 1, 60000))
       .option('--max-faults <n>', 'faults within --fault-window after which a module stays disabled', intArg('--max-faults', 1, 1_000_000), 3)

@@ -3,7 +3,7 @@ import { Engine } from '../engine/engine';
 import type { WavFormat } from '../io/wav-header';
 import { WavWriter } from '../io/wav-writer';
 import { loadPatchFile } from './load';
-import { readSessionLog } from '../control/session-log';
+import { readSessionLog, SessionLogError } from '../control/session-log-read';
 import { replaySession } from '../control/session-replay';
 import { streamWithEvents, type ModuleEvent } from '../io/event-render';
 import type { BlockSink } from '../engine/block-sink';
@@ -123,7 +123,13 @@ async function streamInChunks(engine: Engine, frames: number, events: readonly M
 
 /** `render PATCH --session FILE`: replays a recorded session (its own start patch and every change). */
 async function renderSession(file: string, opts: RenderCliOptions): Promise<void> {
-  const events = readSessionLog(file);
+  let events;
+  try {
+    events = readSessionLog(file);
+  } catch (e) {
+    if (e instanceof SessionLogError) throw new UsageError(e.message); // a bad input file: one line, exit 2
+    throw e;
+  }
   const start = events[0];
   const sr = start.type === 'start' ? start.sampleRate : opts.sampleRate;
   const explicit = process.argv.includes('--seconds') || process.argv.includes('-s');

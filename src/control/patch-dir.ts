@@ -7,21 +7,49 @@
  * dangling or not (a link is a way out of the directory); only regular files are read, at most
  * MAX_PATCH_BYTES; a save goes to a temp file in the directory, is fsynced and renamed over the final
  * name, so a crash or a full disk never leaves half a patch there.
+ *
+ * There is no implicit writable directory: without --patch-dir it is a per-user directory outside any
+ * working tree (`defaultPatchDir`, `$XDG_DATA_HOME/modsynth/patches`), created private (0700) on the
+ * first save.
  */
-import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { AtomicFile } from '../io/atomic-file';
+import { FileReadError, readRegularFile } from '../io/read-file';
+import { MAX_PATCH_BYTES } from '../plan/patch-json';
 
-/** Largest patch file read (a 3,700-module patch is about 400 KB). */
-export const MAX_PATCH_BYTES = 16 * 2 ** 20;
+export { MAX_PATCH_BYTES };
 
 export class PatchDirError extends Error {}
 
-export class PatchDirectory {
-  /** The directory's real path (links in the path to it resolved once, at start). */
-  readonly root: string;
+/** The per-user patch directory used without --patch-dir: `$XDG_DATA_HOME/modsynth/patches` (~/.local/share/...). */
+export function defaultPatchDir(env: NodeJS.ProcessEnv = process.env): string {
+  const data = env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(data, 'modsynth', 'patches');
+}
 
-  constructor(dir: string) {
+/** Why `dir` cannot be a patch directory given with --patch-dir (missing, not a directory), or undefined. */
+export function patchDirProblem(dir: string): string | undefined {
+  try {
+    if (!statSync(dir).isDirectory()) return `--patch-dir ${dir}: not a directory`;
+  } catch {
+    return `--patch-dir ${dir}: no such directory (create it first)`;
+  }
+  return undefined;
+}
+
+export class PatchDirectory {
+  /** The directory's real path (links in the path to it resolved once, at start, or when created). */
+  root: string;
+  private readonly create: boolean;
+
+  /** `create`: make the directory (0700, with its parents) on the first save when it is missing. */
+  constructor(
+    private readonly dir: string,
+    opts: { create?: boolean } = {},
+  ) {
+    this.create = opts.create ?? false;
     try {
       this.root = realpathSync(dir);
     } catch {
@@ -37,19 +65,23 @@ export class PatchDirectory {
     return join(this.root, name.endsWith('.json') ? name : `${name}.json`);
   }
 
-  /** The text of patch `name`. Refuses links, non-regular files and files over MAX_PATCH_BYTES. */
-  read(name: string): { file: string; text: string } {
+  /**
+   * The bytes of patch `name`. Refuses links, non-regular files and files over MAX_PATCH_BYTES; the file
+   * is opened without following a link (O_NOFOLLOW) and checked again once open, so a link or a FIFO put
+   * there between the check and the read is refused too.
+   */
+  read(name: string): { file: string; bytes: Buffer } {
     const file = this.file(name);
-    let st;
     try {
-      st = lstatSync(file);
-    } catch {
-      throw new PatchDirError(`no patch "${name}" in the patch directory`);
+      return { file, bytes: readRegularFile(file, { maxBytes: MAX_PATCH_BYTES, noFollow: true }) };
+    } catch (e) {
+      if (!(e instanceof FileReadError)) throw e;
+      if (e.code === 'ENOENT') throw new PatchDirError(`no patch "${name}" in the patch directory`);
+      if (e.code === 'SYMLINK') throw new PatchDirError(`"${name}" is a symbolic link: the patch directory does not follow links`);
+      if (e.code === 'NOTFILE') throw new PatchDirError(`"${name}" is not a regular file (${e.reason})`);
+      if (e.code === 'TOOBIG') throw new PatchDirError(`"${name}" is ${e.reason.replace(/^too big: /, 'too big: ')}`);
+      throw new PatchDirError(`cannot read "${name}": ${e.reason}`);
     }
-    if (st.isSymbolicLink()) throw new PatchDirError(`"${name}" is a symbolic link: the patch directory does not follow links`);
-    if (!st.isFile()) throw new PatchDirError(`"${name}" is not a regular file`);
-    if (st.size > MAX_PATCH_BYTES) throw new PatchDirError(`"${name}" is ${st.size} bytes: a patch file holds at most ${MAX_PATCH_BYTES}`);
-    return { file, text: readFileSync(file, 'utf8') };
   }
 
   /** Names (without `.json`) of the regular patch files a load would accept, sorted; links left out. */
@@ -73,6 +105,14 @@ export class PatchDirectory {
 
   /** Writes patch `name` atomically (temp file, fsync, rename). Refuses to replace a link or a non-file. */
   write(name: string, text: string): string {
+    if (this.create) {
+      try {
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+        this.root = realpathSync(this.dir);
+      } catch (e) {
+        throw new PatchDirError(`cannot create the patch directory ${this.dir}: ${(e as Error).message}`);
+      }
+    }
     const file = this.file(name);
     let st;
     try {

@@ -18,7 +18,7 @@ export async function replaySession(events: SessionEvent[], opts: { workers: num
   const engine = await Engine.start({ workers: Math.max(1, opts.workers), warm: false }); // offline: no warm-up needed
   const t0 = performance.now();
   try {
-    await engine.load(validatePatch(start.patch), { sampleRate: sr, blockSize: B });
+    await engine.load(validatePatch(start.patch, 'session log, start patch'), { sampleRate: sr, blockSize: B });
     const end = events.find((e) => e.type === 'end');
     const total = opts.frames ?? (end && end.type === 'end' ? end.frame : 0);
     let rendered = 0;
@@ -40,7 +40,7 @@ export async function replaySession(events: SessionEvent[], opts: { workers: num
         // Arm the swap before the fade-out blocks, as the live engine did, then let the render reach it.
         await engine.settle();
         renderTo(ev.frame - FADE_BLOCKS * B);
-        await engine.applyPatch(validatePatch(ev.patch), ev.frame / B);
+        await engine.applyPatch(validatePatch(ev.patch, `session log, patch at frame ${ev.frame}`), ev.frame / B);
       }
       await engine.settle();
     }

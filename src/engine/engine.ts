@@ -291,9 +291,12 @@ export class Engine {
    * at the same block (SwapAt, chosen past any block a worker may have started); modules that stay keep
    * their worker and their kernel state. Not streaming: same as `load`.
    */
-  async applyPatch(patch: Patch, atBlock?: number): Promise<RenderPlan> {
+  async applyPatch(patch: Patch, atBlock?: number, beforeSwap?: (atBlock: number) => void): Promise<RenderPlan> {
     const cur = this.plan, space = this.space, opts = this.loadOpts;
-    if (!cur || !space || !opts || !this.pool) return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
+    if (!cur || !space || !opts || !this.pool) {
+      beforeSwap?.(this.nextBlock);
+      return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
+    }
     const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
     const ids = patch.modules.map((m) => m.id), types = patch.modules.map((m) => m.type);
     const plan = compilePatch(patch, opts, (order, _edges, voices) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize, voices));
@@ -303,6 +306,9 @@ export class Engine {
     // next block.
     const at = this.streaming ? space.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
     const armedAhead = !this.streaming && at > this.nextBlock;
+    // The caller's last word before anything changes (the session log is written here, before the
+    // edit can be heard); if it throws, the edit is not applied.
+    beforeSwap?.(at);
     const next = space.nextRegion(plan, at);
     this.supervisor?.markDisabled(plan, new FaultTable(plan, next.views.buffers, next.views.health));
     const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next.layout, plan, worker: w, atBlock: at }, 'swapped'));
@@ -354,6 +360,20 @@ export class Engine {
       return true;
     }
     return this.pushRecord(pos, Object.keys(pm.params).indexOf(param), value, atFrame);
+  }
+
+  /**
+   * True when `moduleId`'s worker ring has room for `records` more records now; false (the records
+   * counted as dropped) when it has not or the module is unknown. Control thread: the only producer, so
+   * the room seen here is still there when it pushes (the worker only frees records).
+   */
+  canQueue(moduleId: string, records: number): boolean {
+    const pm = this.plan?.modules.find((m) => m.id === moduleId);
+    if (!pm) return false;
+    if (!this.views || !this.layout) return true;
+    if (new CommandRing(this.views.cmdIndex, this.views.cmd, pm.worker, this.layout.cmdRecords).pending() + records <= this.layout.cmdRecords) return true;
+    Atomics.add(this.views.ctrl, Ctrl.CmdDropped, records);
+    return false;
   }
 
   /**

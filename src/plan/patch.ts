@@ -1,10 +1,13 @@
 /**
  * The patch file: a versioned JSON document of modules (stable ids, a type, named params) and cables
  * between named ports (`moduleId.port`). Loading validates everything and reports every problem with
- * the JSON path of the field and the reason; nothing is half-loaded. Runs off the audio path.
+ * the JSON path of the field and the reason; nothing is half-loaded. Bounded: the text is parsed in
+ * linear time with a nesting limit (engine/patch-json.ts), at most MAX_MODULES modules and MAX_CABLES
+ * cables are read, a document that is not a patch is refused on its `format` alone (nothing of it is
+ * quoted back), and an error message lists at most MAX_REPORTED problems. Runs off the audio path.
  */
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
+import { decodeUtf8, jsonPath, parseBoundedJson } from './patch-json';
 import { findModule, MODULES } from '../modules';
 import type { AnyModule } from '../sdk/module-api';
 
@@ -43,12 +46,21 @@ export interface PatchProblem {
   message: string;
 }
 
+/** Problems an error message lists (all of them stay in `problems`). */
+export const MAX_REPORTED = 20;
+/** Most modules a patch may have (the benchmark edits 5,000 live). */
+export const MAX_MODULES = 16_384;
+/** Most cables a patch may have. */
+export const MAX_CABLES = 65_536;
+
 export class PatchError extends Error {
   constructor(
     readonly problems: readonly PatchProblem[],
     readonly source = 'patch',
   ) {
-    super(problems.map((p) => `${source}: ${p.path}: ${p.message}`).join('\n'));
+    const shown = problems.slice(0, MAX_REPORTED).map((p) => `${source}: ${p.path}: ${p.message}`);
+    if (problems.length > MAX_REPORTED) shown.push(`${source}: ... and ${problems.length - MAX_REPORTED} more problems`);
+    super(shown.join('\n'));
     this.name = 'PatchError';
   }
 }
@@ -74,63 +86,57 @@ const patchZ = z.strictObject({
   ui: uiZ.optional(),
 });
 
-/** `$.modules[2].params.cutoff` from ['modules', 2, 'params', 'cutoff']. */
-export function jsonPath(segments: readonly PropertyKey[]): string {
-  let out = '$';
-  for (const s of segments) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (typeof s === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) out += `.${s}`;
-    else out += `[${JSON.stringify(String(s))}]`;
-  }
-  return out;
-}
+export { jsonPath } from './patch-json';
 
-function lineCol(text: string, offset: number): { line: number; column: number } {
-  let line = 1, col = 1;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      col = 1;
-    } else col++;
-  }
-  return { line, column: col };
-}
-
-/** Parses patch text. Throws PatchError for bad JSON (with line and column) and every invalid field. */
+/**
+ * Parses patch text. Throws PatchError for bad JSON (with line and column, the first few errors), too
+ * deep nesting, prototype keys (`__proto__`) and every invalid field. Linear in the text's length.
+ */
 export function parsePatch(text: string, source = 'patch'): Patch {
-  const errors: ParseError[] = [];
-  const raw: unknown = parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
-  if (errors.length > 0) {
-    throw new PatchError(
-      errors.map((e) => {
-        const { line, column } = lineCol(text, e.offset);
-        return { path: `line ${line}, column ${column}`, message: `invalid JSON (${printParseErrorCode(e.error)})` };
-      }),
-      source,
-    );
+  const json = parseBoundedJson(text);
+  if (!json.ok) throw new PatchError(json.problems, source);
+  return validatePatch(json.value, source);
+}
+
+/** Parses the bytes of a patch file (UTF-8, a BOM allowed), like parsePatch. */
+export function parsePatchBytes(bytes: Uint8Array, source = 'patch'): Patch {
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new PatchError([{ path: '$', message: 'not UTF-8 text (a patch is a UTF-8 JSON file)' }], source);
+  return parsePatch(text, source);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Problems found before the shape is checked, each on its own: a document that is not a patch (so
+ * nothing else of it is reported: that would quote a file that may not be ours to show), a format
+ * version this Modsynth does not read, and more modules or cables than a patch may have.
+ */
+function gateProblems(raw: unknown): PatchProblem[] {
+  if (!isRecord(raw) || raw.format !== PATCH_FORMAT) {
+    return [{ path: '$.format', message: `not a Modsynth patch (a patch is a JSON object with "format": "${PATCH_FORMAT}")` }];
   }
-  return validatePatch(raw, source);
+  const v = raw.version;
+  const version = (message: string) => [{ path: '$.version', message }];
+  if (v === undefined) return version(`missing: a patch names its format version (this Modsynth reads version ${PATCH_VERSION})`);
+  if (typeof v !== 'number') return version(`must be a number, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v} (this Modsynth reads version ${PATCH_VERSION})`);
+  if (!Number.isInteger(v)) return version(`${v} is not a format version: versions are whole numbers (this Modsynth reads version ${PATCH_VERSION})`);
+  if (v > PATCH_VERSION) return version(`format version ${v} is newer than this Modsynth reads (${PATCH_VERSION}); upgrade Modsynth`);
+  if (v < 1) return version(`format version ${v} does not exist (versions start at 1)`);
+  const problems: PatchProblem[] = [];
+  if (Array.isArray(raw.modules) && raw.modules.length > MAX_MODULES) problems.push({ path: '$.modules', message: `${raw.modules.length} modules: a patch has at most ${MAX_MODULES}` });
+  if (Array.isArray(raw.cables) && raw.cables.length > MAX_CABLES) problems.push({ path: '$.cables', message: `${raw.cables.length} cables: a patch has at most ${MAX_CABLES}` });
+  return problems;
 }
 
 /** Validates an already parsed value. Throws PatchError listing every problem. */
 export function validatePatch(raw: unknown, source = 'patch'): Patch {
-  // A newer format version is reported on its own: the rest may be valid in that version.
-  if (typeof raw === 'object' && raw !== null && 'version' in raw) {
-    const v = (raw as { version: unknown }).version;
-    if (typeof v === 'number' && v > PATCH_VERSION) {
-      throw new PatchError(
-        [{ path: '$.version', message: `format version ${v} is newer than this Modsynth reads (${PATCH_VERSION}); upgrade Modsynth` }],
-        source,
-      );
-    }
-    if (typeof v === 'number' && Number.isInteger(v) && v < 1) {
-      throw new PatchError([{ path: '$.version', message: `format version ${v} does not exist (versions start at 1)` }], source);
-    }
-  }
+  const gate = gateProblems(raw);
+  if (gate.length > 0) throw new PatchError(gate, source);
   const shape = patchZ.safeParse(raw);
   if (!shape.success) {
     throw new PatchError(
-      shape.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message })),
+      shape.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message.replace(/^Invalid input: expected (\w+), received undefined$/, 'missing (expected $1)') })),
       source,
     );
   }
@@ -242,9 +248,9 @@ export function checkPort(byId: ReadonlyMap<string, PatchModule>, text: string, 
   return undefined;
 }
 
-/** Serialises a patch: stable key order, every param, 2-space JSON with a final newline. */
-export function serializePatch(patch: Patch): string {
-  const doc = {
+/** The patch as its file document (stable key order, every param): what a file and a session log hold. */
+export function patchDocument(patch: Patch): Record<string, unknown> {
+  return {
     format: PATCH_FORMAT,
     version: PATCH_VERSION,
     ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -253,5 +259,9 @@ export function serializePatch(patch: Patch): string {
     cables: patch.cables.map((c) => ({ from: c.from, to: c.to })),
     ...(patch.ui ? { ui: patch.ui } : {}),
   };
-  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+/** Serialises a patch: stable key order, every param, 2-space JSON with a final newline. */
+export function serializePatch(patch: Patch): string {
+  return JSON.stringify(patchDocument(patch), null, 2) + '\n';
 }

@@ -16,8 +16,8 @@
  * Control thread only, except `PriorityPipe` (any thread: one write system call per request).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
+import { makeTempDir } from './temp-dir';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -96,7 +96,13 @@ export class PriorityHelper {
 
   /** Starts the helper (SCHED_OTHER); undefined when it cannot run (no sh, chrt or mkfifo). */
   static async start(): Promise<PriorityHelper | undefined> {
-    const dir = mkdtempSync(join(tmpdir(), 'modsynth-prio-'));
+    let dir: string;
+    try {
+      dir = makeTempDir('modsynth-prio-'); // $TMPDIR, else /tmp with a warning
+    } catch (e) {
+      console.warn(`warning: no priority helper: ${(e as Error).message}`);
+      return undefined;
+    }
     const path = join(dir, 'requests');
     const child = spawn('chrt', ['-o', '0', 'sh', '-c', SCRIPT, 'sh', path], { stdio: ['pipe', 'pipe', 'ignore'] });
     const ready = await new Promise<boolean>((resolve) => {

@@ -42,7 +42,7 @@ test('save is atomic: the whole new text replaces the old, no temp file is left'
   pd.write('p', '{"new": true}');
   assert.equal(readFileSync(join(dir, 'p.json'), 'utf8'), '{"new": true}');
   assert.deepEqual(readdirSync(dir).sort(), ['p.json']);
-  assert.equal(pd.read('p').text, '{"new": true}');
+  assert.equal(pd.read('p').bytes.toString('utf8'), '{"new": true}');
 });
 
 test('names with directories or dots leading out are refused; non-files and oversized files too', () => {
