@@ -370,9 +370,10 @@ export class Engine {
   canQueue(moduleId: string, records: number): boolean {
     const pm = this.plan?.modules.find((m) => m.id === moduleId);
     if (!pm) return false;
-    if (!this.views || !this.layout) return true;
-    if (new CommandRing(this.views.cmdIndex, this.views.cmd, pm.worker, this.layout.cmdRecords).pending() + records <= this.layout.cmdRecords) return true;
-    Atomics.add(this.views.ctrl, Ctrl.CmdDropped, records);
+    const space = this.space;
+    if (!space) return true;
+    if (space.commandRing(pm.worker).pending() + records <= space.layout.cmdRecords) return true;
+    Atomics.add(space.ctrl, Ctrl.CmdDropped, records);
     return false;
   }
 
