@@ -58,18 +58,18 @@ export class WorkerPool {
   ) {}
 
   /**
-   * Spawns `size` workers and resolves when they are ready (warm unless `warm` is false). The `spares`
-   * are not waited for: with `warm`, they are warmed in the background right after (created at
-   * SCHED_OTHER under a real-time process, so their ~0.4 s of JIT warm-up each never competes with the
-   * workers' plan warm-up or the first device periods; measured: three threads warming at once on 2
-   * cores put the first sound seconds away); without (offline renders), one is spawned when a worker
-   * has to be replaced.
+   * Spawns `size` workers, and with `warm` also the `spares`, and resolves when all are ready. Without
+   * `warm` (offline renders: no deadline) no spare is spawned until a worker has to be replaced.
+   * (Warming the spares in the background instead, to bring the first sound earlier, was tried and not
+   * kept: with it, CI saw a 1 s `play` exit 134 and 3-5 underruns in the first 0.3 s on PipeWire; its
+   * priority changes may go through `chrt` forks while audio starts.)
    */
   static async start(size: number, spares = 1, warm = true): Promise<WorkerPool> {
     const pool = new WorkerPool(spares, warm);
-    const started = await Promise.all(Array.from({ length: size }, (_, i) => pool.spawn(i)));
-    pool.workers.push(...started);
-    if (warm) pool.refill(0);
+    const count = warm ? size + spares : size;
+    const started = await Promise.all(Array.from({ length: count }, (_, i) => pool.spawn(i)));
+    pool.workers.push(...started.slice(0, size));
+    pool.spares.push(...started.slice(size));
     return pool;
   }
 
@@ -108,10 +108,10 @@ export class WorkerPool {
    * its ~400 ms of start-up and JIT warm-up never competes with the audio threads, and is raised to
    * FIFO 5 once warm and asleep, so that taking it later costs nothing. `chrt` runs asynchronously.
    */
-  private refill(delayMs = REFILL_DELAY_MS): void {
+  private refill(): void {
     if (this.refilling || this.closing || this.spares.length >= this.spareTarget) return;
     this.refilling = (async () => {
-      await new Promise((r) => setTimeout(r, delayMs));
+      await new Promise((r) => setTimeout(r, REFILL_DELAY_MS));
       while (!this.closing && this.spares.length < this.spareTarget) {
         const s = await this.spawn(-1, true).catch(() => undefined);
         if (!s) break;

@@ -122,19 +122,7 @@ class VcoKernel implements Kernel<typeof spec> {
         baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
       }
     }
-    if (pitchOn && !linOn) {
-      // Pitch CV only (a polyphonic VCO's usual patch): the increment changes only with the pitch.
-      let dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
-      for (let i = start; i < end; i++) {
-        const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
-        if (pitchV !== lastPitchV) {
-          lastPitchV = pitchV;
-          baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
-          dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
-        }
-        dts[i] = dt;
-      }
-    } else if (pitchOn || linOn) {
+    if (pitchOn || linOn) {
       for (let i = start; i < end; i++) {
         if (pitchOn) {
           const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
