@@ -15,8 +15,8 @@
  * The output ring bounds everything: block b is started only when b < RingRead + ringBlocks.
  *
  * Faults (realtime/faults.ts). A wait on a module that is down is skipped (its outputs hold 0 V). The
- * worker stores its heartbeat around every module call (WorkerWord.Running and Beat, plain stores: it is
- * their only writer); the watchdog
+ * worker stores its heartbeat around every module call (WorkerWord.Running, an Atomics store, and Beat,
+ * a plain increment: it is its only writer); the watchdog
  * thread reads it and declares a worker stuck in one call for Ctrl.HangMs dead, which takes its modules
  * down and wakes every wait on them. So no worker waits on a hung or dead one past the hang budget.
  *
@@ -210,7 +210,7 @@ export class BlockLoop implements CommandSink {
       for (let m = 0; m < n; m++) {
         const w0 = waitStart[m], w1 = waitStart[m + 1];
         if (w0 !== w1) {
-          words[running] = -1; // waiting, not running: the watchdog must not count this as module time
+          Atomics.store(words, running, -1); // waiting, not running: the watchdog must not count this as module time
           for (let w = w0; w < w1; w += 2) {
             const idx = waitData[w], target = b + waitData[w + 1];
             if (stamps.value(idx) < target) waited += this.waitModule(idx, target, timed);
@@ -220,10 +220,12 @@ export class BlockLoop implements CommandSink {
           out.left = this.ringLeft[b % R];
           out.right = this.ringRight[b % R];
         }
-        // Heartbeat: plain stores (this worker is the only writer; the watchdog reads them with
-        // Atomics.load). An Atomics store or add here is a full barrier per module, which stalls the
-        // pipeline between modules (measured: ~6 % of a worker at 64 voices).
-        words[running] = positions[m];
+        // Heartbeat. Running is an Atomics store: it names the module to blame when the worker dies or
+        // hangs, and a plain store may be reordered or merged (with plain stores CI once saw a heap
+        // exhaustion blamed on no module, "lost"; not proven to be the cause). Beat is a
+        // plain increment (this worker is its only writer; the watchdog reads it with Atomics.load):
+        // before, an Atomics.add and a second Atomics.store per module made three full barriers.
+        Atomics.store(words, running, positions[m]);
         const cursor = dueCount === 0 ? 0 : runner.applyDue(m, b, b * B, due, dueCount);
         if (m === probe) {
           const tm = performance.now();
@@ -235,16 +237,16 @@ export class BlockLoop implements CommandSink {
         words[beat] = words[beat] + 1;
         const pub = publishes[m];
         if (pub >= 0) {
-          words[running] = -1;
+          Atomics.store(words, running, -1);
           stamps.publish(pub, b + 1);
         }
         if (m === outputAt) this.fade(b);
         if (m === ringAt) {
-          words[running] = -1;
+          Atomics.store(words, running, -1);
           publishRing(ctrl, b + 1);
         }
       }
-      words[running] = -1;
+      Atomics.store(words, running, -1);
       if (n === 0 && this.advancesRing) publishRing(ctrl, b + 1);
       stats[sb + WorkerStat.Blocks]++;
       if (timed) {
