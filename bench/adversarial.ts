@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Bundle, decode, encode, Message } from 'node-osc';
 import { canonicalPatch } from './canonical';
 import { median, type BenchSection } from './report';
+import { nestedBundles } from './osc-packets';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/modsynth.js');
@@ -32,18 +33,6 @@ function prng(seed: number): () => number {
   };
 }
 
-function nested(inner: Buffer, depth: number): Buffer {
-  let packet = inner;
-  for (let i = 0; i < depth; i++) {
-    const head = Buffer.alloc(20);
-    head.write('#bundle\0', 0, 'latin1');
-    head.writeUInt32BE(0, 8);
-    head.writeUInt32BE(1, 12);
-    head.writeInt32BE(packet.length, 16);
-    packet = Buffer.concat([head, packet]);
-  }
-  return packet;
-}
 
 interface Peer {
   sock: Socket;
@@ -186,7 +175,7 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
   const loads: (string | number)[][] = [];
   loads.push(await load('random bytes (seeded)', garbage, 20_000, n));
   loads.push(await load('truncated OSC (/param/set ,sif)', badTag, 20_000, n));
-  loads.push(await load('message in 2,000 nested bundles (40 KB)', () => nested(msg('/status'), 2000), 200, opts.quick ? 20 : 200));
+  loads.push(await load('message in 2,000 nested bundles (40 KB)', () => nestedBundles(msg('/status'), 2000), 200, opts.quick ? 20 : 200));
   let k = 0;
   loads.push(await load('valid /param/set flood', () => msg('/param/set', 'amp', 'level', (k++ % 100) / 100), 60_000, opts.quick ? 20_000 : 120_000));
   const far = () => encode(new Bundle(0xfffffff0 - 2208988800, ['/param/set', 'amp', 'level', 0.5])); // node-osc takes Unix seconds

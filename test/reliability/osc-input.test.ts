@@ -15,6 +15,7 @@ import { client, ensureStopped, serve, type Server } from '../support/osc';
 import { MAX_BUNDLE_DEPTH } from '../../src/control/osc-decode';
 import { OSC_LIMITS } from '../../src/control/osc-limits';
 import { SlipDecoder, slipEncode } from '../../src/control/osc-tcp';
+import { nestedBundles } from '../../bench/osc-packets';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-osc-input-'));
 let srv: Server;
@@ -22,20 +23,6 @@ before(async () => {
   srv = await serve(['examples/sine.json', '--seconds', '600'], tmp);
 });
 after(() => ensureStopped(srv));
-
-/** `inner` wrapped in `depth` bundles, each with timetag "immediately" (seconds 0, fraction 1). */
-function nested(inner: Buffer, depth: number): Buffer {
-  let packet = inner;
-  for (let i = 0; i < depth; i++) {
-    const head = Buffer.alloc(20);
-    head.write('#bundle\0', 0, 'latin1');
-    head.writeUInt32BE(0, 8);
-    head.writeUInt32BE(1, 12);
-    head.writeInt32BE(packet.length, 16);
-    packet = Buffer.concat([head, packet]);
-  }
-  return packet;
-}
 
 /** An OSC message with explicit argument types (node-osc cannot encode h or d). */
 function typed(address: string, ...args: [tag: 'i' | 'f' | 'h' | 'd' | 's', value: number | string][]): Buffer {
@@ -68,7 +55,7 @@ async function status(c: Client): Promise<(k: string) => unknown> {
 test('osc input: a message inside 2,000 nested bundles (one ~40 KB datagram) is refused with /fail, counted as malformed, and the server keeps answering', async () => {
   const c = await client(srv.port);
   const malformed0 = (await status(c))('malformed') as number;
-  const deep = nested(encode(new Message('/status')), 2000);
+  const deep = nestedBundles(encode(new Message('/status')), 2000);
   assert.ok(deep.length > 40_000 && deep.length < 65_507, `one datagram of ${deep.length} bytes`);
   const from = c.replies.length;
   c.sendRaw(deep);
@@ -88,11 +75,11 @@ test(`osc input: bundles nested ${MAX_BUNDLE_DEPTH} deep run; ${MAX_BUNDLE_DEPTH
   const malformed0 = (await status(c))('malformed') as number;
   const probe = encode(new Message('/sync', 77));
   let from = c.replies.length;
-  c.sendRaw(nested(probe, MAX_BUNDLE_DEPTH));
+  c.sendRaw(nestedBundles(probe, MAX_BUNDLE_DEPTH));
   await c.sync();
   assert.deepEqual(c.replies.slice(from).filter((r) => r.args[0] === 77), [{ address: '/synced', args: [77] }]);
   from = c.replies.length;
-  c.sendRaw(nested(probe, MAX_BUNDLE_DEPTH + 1));
+  c.sendRaw(nestedBundles(probe, MAX_BUNDLE_DEPTH + 1));
   await c.sync();
   assert.deepEqual(c.replies.slice(from).filter((r) => r.address !== '/synced'), [{ address: '/fail', args: ['#bundle', `bundles nested more than ${MAX_BUNDLE_DEPTH} deep`] }]);
   assert.equal((await status(c))('malformed'), malformed0 + 1);
