@@ -82,3 +82,46 @@ export function sameAsRender(tmp: string, recorded: string, frames: number, bloc
   assert.deepEqual(a.channels[0], b.channels[0]);
   assert.deepEqual(a.channels[1], b.channels[1]);
 }
+
+export interface ServerToneReport extends ToneReport {
+  /** Runs of ≥ 16 exact zeros inside the tone: periods the audio server played as silence. */
+  lostPeriods: number;
+  /** Pitch over the longest stretch without a lost period (zero crossings). */
+  cleanHz: number;
+  /** Length of that stretch, seconds. */
+  cleanSeconds: number;
+}
+
+/**
+ * The tone inside a capture taken at an audio server's sink, telling what the engine sent from what
+ * the server's graph dropped: a server that misses a cycle plays that whole period as exact zeros
+ * (a 440 Hz sine never holds 0.0 for 16 samples), which `lostPeriods` counts, and the pitch is read
+ * over the longest stretch between such runs, where it depends on the samples alone.
+ */
+export function analyseAtServer(file: string): ServerToneReport {
+  const base = analyse(file);
+  const w = readWav(file);
+  const x = w.channels[0];
+  let first = -1, last = -1;
+  for (let i = 0; i < x.length; i++) {
+    if (Math.abs(x[i]) > 0.05) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  let lost = 0, run = 0, segStart = first, bestFrom = first, bestTo = first;
+  for (let i = first; i <= last + 1; i++) {
+    if (i <= last && x[i] === 0) {
+      run++;
+      continue;
+    }
+    if (run >= 16 || i > last) {
+      if (run >= 16) lost++;
+      const segEnd = i - run;
+      if (segEnd - segStart > bestTo - bestFrom) [bestFrom, bestTo] = [segStart, segEnd];
+      segStart = i;
+    }
+    run = 0;
+  }
+  return { ...base, lostPeriods: lost, cleanHz: zeroCrossingHz(x, w.sampleRate, bestFrom, bestTo), cleanSeconds: (bestTo - bestFrom) / w.sampleRate };
+}
