@@ -20,7 +20,8 @@ export interface CheckResult {
 
 const FRAMES = 4096;
 
-export const CHECKS = ['create', 'silence', 'garbage', 'param-range', 'reset', 'determinism', 'block-size', 'serialize', 'no-random-or-clock', 'no-allocation'] as const;
+/** The checks, in report order. */
+export const CHECKS = ['create', 'no-random-or-clock', 'silence', 'garbage', 'param-range', 'reset', 'determinism', 'block-size', 'serialize', 'no-allocation'] as const;
 
 type Verdict = string | undefined | { skipped: string };
 
@@ -113,8 +114,10 @@ export function runSyncChecks(desc: AnyModule, onStart: (name: string) => void):
     else results.push(verdict ? { name, ok: false, detail: verdict } : { name, ok: true });
     if (name === 'create' && verdict) broken = true;
   }
+  // Reported right after `create` (it covers every check's calls): a module that reads Math.random
+  // also fails determinism, and this is the reason to give first.
   const uses = takeUses();
-  results.push(uses.length
+  results.splice(1, 0, uses.length
     ? { name: 'no-random-or-clock', ok: false, detail: `uses ${uses.join(', ')} (kernels use the SDK's Random seeded from ctx.seed, and the frame counter for time)` }
     : { name: 'no-random-or-clock', ok: true });
   return results;

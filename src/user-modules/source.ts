@@ -24,7 +24,7 @@ export interface FaustSource {
   file: string;
   /** The module name (the file's base name), becomes `user/NAME`. */
   name: string;
-  /** The compiled WebAssembly module (Faust's wasm backend, 32-bit floats). */
+  /** The compiled WebAssembly module (Faust's wasm backend, 64-bit floats). */
   wasm: Uint8Array;
   /** Faust's JSON description of the DSP (inputs, outputs, UI items with their metadata). */
   json: string;
