@@ -10,8 +10,11 @@ import type { CheckResult } from './conformance';
 import type { FromTestWorker } from './conformance-entry';
 import type { UserModuleSource } from './source';
 
-/** How long one check may run before the kernel is declared hung (ms). */
-export const CHECK_TIMEOUT_MS = 15_000;
+/**
+ * How long one check may run before the kernel is declared hung (ms): 15 s, or
+ * MODSYNTH_MODULE_TEST_TIMEOUT_MS (tests use a short one).
+ */
+export const CHECK_TIMEOUT_MS = Number(process.env.MODSYNTH_MODULE_TEST_TIMEOUT_MS) > 0 ? Number(process.env.MODSYNTH_MODULE_TEST_TIMEOUT_MS) : 15_000;
 
 export interface ModuleTestReport {
   file: string;

@@ -110,6 +110,20 @@ export default defineModule({ params: {}, inputs: {}, outputs: { out: { signal: 
   assert.deepEqual(refs.find((m) => m.type === 'user/vco')!.params.map((p) => p.name), ['gain']);
 });
 
+test('a kernel that hangs in process is stopped and refused, naming the check it hung in', () => {
+  const dir = join(root, 'hang');
+  mkdirSync(dir);
+  const file = join(dir, 'spin.ts');
+  writeFileSync(file, kernelModule('spin', `${clean} if (start >= 0) for (;;) {}`));
+  const env = { MODSYNTH_MODULE_TEST_TIMEOUT_MS: '1500' };
+  const t = modsynth(['module-test', file], { env });
+  assert.equal(t.status, 1, t.stdout + t.stderr);
+  assert.match(t.stdout, /FAIL {2}silence: did not finish within 1\.5 s \(the kernel hangs\)/);
+  const r = modsynth(['modules', '--module-dir', dir], { env });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), `modsynth: ${file}: fails module-test: silence: did not finish within 1.5 s (the kernel hangs)`);
+});
+
 test('two files defining the same user type are refused, naming both', () => {
   const dir = join(root, 'dupes');
   mkdirSync(dir);
