@@ -3,6 +3,19 @@
  * disk, BlockCollector keeps it in memory. Not an audio-path API (called on the control thread).
  */
 
+/** What a render reports. */
+export interface StreamResult {
+  frames: number;
+  /** Wall-clock seconds spent rendering (the sink's time included). */
+  seconds: number;
+}
+
+/** A render kept in memory. */
+export interface OfflineResult extends StreamResult {
+  left: Float32Array;
+  right: Float32Array;
+}
+
 export interface BlockSink {
   /**
    * Takes `frames` frames of each channel (deinterleaved; frames ≤ each array's length). The arrays are

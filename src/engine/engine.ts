@@ -1,127 +1,63 @@
 /**
- * The multi-worker engine, control side: owns the worker pool, the arena (arena.ts) and the clock
- * (clock.ts); compiles and partitions patches (plan/), installs plans into the warm workers, swaps them
- * live, queues param records, and drives offline renders. Control thread only. `workers: 0` is the
- * single-threaded path (local-backend.ts: the plan runs on the calling thread).
- *
- * Over 300 lines: the two backends are still interleaved here (`if (!this.pool)`); a Backend
- * interface with the worker and the local backend behind it is the next split.
+ * The Engine, control side: compiles and partitions patches (plan/), finds modules by id, and hands
+ * plans and plan positions to its backend (backend.ts): the worker backend (worker-backend.ts: the
+ * pre-warmed DSP workers in one shared arena, real time and offline) or, with `workers: 0`, the local
+ * backend (local-backend.ts: the plan on the calling thread, offline). Control thread only.
  */
 import { compilePatch, type RenderPlan } from '../plan/compile';
 import { partition, stickyPartition } from '../plan/partition';
 import type { Patch } from '../plan/patch';
-import { WorkerPool } from './pool';
-import { Ctrl, type ArenaLayout } from '../memory/layout';
-import { Supervisor, type SupervisorOptions } from './supervisor';
-import { Watchdog } from './watchdog';
-import { waitAtLeast, publish } from '../memory/wait';
-import { EVENT_INDEX } from '../realtime/runner';
-import { FaultTable } from '../realtime/faults';
-import { OfflineRenderer, type OfflineResult, type StreamResult } from './local-backend';
+import type { ArenaLayout } from '../memory/layout';
+import type { FromWorker } from '../realtime/worker-entry';
+import type { Backend } from './backend';
+import { LocalBackend, type OfflineResult, type StreamResult } from './local-backend';
+import { WorkerBackend } from './worker-backend';
 import { BlockCollector, type BlockSink } from './block-sink';
-import { Arena, NO_SINK_COUNTERS, type EngineStats, type SinkCounters } from './arena';
-import { EngineClock } from './clock';
+import type { EngineStats, SinkCounters } from './arena';
+import type { Supervisor } from './supervisor';
+import type { WorkerPool } from './pool';
+import type { EngineOptions, LoadOptions } from './options';
 
 export type { EngineStats, SinkCounters } from './arena';
-
-export interface EngineOptions {
-  /** DSP worker threads; 0 runs everything on the calling thread. */
-  workers: number;
-  /** Warm spare workers kept aside to replace a hung or dead one (default 1). */
-  spares?: number;
-  /**
-   * JIT-warm each worker on a patch of every module type before it is used (default true). Real time
-   * needs it (the first blocks must run optimized code); an offline render does not (no deadline: the JIT
-   * warms on the real plan's first blocks), and skipping it saves ~0.4 s of CPU per thread at start-up.
-   */
-  warm?: boolean;
-  /** Crash-loop policy (default: disabled after 3 faults within 10 s). */
-  faults?: Partial<Pick<SupervisorOptions, 'maxFaults' | 'windowS'>>;
-}
-
-export interface LoadOptions {
-  sampleRate: number;
-  blockSize: number;
-  /** Output ring capacity in blocks (default 64). */
-  ringBlocks?: number;
-  /**
-   * Blocks each worker renders of this plan on a private arena before the first real block, so the
-   * JIT has optimized code for these exact shapes (real time: avoids underruns at the start). Default 0.
-   */
-  warmBlocks?: number;
-  /** Bytes reserved per plan region (two regions; live edits alternate). Default 16 MiB or the plan's need. */
-  regionBytes?: number;
-  /**
-   * Hang budget in ms: a module stuck in one `process` call this long is declared hung and its worker
-   * replaced. Default: half the output ring's duration, at least 3 ms (so a hang is over before the
-   * ring runs dry).
-   */
-  hangMs?: number;
-}
+export type { EngineOptions, LoadOptions } from './options';
 
 export class Engine {
-  private plan: RenderPlan | undefined;
-  /** The arena of the loaded patch (workers ≥ 1). */
-  private space: Arena | undefined;
-  private readonly clock = new EngineClock();
-  private nextBlock = 0;
-  private runGen = 0;
-  private streaming = false;
+  /** Options of the last load (a live edit compiles with them). */
   private loadOpts: LoadOptions | undefined;
-  /** The single-threaded session (workers: 0). */
-  private local: OfflineRenderer | undefined;
-  /** Fault supervision (workers ≥ 1): reports faults and restarts failed modules while streaming. */
-  readonly supervisor: Supervisor | undefined;
-  /** What the watchdog saw, per worker it declared hung, until the supervisor reports the fault. */
-  private readonly hangs = new Map<number, string>();
 
   private constructor(
     readonly options: EngineOptions,
-    readonly pool: WorkerPool | undefined,
-    private readonly watchdog: Watchdog | undefined,
-  ) {
-    if (!pool) return;
-    const engine = this;
-    this.supervisor = new Supervisor(
-      {
-        get plan() {
-          return engine.plan;
-        },
-        get arena() {
-          return engine.space;
-        },
-        pool,
-        rewatch: () => this.rewatch(),
-        hangReport: (w) => {
-          const why = engine.hangs.get(w);
-          engine.hangs.delete(w);
-          return why;
-        },
-      },
-      { maxFaults: options.faults?.maxFaults ?? 3, windowS: options.faults?.windowS ?? 10 },
-    );
-  }
+    private readonly backend: Backend,
+    private readonly workers: WorkerBackend | undefined,
+  ) {}
 
   static async start(options: EngineOptions): Promise<Engine> {
-    const pool = options.workers > 0 ? await WorkerPool.start(options.workers, options.spares ?? 1, options.warm ?? true) : undefined;
-    const watchdog = pool ? await Watchdog.start() : undefined;
-    const engine = new Engine(options, pool, watchdog);
-    if (watchdog) {
-      watchdog.onHung = (w, why) => {
-        engine.hangs.set(w, why);
-        engine.supervisor?.poke();
-      };
-    }
-    return engine;
+    if (options.workers <= 0) return new Engine(options, new LocalBackend(), undefined);
+    const workers = await WorkerBackend.start(options);
+    return new Engine(options, workers, workers);
   }
 
-  /** Points the watchdog at the current plan and worker threads. Control thread. */
-  private rewatch(): void {
-    if (this.watchdog && this.space && this.plan && this.pool) this.watchdog.watch(this.space.sab, this.space.layout, this.plan, this.pool.workers.map((w) => w.tid));
+  /** The worker pool (workers ≥ 1). */
+  get pool(): WorkerPool | undefined {
+    return this.workers?.pool;
+  }
+
+  /** Fault supervision (workers ≥ 1): reports faults and restarts failed modules while streaming. */
+  get supervisor(): Supervisor | undefined {
+    return this.workers?.supervisor;
   }
 
   get currentPlan(): RenderPlan | undefined {
-    return this.plan;
+    return this.backend.plan;
+  }
+
+  /** Block at which the last live edit took effect. */
+  get lastSwapBlock(): number {
+    return this.backend.lastSwapBlock;
+  }
+
+  get arena(): { sab: SharedArrayBuffer; layout: ArenaLayout } | undefined {
+    return this.backend.arena;
   }
 
   /** Compiles, partitions and installs a patch. Workers keep their threads; only their plan changes. */
@@ -153,31 +89,8 @@ export class Engine {
   }
 
   private async install(plan: RenderPlan, opts: LoadOptions): Promise<RenderPlan> {
-    this.plan = plan;
-    this.nextBlock = 0;
-    if (!this.pool) {
-      this.local = new OfflineRenderer(plan);
-      return plan;
-    }
-    // Isolated modules may need more workers than the pool has (spawned cold, at load time).
-    await this.pool.grow(plan.workers);
-    const ringBlocks = opts.ringBlocks ?? 64;
-    const ringMs = (ringBlocks * opts.blockSize * 1000) / opts.sampleRate;
-    const hangMs = Math.max(1, Math.round(opts.hangMs ?? Math.max(3, ringMs / 2)));
-    const arena = Arena.create(plan, { ringBlocks, blockSize: opts.blockSize, poolWorkers: this.pool.workers.length, regionBytes: opts.regionBytes ?? 16 * 2 ** 20, hangMs });
-    const { sab, layout } = arena;
     this.loadOpts = opts;
-    this.streaming = false;
-    this.space = arena;
-    this.runGen = 0;
-    await Promise.all(
-      this.pool.workers.map((_, w) =>
-        w < plan.workers
-          ? this.pool!.request(w, { type: 'load', sab, layout, plan, worker: w, warmBlocks: opts.warmBlocks ?? 0 }, 'loaded')
-          : Promise.resolve(this.pool!.send(w, { type: 'unload' })),
-      ),
-    );
-    this.rewatch();
+    await this.backend.install(plan, opts);
     return plan;
   }
 
@@ -193,58 +106,12 @@ export class Engine {
 
   /**
    * Renders the next `frames` frames offline (continuing where the last call stopped), handing each
-   * block to `sink` in order as soon as it is out of the output ring. Blocks the calling thread while
-   * the workers run; the calling thread only passes finished blocks on, in batches of half the ring,
-   * while the workers fill the other half. A sink that throws stops the workers; the engine then needs
-   * a new `load` before it renders again.
+   * block to `sink` in order as soon as it is done. Blocks the calling thread while it renders. A sink
+   * that throws stops the workers; the engine then needs a new `load` before it renders again.
    */
   stream(frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): StreamResult {
-    const plan = this.plan;
-    if (!plan) throw new Error('no patch loaded');
-    if (!this.pool) {
-      this.nextBlock += Math.ceil(frames / plan.blockSize);
-      return this.local!.stream({ frames, onProgress }, sink);
-    }
-    const { views, layout } = this.space!;
-    const B = plan.blockSize, R = layout.ringBlocks;
-    const blocks = Math.ceil(frames / B);
-    const first = this.nextBlock, end = first + blocks;
-    // One pair of views per ring slot, made once per call: the loop below allocates nothing.
-    const slots = Array.from({ length: R }, (_, s) => [views.ring.subarray(s * 2 * B, s * 2 * B + B), views.ring.subarray(s * 2 * B + B, (s + 1) * 2 * B)]);
-    const ctrl = views.ctrl;
-    Atomics.store(ctrl, Ctrl.WorkersDone, 0);
-    Atomics.store(ctrl, Ctrl.RunTo, end);
-    Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
-    this.pool.kick();
-    const t0 = process.hrtime.bigint();
-    const batch = Math.max(1, R >> 1);
-    try {
-      for (let b = first; b < end; ) {
-        const upto = Math.min(end, b + batch);
-        Atomics.store(ctrl, Ctrl.RingWant, upto);
-        waitAtLeast(ctrl, Ctrl.RingWritten, upto);
-        for (; b < upto; b++) sink.write(slots[b % R], Math.min(B, frames - (b - first) * B));
-        publish(ctrl, Ctrl.RingRead, b);
-        onProgress?.(Math.min(frames, (b - first) * B));
-      }
-    } catch (e) {
-      this.halt();
-      throw e;
-    }
-    waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers);
-    this.nextBlock = end;
-    return { frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
-  }
-
-  /** Stops an offline render midway (its sink failed): releases every wait and lets the workers finish. */
-  private halt(): void {
-    const views = this.space?.views, plan = this.plan;
-    if (!views || !plan) return;
-    const ctrl = views.ctrl;
-    publish(ctrl, Ctrl.Stop, 1);
-    publish(ctrl, Ctrl.RingRead, 0x7fffffff);
-    views.stamps.releaseAll();
-    waitAtLeast(ctrl, Ctrl.WorkersDone, plan.workers, 2000);
+    if (!this.backend.plan) throw new Error('no patch loaded');
+    return this.backend.stream(frames, sink, onProgress);
   }
 
   /**
@@ -253,94 +120,45 @@ export class Engine {
    * Returns immediately.
    */
   startStreaming(frameLimit = 0x7fffffff): void {
-    if (!this.pool || !this.space) throw new Error('streaming needs at least one worker and a loaded patch');
-    const ctrl = this.space.ctrl;
-    Atomics.store(ctrl, Ctrl.SinkLimit, Math.min(0x7fffffff, Math.round(frameLimit)));
-    Atomics.store(ctrl, Ctrl.Stop, 0);
-    Atomics.store(ctrl, Ctrl.WorkersDone, 0);
-    Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
-    Atomics.store(ctrl, Ctrl.RingWant, 0x7fffffff); // the device never sleeps on RingWritten
-    Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
-    this.streaming = true;
-    this.clock.reset();
-    this.supervisor?.start();
-    this.pool.kick();
+    this.backend.startStreaming(frameLimit);
   }
 
   /**
    * Stops a streaming run at the next block boundary and waits for the workers. Wakes anything asleep
-   * in the stamp protocol (the stamps and the ring read counter are released), so no worker can stay
-   * blocked on a neighbour that already stopped.
+   * in the stamp protocol, so no worker can stay blocked on a neighbour that already stopped.
    */
-  async stopStreaming(): Promise<void> {
-    const views = this.space?.views, plan = this.plan;
-    if (!views || !plan || !this.pool) return;
-    const ctrl = views.ctrl;
-    this.supervisor?.stop();
-    publish(ctrl, Ctrl.Stop, 1);
-    publish(ctrl, Ctrl.RingRead, 0x7fffffff);
-    views.stamps.releaseAll();
-    const deadline = Date.now() + 2000;
-    while (Atomics.load(ctrl, Ctrl.WorkersDone) < plan.workers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    this.streaming = false;
+  stopStreaming(): Promise<void> {
+    return this.backend.stopStreaming();
   }
 
   /**
-   * Live edit while streaming: installs `patch` at a block boundary without stopping the audio. The new
-   * plan is compiled and laid out in the other arena region off the audio path; every worker switches
-   * at the same block (SwapAt, chosen past any block a worker may have started); modules that stay keep
-   * their worker and their kernel state. Not streaming: same as `load`.
+   * Live edit while streaming: installs `patch` at a block boundary without stopping the audio (the
+   * worker backend's swap: compiled and laid out off the audio path, modules that stay keep their
+   * worker and their kernel state). `beforeSwap` gets the block the edit takes effect at before
+   * anything changes; if it throws, the edit is not applied. With nothing loaded, or on the local
+   * backend: the same as `load`.
    */
   async applyPatch(patch: Patch, atBlock?: number, beforeSwap?: (atBlock: number) => void): Promise<RenderPlan> {
-    const cur = this.plan, space = this.space, opts = this.loadOpts;
-    if (!cur || !space || !opts || !this.pool) {
-      beforeSwap?.(this.nextBlock);
+    const backend = this.backend, cur = backend.plan, opts = this.loadOpts;
+    if (!cur || !opts || !backend.canSwap()) {
+      beforeSwap?.(backend.nextBlock);
       return this.load(patch, opts ?? { sampleRate: 48000, blockSize: 128 });
     }
     const previous = new Map(cur.modules.map((m) => [m.id, m.worker]));
     const ids = patch.modules.map((m) => m.id), types = patch.modules.map((m) => m.type);
     const plan = compilePatch(patch, opts, (order, _edges, voices) => stickyPartition(order, ids, types, previous, cur.workers, opts.blockSize, voices));
-    const ctrl = space.ctrl;
-    // Streaming: a block no worker can have started before it sees SwapAt (see safeBlock). Offline
-    // (between render calls): `atBlock` (armed ahead, so the fade-out happens; replay does this), or the
-    // next block.
-    const at = this.streaming ? space.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
-    const armedAhead = !this.streaming && at > this.nextBlock;
-    // The caller's last word before anything changes (the session log is written here, before the
-    // edit can be heard); if it throws, the edit is not applied.
-    beforeSwap?.(at);
-    const next = space.nextRegion(plan, at);
-    this.supervisor?.markDisabled(plan, new FaultTable(plan, next.views.buffers, next.views.health));
-    const replies = Array.from({ length: plan.workers }, (_, w) => this.pool!.request(w, { type: 'swap', layout: next.layout, plan, worker: w, atBlock: at }, 'swapped'));
-    publish(ctrl, Ctrl.SwapAt, at);
-    if (armedAhead) {
-      // The workers swap when a later render reaches `at`; SwapAt is cleared after that render.
-      this.pendingSwap = replies;
-    } else {
-      this.pool.kick();
-      await Promise.all(replies);
-      Atomics.store(ctrl, Ctrl.SwapAt, 0x7fffffff);
-    }
-    this.plan = plan;
-    this.space = next;
-    this.lastSwapBlock = at;
-    this.rewatch();
+    await backend.swap(plan, atBlock, beforeSwap);
     return plan;
   }
 
-  /** Block at which the last live edit took effect. */
-  lastSwapBlock = 0;
-  /** Replies of a swap armed ahead offline (completed during a later render). */
-  private pendingSwap: Promise<unknown>[] | undefined;
-
   /** Offline: after a render that passed an armed swap, wait for the workers' acknowledgements. */
-  async settle(): Promise<void> {
-    if (!this.pendingSwap || !this.space) return;
-    const swapAt = Atomics.load(this.space.ctrl, Ctrl.SwapAt);
-    if (this.nextBlock <= swapAt) return;
-    await Promise.all(this.pendingSwap);
-    this.pendingSwap = undefined;
-    Atomics.store(this.space.ctrl, Ctrl.SwapAt, 0x7fffffff);
+  settle(): Promise<void> {
+    return this.backend.settle();
+  }
+
+  /** The plan position of a module, or -1. */
+  private position(moduleId: string): number {
+    return this.backend.plan?.modules.findIndex((m) => m.id === moduleId) ?? -1;
   }
 
   /**
@@ -349,17 +167,10 @@ export class Engine {
    * Control thread only (single producer per ring). Returns false when the ring is full (counted).
    */
   setParam(moduleId: string, param: string, value: number, atFrame = this.nextParamFrame()): boolean {
-    const plan = this.plan;
-    if (!plan) return false;
-    const pos = plan.modules.findIndex((m) => m.id === moduleId);
+    const pos = this.position(moduleId);
     if (pos < 0) return false;
-    const pm = plan.modules[pos];
-    pm.params[param] = value;
-    if (!this.space) {
-      this.local?.setParam(pos, param, value);
-      return true;
-    }
-    return this.pushRecord(pos, Object.keys(pm.params).indexOf(param), value, atFrame);
+    this.backend.plan!.modules[pos].params[param] = value;
+    return this.backend.setParam(pos, param, value, atFrame);
   }
 
   /**
@@ -368,13 +179,8 @@ export class Engine {
    * the room seen here is still there when it pushes (the worker only frees records).
    */
   canQueue(moduleId: string, records: number): boolean {
-    const pm = this.plan?.modules.find((m) => m.id === moduleId);
-    if (!pm) return false;
-    const space = this.space;
-    if (!space) return true;
-    if (space.commandRing(pm.worker).pending() + records <= space.layout.cmdRecords) return true;
-    Atomics.add(space.ctrl, Ctrl.CmdDropped, records);
-    return false;
+    const pos = this.position(moduleId);
+    return pos >= 0 && this.backend.canQueue(pos, records);
   }
 
   /**
@@ -383,15 +189,8 @@ export class Engine {
    * thread only. Returns false when the module is unknown or the ring is full (counted).
    */
   sendEvent(moduleId: string, data: number, atFrame = this.nextParamFrame()): boolean {
-    const plan = this.plan;
-    if (!plan) return false;
-    const pos = plan.modules.findIndex((m) => m.id === moduleId);
-    if (pos < 0) return false;
-    if (!this.space) {
-      this.local?.event(pos, data, atFrame);
-      return true;
-    }
-    return this.pushRecord(pos, EVENT_INDEX, data, atFrame);
+    const pos = this.position(moduleId);
+    return pos >= 0 && this.backend.sendEvent(pos, data, atFrame);
   }
 
   /**
@@ -399,39 +198,18 @@ export class Engine {
    * without locks, or undefined when the module has none. Control thread.
    */
   readModule(moduleId: string): Float32Array | undefined {
-    const pm = this.plan?.modules.find((m) => m.id === moduleId);
+    const pos = this.position(moduleId);
+    const pm = pos >= 0 ? this.backend.plan!.modules[pos] : undefined;
     if (!pm || pm.readout.floats === 0) return undefined;
-    const buffers = this.space ? this.space.views.buffers : this.local?.arena;
-    return buffers?.slice(pm.readout.offset, pm.readout.offset + pm.readout.floats);
-  }
-
-  /** Queues one command record on the owning worker's ring (single producer: the control thread). */
-  private pushRecord(pos: number, index: number, value: number, atFrame: number): boolean {
-    const space = this.space!;
-    const pm = this.plan!.modules[pos];
-    if (space.commandRing(pm.worker).push(atFrame, pos, index, value)) return true;
-    Atomics.add(space.ctrl, Ctrl.CmdDropped, 1);
-    return false;
+    return this.backend.buffers()?.slice(pm.readout.offset, pm.readout.offset + pm.readout.floats);
   }
 
   /**
    * Resolves once every param record sent so far has been taken by its worker and one more block has
    * been written to the output ring (so the changes are in the audio). Control thread.
    */
-  async drained(timeoutMs = 2000): Promise<void> {
-    const space = this.space;
-    if (!space || !this.streaming) return;
-    const views = space.views;
-    const deadline = Date.now() + timeoutMs;
-    const rings = Array.from({ length: space.layout.poolWorkers }, (_, w) => space.commandRing(w));
-    const heads = rings.map((r) => r.head());
-    // A worker declared dead takes nothing until its replacement starts (which then applies its records
-    // in order): waiting for it would hold every /sync for as long as a cold replacement takes.
-    const dead = (w: number) => w < (this.plan?.workers ?? 0) && space.workerDead(w);
-    const pending = () => heads.some((h, w) => !rings[w].taken(h) && !dead(w));
-    while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
-    const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
-    while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  drained(timeoutMs = 2000): Promise<void> {
+    return this.backend.drained(timeoutMs);
   }
 
   /**
@@ -439,7 +217,8 @@ export class Engine {
    * or the next block to render (offline). Giving every change an exact frame makes sessions replayable.
    */
   nextParamFrame(): number {
-    return this.streaming ? this.firstReachableFrame() : this.nextBlock * (this.plan?.blockSize ?? 0);
+    const b = this.backend;
+    return b.streaming ? b.firstReachableFrame() : b.nextBlock * (b.plan?.blockSize ?? 0);
   }
 
   /**
@@ -447,46 +226,36 @@ export class Engine {
    * undefined before the device has taken its first frames (engine/clock.ts).
    */
   frameAt(t: number): number | undefined {
-    const space = this.space, plan = this.plan;
-    if (!space || !plan || !this.streaming) return undefined;
-    return this.clock.frameAt(t, space.ctrl, plan.sampleRate);
+    return this.backend.frameAt(t);
   }
 
   /** The first frame a param record sent now is sure to reach exactly (see Arena.safeBlock). */
   firstReachableFrame(): number {
-    return this.space ? this.space.safeBlock() * this.space.layout.blockSize : 0;
+    return this.backend.firstReachableFrame();
   }
 
   blockSize(): number {
-    return this.plan?.blockSize ?? 128;
+    return this.backend.plan?.blockSize ?? 128;
   }
 
   /** Live counters of the device sink (written by the worklet). */
   sinkCounters(): SinkCounters {
-    return this.space ? this.space.sinkCounters() : { ...NO_SINK_COUNTERS };
+    return this.backend.sinkCounters();
   }
 
   /** Counters from the arena (written by the workers, read here without locks). */
   stats(): EngineStats {
-    const plan = this.plan;
-    if (!plan || !this.space) return { blocks: 0, workersUsed: 0, perWorker: [], moduleCpuMs: {}, load: [], blockUs: [] };
-    return this.space.stats(plan, this.nextBlock);
+    return this.backend.stats();
   }
 
   /** Where a module's port views point, asked of the worker that runs it (zero-copy checks). */
-  async describe(moduleId: string): Promise<Extract<import('../realtime/worker-entry').FromWorker, { type: 'described' }>> {
-    const m = this.plan?.modules.find((x) => x.id === moduleId);
-    if (!m || !this.pool) throw new Error(`no module ${moduleId} on a worker`);
-    return this.pool.request(m.worker, { type: 'describe', module: moduleId }, 'described');
+  async describe(moduleId: string): Promise<Extract<FromWorker, { type: 'described' }>> {
+    const pos = this.position(moduleId);
+    if (pos < 0 || !this.workers) throw new Error(`no module ${moduleId} on a worker`);
+    return this.workers.describe(pos);
   }
 
-  get arena(): { sab: SharedArrayBuffer; layout: ArenaLayout } | undefined {
-    return this.space;
-  }
-
-  async close(): Promise<void> {
-    this.supervisor?.stop();
-    await this.watchdog?.close();
-    await this.pool?.close();
+  close(): Promise<void> {
+    return this.backend.close();
   }
 }

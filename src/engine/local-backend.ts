@@ -1,22 +1,16 @@
 /**
- * Offline rendering: runs a plan block by block as fast as the CPU allows and hands each stereo block
- * to a sink (the WAV writer streams it to disk; `render` collects it in memory). Single-threaded (the
- * multi-worker engine gives the same samples). Not an audio-path API.
+ * The local backend (`workers: 0`): runs a plan block by block on the calling thread as fast as the CPU
+ * allows and hands each stereo block to a sink (the WAV writer streams it to disk; `render` collects it
+ * in memory). Offline only (no streaming); the multi-worker engine gives the same samples. Not an
+ * audio-path API.
  */
 import type { RenderPlan } from '../plan/compile';
 import { EVENT_INDEX, fillConstants, Runner } from '../realtime/runner';
-import { BlockCollector, type BlockSink } from './block-sink';
+import { BlockCollector, type BlockSink, type OfflineResult, type StreamResult } from './block-sink';
+import type { Backend } from './backend';
+import { NO_SINK_COUNTERS, type EngineStats, type SinkCounters } from './arena';
 
-export interface StreamResult {
-  frames: number;
-  /** Wall-clock seconds spent rendering (the sink's time included). */
-  seconds: number;
-}
-
-export interface OfflineResult extends StreamResult {
-  left: Float32Array;
-  right: Float32Array;
-}
+export type { OfflineResult, StreamResult } from './block-sink';
 
 export interface OfflineOptions {
   frames: number;
@@ -124,4 +118,92 @@ export class OfflineRenderer {
 /** Renders a plan from its start (a fresh session). */
 export function renderOffline(plan: RenderPlan, opts: OfflineOptions): OfflineResult {
   return new OfflineRenderer(plan).render(opts);
+}
+
+/** The Engine's backend for `workers: 0`: an OfflineRenderer per loaded plan. Control thread. */
+export class LocalBackend implements Backend {
+  private session: OfflineRenderer | undefined;
+  nextBlock = 0;
+  readonly streaming = false;
+  readonly lastSwapBlock = 0;
+  readonly arena = undefined;
+
+  get plan(): RenderPlan | undefined {
+    return this.session?.plan;
+  }
+
+  install(plan: RenderPlan): Promise<void> {
+    this.session = new OfflineRenderer(plan);
+    this.nextBlock = 0;
+    return Promise.resolve();
+  }
+
+  canSwap(): boolean {
+    return false;
+  }
+
+  swap(): Promise<void> {
+    return Promise.reject(new Error('the local backend has no live swap (load the plan instead)'));
+  }
+
+  settle(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stream(frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): StreamResult {
+    const session = this.session;
+    if (!session) throw new Error('no patch loaded');
+    this.nextBlock += Math.ceil(frames / session.plan.blockSize);
+    return session.stream({ frames, onProgress }, sink);
+  }
+
+  startStreaming(): void {
+    throw new Error('streaming needs at least one worker and a loaded patch');
+  }
+
+  stopStreaming(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  setParam(position: number, param: string, value: number): boolean {
+    this.session?.setParam(position, param, value);
+    return true;
+  }
+
+  sendEvent(position: number, data: number, atFrame: number): boolean {
+    this.session?.event(position, data, atFrame);
+    return true;
+  }
+
+  canQueue(): boolean {
+    return true;
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  buffers(): Float32Array | undefined {
+    return this.session?.arena;
+  }
+
+  firstReachableFrame(): number {
+    return 0;
+  }
+
+  frameAt(): number | undefined {
+    return undefined;
+  }
+
+  sinkCounters(): SinkCounters {
+    return { ...NO_SINK_COUNTERS };
+  }
+
+  stats(): EngineStats {
+    return { blocks: 0, workersUsed: 0, perWorker: [], moduleCpuMs: {}, load: [], blockUs: [] };
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
