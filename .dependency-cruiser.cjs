@@ -12,6 +12,7 @@
  *   engine                               control side: pool, supervisor, watchdog, backends, arena
  *   realtime                             code on the audio threads: block loop, runner, worker entries
  *   plan                                 patch model, compiler, partition, module reference
+ *   user-modules                         module files from --module-dir: load, validate, module-test
  *   modules                              the built-in module types
  *   sdk                                  what a module file imports (module-api), and its engine side
  *   memory protocol dsp midi threads     leaves: import nothing else of src/
@@ -21,6 +22,7 @@ const LAYERS = [
   ['sdk'],
   ['modules'],
   ['plan'],
+  ['user-modules'],
   ['realtime'],
   ['engine'],
   ['io'],

@@ -14,6 +14,9 @@ import { UsageError } from './errors';
 import { EXIT_FILE_ERROR, FileWriteError } from '../io/file-error';
 import { StoppedBySignal } from './stop-signals';
 import { oscReferenceMarkdown } from '../protocol/reference';
+import { loadUserModules, withModuleDirOption, type ModuleDirOptions } from './module-dirs';
+import { moduleTestCommand } from './module-test';
+import { UserModulesError } from '../user-modules/load';
 
 
 export function intArg(name: string, min: number, max: number) {
@@ -43,12 +46,13 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
-    .command('check')
+  withModuleDirOption(program
+    .command('check'))
     .description('validate a patch and print its processing order')
     .argument('<patch>', 'patch file (.json)')
     .option('--block <frames>', 'block size used to lay out buffers', intArg('--block', 1, 4096), 128)
-    .action((path: string, opts: { block: number }) => {
+    .action(async (path: string, opts: { block: number } & ModuleDirOptions) => {
+      await loadUserModules(opts);
       const patch = loadPatchFile(path);
       const plan = compilePatch(patch, { sampleRate: 48000, blockSize: opts.block });
       console.log(`${path}: ok — ${patch.modules.length} modules, ${patch.cables.length} cables${patch.name ? ` ("${patch.name}")` : ''}`);
@@ -61,19 +65,20 @@ export function buildProgram(): Command {
       if (plan.output < 0) console.log('note: no output module, the patch renders silence');
     });
 
-  program
-    .command('modules')
+  withModuleDirOption(program
+    .command('modules'))
     .description('print the module reference (generated from the module descriptors)')
     .option('--json', 'machine-readable JSON')
     .option('--markdown', 'Markdown, as in docs/modules.md')
-    .action((opts: { json?: boolean; markdown?: boolean }) => {
+    .action(async (opts: { json?: boolean; markdown?: boolean } & ModuleDirOptions) => {
+      await loadUserModules(opts);
       if (opts.json) console.log(JSON.stringify(allReferences(), null, 2));
       else if (opts.markdown) process.stdout.write(referenceMarkdown());
       else process.stdout.write(referenceText());
     });
 
-  program
-    .command('render')
+  withModuleDirOption(program
+    .command('render'))
     .description('render a patch offline to a WAV file, faster than real time')
     .argument('<patch>', 'patch file (.json)')
     .requiredOption('-o, --out <file>', 'output WAV file')
@@ -85,7 +90,17 @@ export function buildProgram(): Command {
     .option('--session <file>', 're-render a session recorded with play/serve --record-session (its start patch and every change)')
     .option('--midi <file>', 'play a standard MIDI file into the patch\'s midi-cv modules (default length: the file plus 2 s)')
     .option('-q, --quiet', 'print nothing but errors')
-    .action((path: string, opts: RenderCliOptions, cmd: Command) => renderCommand(path, { ...opts, secondsGiven: cmd.getOptionValueSource('seconds') !== 'default' }));
+    .action(async (path: string, opts: RenderCliOptions & ModuleDirOptions, cmd: Command) => {
+      await loadUserModules(opts);
+      return renderCommand(path, { ...opts, secondsGiven: cmd.getOptionValueSource('seconds') !== 'default' });
+    });
+
+  program
+    .command('module-test')
+    .description('run the conformance suite on user module files (.ts, .js, .mjs, .dsp); exit 1 when one fails')
+    .argument('<file...>', 'module files')
+    .option('--json', 'machine-readable JSON reports')
+    .action(async (files: string[], opts: { json?: boolean }) => exitWith(await moduleTestCommand(files, opts)));
 
   program
     .command('osc-commands')
@@ -95,7 +110,7 @@ export function buildProgram(): Command {
     });
 
   const live = (cmd: Command, describe: string, argument: string) =>
-    cmd
+    withModuleDirOption(cmd)
       .description(describe)
       .argument(argument, 'patch file (.json)')
       .option('-b, --block <frames>', 'engine block size in frames', intArg('--block', 16, 4096), 128)
@@ -124,9 +139,15 @@ export function buildProgram(): Command {
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
   };
   live(program.command('play'), 'play a patch on the audio device in real time, with OSC control (JACK if running, else ALSA/PulseAudio; null sink if none)', '<patch>')
-    .action(async (path: string, opts) => exitWith(await playCommand(path, opts)));
+    .action(async (path: string, opts) => {
+      await loadUserModules(opts);
+      exitWith(await playCommand(path, opts));
+    });
   live(program.command('serve'), 'run the engine with OSC control, starting empty or with a patch', '[patch]')
-    .action(async (path: string | undefined, opts) => exitWith(await serveCommand(path, opts)));
+    .action(async (path: string | undefined, opts) => {
+      await loadUserModules(opts);
+      exitWith(await serveCommand(path, opts));
+    });
 
   return program;
 }
@@ -149,6 +170,10 @@ function reportError(e: unknown): number {
   }
   if (e instanceof PatchError) {
     process.stderr.write(e.message + '\n');
+    return 1;
+  }
+  if (e instanceof UserModulesError) {
+    for (const line of e.problems) process.stderr.write(`modsynth: ${line}\n`);
     return 1;
   }
   if (e instanceof UsageError) {

@@ -4,7 +4,7 @@
  * session validates as a whole and installs. No engine, no I/O.
  */
 import { checkParam, checkPort, ID_PATTERN, type Patch, type PatchModule } from '../plan/patch';
-import { findModule, MODULES } from '../modules';
+import { findModule, unknownTypeMessage } from '../modules';
 import { CommandError } from './command-error';
 
 /** The module with `id`, or a CommandError. */
@@ -31,7 +31,7 @@ export function hasStructural(m: PatchModule, pairs: readonly (readonly [string,
 
 export function withModule(patch: Patch, type: string, id: string, params: readonly (readonly [string, number])[]): Patch {
   const desc = findModule(type);
-  if (!desc) throw new CommandError(`unknown module type "${type}" (known: ${MODULES.map((d) => d.type).join(', ')})`);
+  if (!desc) throw new CommandError(unknownTypeMessage(type));
   if (!ID_PATTERN.test(id)) throw new CommandError(`bad module id "${id}": a letter, then letters, digits, "_" or "-"`);
   if (patch.modules.some((m) => m.id === id)) throw new CommandError(`module "${id}" already exists`);
   if (type === 'output' && patch.modules.some((m) => m.type === 'output')) throw new CommandError('a patch has at most one output module');

@@ -8,6 +8,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { FromWorker, ToWorker, WorkerInit } from '../realtime/worker-entry';
+import { userModuleSources } from '../user-modules/install';
 import { currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from '../threads/thread-policy';
 
 /**
@@ -125,7 +126,7 @@ export class WorkerPool {
   async spawn(index: number, background = false): Promise<PoolWorker> {
     const t0 = performance.now();
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { mailbox: this.mailbox, port: port2, index, warm: this.warm };
+    const init: WorkerInit = { mailbox: this.mailbox, port: port2, index, warm: this.warm, userModules: userModuleSources() };
     // A spare warmed while audio plays is created at SCHED_OTHER (threads inherit the creating thread's
     // policy): its start-up and JIT warm-up must not compete with the real-time threads. It gets FIFO
     // back when it replaces a worker (see thread-policy.ts).

@@ -44,6 +44,33 @@ export const MODULES: readonly AnyModule[] = [
 
 const byType = new Map<string, AnyModule>(MODULES.map((m) => [m.type, m]));
 
+/**
+ * User module types (`user/NAME`, loaded from --module-dir by src/user-modules/), registered on each
+ * thread that runs or compiles them. Never the name of a built-in. Control side and worker start-up
+ * only, never on the audio path.
+ */
+const userTypes = new Map<string, AnyModule>();
+
 export function findModule(type: string): AnyModule | undefined {
-  return byType.get(type);
+  return byType.get(type) ?? userTypes.get(type);
+}
+
+/** Registers (or, on a hot reload, replaces) a user module type. Throws on a built-in's name. */
+export function registerUserModule(desc: AnyModule): void {
+  if (byType.has(desc.type)) throw new Error(`"${desc.type}" is a built-in module type`);
+  userTypes.set(desc.type, desc);
+}
+
+/** Every module type: the built-ins, then the user module types in the order they were loaded. */
+export function allModules(): readonly AnyModule[] {
+  return userTypes.size === 0 ? MODULES : [...MODULES, ...userTypes.values()];
+}
+
+/** The one-line problem for a patch or command naming a type nobody registered. */
+export function unknownTypeMessage(type: string): string {
+  if (type.startsWith('user/')) {
+    const loaded = [...userTypes.keys()];
+    return `unknown module type "${type}": user module types are loaded from --module-dir DIR (${loaded.length ? `loaded: ${loaded.join(', ')}` : 'none loaded'})`;
+  }
+  return `unknown module type "${type}" (known: ${allModules().map((d) => d.type).join(', ')})`;
 }

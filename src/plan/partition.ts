@@ -48,12 +48,19 @@ export function partition(order: readonly number[], _edges: readonly Edge[], opt
     worker[i] = w;
     acc += cost(i);
   }
-  isolated.forEach((i, j) => (worker[i] = k + j));
-  return { worker, workers: k + isolated.length };
+  // `isolated: 'kind'` (user modules by default): one worker per type, shared by its instances.
+  const groups = new Map<string, number>();
+  for (const i of isolated) {
+    const key = findModule(opts.types[i])?.isolated === 'kind' ? `type:${opts.types[i]}` : `module:${i}`;
+    if (!groups.has(key)) groups.set(key, k + groups.size);
+    worker[i] = groups.get(key)!;
+  }
+  return { worker, workers: k + groups.size };
 }
 
 function isIsolated(type: string): boolean {
-  return findModule(type)?.isolated === true;
+  const isolated = findModule(type)?.isolated;
+  return isolated === true || isolated === 'kind';
 }
 
 /**

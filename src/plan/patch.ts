@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { decodeUtf8, jsonPath, parseBoundedJson } from './patch-json';
-import { findModule, MODULES } from '../modules';
+import { findModule, unknownTypeMessage } from '../modules';
 import type { AnyModule } from '../sdk/module-api';
 
 export const PATCH_FORMAT = 'modsynth-patch';
@@ -153,7 +153,7 @@ export function validatePatch(raw: unknown, source = 'patch'): Patch {
     else firstIndex.set(m.id, i);
     const desc = findModule(m.type);
     if (!desc) {
-      problems.push({ path: at('type'), message: `unknown module type "${m.type}" (known: ${MODULES.map((d) => d.type).join(', ')})` });
+      problems.push({ path: at('type'), message: unknownTypeMessage(m.type) });
       // Kept (without params) so its cables are not reported again as cables to a missing module.
       modules.push({ id: m.id, type: m.type, params: {} });
       return;

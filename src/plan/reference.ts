@@ -2,7 +2,7 @@
  * The module reference, generated from the descriptors so docs cannot drift from code.
  * `modsynth modules` prints it; docs/modules.md is this output (a test checks they match).
  */
-import { MODULES } from '../modules';
+import { allModules } from '../modules';
 import { polyReadOf, type AnyModule } from '../sdk/module-api';
 
 export interface ModuleReference {
@@ -39,7 +39,7 @@ export function moduleReference(desc: AnyModule): ModuleReference {
 }
 
 export function allReferences(): ModuleReference[] {
-  return MODULES.map(moduleReference);
+  return allModules().map(moduleReference);
 }
 
 /** Markdown reference: one section per module with tables of params and ports. */

@@ -13,6 +13,8 @@ import { Ctrl, type ArenaLayout } from '../memory/layout';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
 import { currentTid } from '../threads/thread-policy';
+import { installUserModules } from '../user-modules/install';
+import type { UserModuleSource } from '../user-modules/source';
 
 export interface WorkerInit {
   /** Pool mailbox: Int32Array [wake generation]. */
@@ -21,6 +23,8 @@ export interface WorkerInit {
   index: number;
   /** Run the JIT warm-up before reporting ready (false for offline renders). */
   warm: boolean;
+  /** User module sources (--module-dir) to install before warming up: the control thread's code. */
+  userModules?: UserModuleSource[];
 }
 
 export type ToWorker =
@@ -46,8 +50,9 @@ export type FromWorker =
   | { type: 'error'; message: string };
 
 function main(): void {
-  const { mailbox, port, warm } = workerData as WorkerInit;
+  const { mailbox, port, warm, userModules } = workerData as WorkerInit;
   const wake = new Int32Array(mailbox);
+  installUserModules(userModules ?? []);
   const warmMs = warm ? warmUp() : 0;
   port.postMessage({ type: 'ready', threadId, tid: currentTid(), warmMs } satisfies FromWorker);
 

@@ -27,3 +27,5 @@ export {
   type PortSpec,
   type SignalKind,
 } from './module-api';
+/** The seeded random source kernels use (never Math.random): `new Random(ctx.seed)` in `create`. */
+export { Random } from '../dsp/random';

@@ -170,8 +170,15 @@ export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpe
   /**
    * Runs on a worker of its own, away from every other module, so that a hang or heap exhaustion in it
    * costs no other module its state (see docs/faults.md). For modules that may misbehave by design.
+   * `'kind'`: one worker per module type, shared by its instances (the default of user modules).
    */
-  readonly isolated?: boolean;
+  readonly isolated?: boolean | 'kind';
+  /**
+   * The module's output does not depend on the block size or on where blocks are split (its control
+   * work, if any, runs on a grid of absolute frames). `modsynth module-test` checks it when declared;
+   * the built-in modules all keep it (test/modules/conformance.test.ts).
+   */
+  readonly blockSizeInvariant?: boolean;
   /** Multi-line reference text: contract, ranges, limitations. */
   readonly doc: string;
   /** Values the control plane can read (analysis modules): size and how to present them. */
