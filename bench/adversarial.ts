@@ -5,18 +5,20 @@
  * load, how long /status then took to answer (is the control plane still there) and the RSS. Then:
  * modules added one at a time and removed again over OSC (per-edit time by patch size, underruns, RSS
  * before and after), bytes sent per request byte to a third port (/reply/to) and to a /notify
- * subscriber for every command, and the idle CPU of the engine process. Every random source is seeded.
- * (Fault injections with underruns counted: `--only faults`.)
+ * subscriber for every command, the idle CPU of the engine process (and of each of its threads), and
+ * fault injections of every kind with the underruns each kind's injections cost (bench/faults.ts, 50 per
+ * kind; 5 with --quick). Every random source is seeded.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bundle, decode, encode, Message } from 'node-osc';
 import { canonicalPatch } from './canonical';
 import { median, type BenchSection } from './report';
 import { nestedBundles } from './osc-packets';
+import { faultRecovery } from './faults';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/modsynth.js');
@@ -61,10 +63,24 @@ async function peer(keep = true): Promise<Peer> {
   return p;
 }
 
-function procCpuSeconds(pid: number): number {
+function procCpuSeconds(pid: number | string): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, clock ticks (100 Hz)
+}
+
+/** CPU seconds of each thread of `pid` (utime + stime), by thread id, with the thread's name. */
+function threadCpuSeconds(pid: number): Map<string, { name: string; cpu: number }> {
+  const out = new Map<string, { name: string; cpu: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(tid, { name, cpu: procCpuSeconds(`${pid}/task/${tid}`) });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 export async function adversarial(opts: { quick: boolean }): Promise<BenchSection[]> {
@@ -189,7 +205,7 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
   })(), 2, opts.quick ? 2 : 6));
 
   // Structural edits: add `count` vcas one at a time, then remove them; time per edit (to /done).
-  const count = opts.quick ? 200 : 1000;
+  const count = opts.quick ? 200 : 5000;
   const st0 = await status();
   const editMs: number[] = [];
   const edit = async (address: string, ...args: string[]) => {
@@ -268,14 +284,25 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
   // Idle CPU of the engine process (the re-run under chrt: /status names its pid).
   const idle = await status();
   const seconds = opts.quick ? 3 : 10;
-  const c0 = procCpuSeconds(idle.pid), w0 = performance.now();
+  const c0 = procCpuSeconds(idle.pid), t0 = threadCpuSeconds(idle.pid), w0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const cpu = ((procCpuSeconds(idle.pid) - c0) / ((performance.now() - w0) / 1000)) * 100;
+  const wall = (performance.now() - w0) / 1000;
+  const cpu = ((procCpuSeconds(idle.pid) - c0) / wall) * 100;
+  const t1 = threadCpuSeconds(idle.pid);
+  const perThread = [...t1]
+    .map(([tid, v]) => [v.name, ((v.cpu - (t0.get(tid)?.cpu ?? 0)) / wall) * 100] as const)
+    .filter(([, pct]) => pct >= 0.1)
+    .sort((x, y) => y[1] - x[1])
+    .map(([name, pct]) => `${name} ${pct.toFixed(1)}`)
+    .join(', ');
   const end = await status();
 
   for (const p of [a, third, sub, asker]) p.sock.close();
   proc.kill('SIGTERM');
+  // Fault injections of every kind on their own server (examples/fault.json), underruns per kind.
+  const faults = await faultRecovery(opts.quick ? 5 : 50);
   return [
+    { ...faults, name: `${faults.name}: fault injections with underruns per kind (goal 0 on an idle machine, issue 17)` },
     {
       name: 'adversarial OSC loads against serve (real UDP, null sink, real time)',
       settings: { playing, note: 'fails = /fail replies received; malformed/failed/dropped/underruns = server counter deltas during the load; status ms = /status round trip right after' },
@@ -284,7 +311,15 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
     },
     {
       name: `structural edits over OSC: ${count} vca added one at a time, then removed (time to /done)`,
-      settings: { rssMBStart: st0.rssMB, rssMBFull: mid.rssMB, rssMBEnd: st1.rssMB, underruns: st1.underruns - st0.underruns, goal: '≤ 5 ms per edit at any size, 0 underruns, RSS within 10 % (issue 17)' },
+      settings: {
+        rssMBStart: st0.rssMB,
+        rssMBFull: mid.rssMB,
+        rssMBEnd: st1.rssMB,
+        rssBackWithin10Percent: st1.rssMB <= st0.rssMB * 1.1,
+        underruns: st1.underruns - st0.underruns,
+        underrunsAdding: mid.underruns - st0.underruns,
+        goal: '≤ 5 ms per edit at any size, 0 underruns, RSS within 10 % (issue 17)',
+      },
       columns: ['edits', 'median ms', 'max ms'],
       rows: buckets,
     },
@@ -296,7 +331,7 @@ export async function adversarial(opts: { quick: boolean }): Promise<BenchSectio
     },
     {
       name: 'idle serve (examples/sine.json, no OSC traffic)',
-      settings: { seconds, pid: idle.pid, threads: end.threads, goal: '≤ 5 % of a core' },
+      settings: { seconds, pid: idle.pid, threads: end.threads, perThread, goal: '≤ 5 % of a core' },
       columns: ['CPU % of one core', 'underruns', 'rss MB'],
       rows: [[cpu.toFixed(1), end.underruns, end.rssMB]],
     },

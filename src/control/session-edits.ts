@@ -1,9 +1,10 @@
 /**
  * Structural edits of a live session as pure functions: each checks its command against the current
- * patch (a CommandError naming the reason when it cannot be done) and returns the next patch, which the
- * session validates as a whole and installs. No engine, no I/O.
+ * patch (a CommandError naming the reason when it cannot be done) and returns the next patch, valid
+ * when the patch it was given is (everything an edit changes is checked here, as validatePatch would:
+ * the session then checks only the size limits, `withinLimits`, and installs it). No engine, no I/O.
  */
-import { checkParam, checkPort, ID_PATTERN, type Patch, type PatchModule } from '../plan/patch';
+import { checkParam, checkPort, ID_PATTERN, MAX_CABLES, MAX_MODULES, PatchError, type Patch, type PatchModule } from '../plan/patch';
 import { findModule, unknownTypeMessage } from '../modules';
 import { CommandError } from './command-error';
 
@@ -79,4 +80,11 @@ export function withParams(patch: Patch, id: string, pairs: readonly (readonly [
 
 export function cleared(patch: Patch): Patch {
   return { ...patch, modules: [], cables: [] };
+}
+
+/** `patch` when it is within the patch size limits (validatePatch's), else a PatchError. */
+export function withinLimits(patch: Patch): Patch {
+  if (patch.modules.length > MAX_MODULES) throw new PatchError([{ path: '$.modules', message: `${patch.modules.length} modules: a patch has at most ${MAX_MODULES}` }]);
+  if (patch.cables.length > MAX_CABLES) throw new PatchError([{ path: '$.cables', message: `${patch.cables.length} cables: a patch has at most ${MAX_CABLES}` }]);
+  return patch;
 }

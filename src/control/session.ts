@@ -18,7 +18,7 @@ import { CommandError } from './command-error';
 import { checkedMidi } from './midi-check';
 import { PatchDirectory } from './patch-dir';
 import { readModuleValues } from './readout';
-import { checkParams, cleared, hasStructural, moduleOf, withCable, withModule, withoutCable, withoutModule, withParams } from './session-edits';
+import { checkParams, cleared, hasStructural, moduleOf, withCable, withinLimits, withModule, withoutCable, withoutModule, withParams } from './session-edits';
 import { loadNamed, saveNamed } from './session-files';
 import type { SessionEvent, SessionLog } from './session-log';
 import { TimedRelease } from './timed-release';
@@ -99,18 +99,23 @@ export class LiveSession {
     return this.serial(() => this.engine.drained());
   }
 
-  /** Validates `next` as a patch file would be, logs it at its swap block and installs it. */
-  private async commit(next: Patch): Promise<void> {
+  /**
+   * Validates `next` as a patch file would be (`edit`: an edit of the valid patch made by
+   * session-edits.ts, which checked what it changed: only the size limits are checked again, so an edit
+   * costs no O(patch) validation), logs it at its swap block and installs it.
+   */
+  private async commit(next: Patch, edit = false): Promise<void> {
     let valid: Patch;
     try {
-      valid = validatePatch(patchDocument(next));
+      valid = edit ? withinLimits(next) : validatePatch(patchDocument(next));
     } catch (e) {
       if (e instanceof PatchError) throw new CommandError(e.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
       throw e;
     }
     const json = this.log ? JSON.stringify(patchDocument(valid)) : '';
     const B = this.engine.blockSize();
-    await this.engine.applyPatch(valid, undefined, (atBlock) => this.logFirst((log) => log.writePatch(atBlock * B, json)));
+    // Without a session log no hook: the engine may then choose a nearer swap block (Engine.applyPatch).
+    await this.engine.applyPatch(valid, undefined, this.log ? (atBlock) => this.logFirst((log) => log.writePatch(atBlock * B, json)) : undefined);
     this.patch = valid;
   }
 
@@ -121,23 +126,23 @@ export class LiveSession {
   }
 
   addModule(type: string, id: string, params: [string, number][]): Promise<void> {
-    return this.serial(() => this.commit(withModule(this.patch, type, id, params)));
+    return this.serial(() => this.commit(withModule(this.patch, type, id, params), true));
   }
 
   removeModule(id: string): Promise<void> {
-    return this.serial(() => this.commit(withoutModule(this.patch, id)));
+    return this.serial(() => this.commit(withoutModule(this.patch, id), true));
   }
 
   connect(from: string, to: string): Promise<void> {
-    return this.serial(() => this.commit(withCable(this.patch, from, to)));
+    return this.serial(() => this.commit(withCable(this.patch, from, to), true));
   }
 
   disconnect(from: string, to: string): Promise<void> {
-    return this.serial(() => this.commit(withoutCable(this.patch, from, to)));
+    return this.serial(() => this.commit(withoutCable(this.patch, from, to), true));
   }
 
   clear(): Promise<void> {
-    return this.serial(() => this.commit(cleared(this.patch)));
+    return this.serial(() => this.commit(cleared(this.patch), true));
   }
 
   /**
@@ -149,7 +154,7 @@ export class LiveSession {
     const m = moduleOf(this.patch, id);
     checkParams(m, pairs);
     // A param that decides channel counts rebuilds the plan (a structural edit, click-free swap).
-    if (hasStructural(m, pairs)) return this.serial(() => this.commit(withParams(this.patch, id, pairs)));
+    if (hasStructural(m, pairs)) return this.serial(() => this.commit(withParams(this.patch, id, pairs), true));
     // Room first (the control thread is the only producer: it stays), so nothing logged is then dropped.
     if (!this.engine.canQueue(id, pairs.length)) throw new CommandError('parameter queue full (too many changes at once); retry');
     this.logFirst((log) => log.writeAll(pairs.map(([param, value]): SessionEvent => ({ type: 'param', frame: atFrame, id, param, value }))));

@@ -1,7 +1,9 @@
 /**
  * The supervisor: watches module health while the engine streams, reports faults and brings modules
- * back. Control thread only; it polls shared memory every 2 ms (a timer, never on the audio path), and
- * at once when the watchdog reports a hang.
+ * back. Control thread only; it sleeps on Ctrl.Faults (Atomics.waitAsync: a worker that takes a module
+ * down notifies it), wakes at once when the watchdog reports a hang or a worker exits, and looks once
+ * every SAFETY_MS anyway (a new arena, a missed wake-up). It used to poll every 2 ms: 500 wake-ups a
+ * second of an idle engine.
  *
  * - A module that threw or output NaN/±Inf on a healthy worker is restarted in place: the worker gets a
  *   `restart` message and a Ctrl.Service bump, makes a fresh kernel with the params the module has, and
@@ -55,6 +57,14 @@ export interface FaultStatus {
   disabled: string[];
 }
 
+/** Longest sleep of the supervisor between looks at shared memory (ms). */
+const SAFETY_MS = 100;
+
+/** Atomics.waitAsync (Node ≥ 16; typed here, the project's lib predates it). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
 interface Down {
   block: number;
   detectedAt: number;
@@ -97,13 +107,34 @@ export class Supervisor {
 
   start(): void {
     this.stop();
-    this.timer = setInterval(() => this.tick(), 2);
-    this.timer.unref();
+    this.running = true;
+    this.sleep();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private running = false;
+
+  /** Waits for a fault (a notify on Ctrl.Faults) or SAFETY_MS, then ticks and sleeps again. */
+  private sleep(): void {
+    if (!this.running) return;
+    const again = () => {
+      this.timer = undefined;
+      if (!this.running) return;
+      this.tick();
+      this.sleep();
+    };
+    const ctrl = this.host.arena?.views.ctrl;
+    const waiter = ctrl ? waitAsync(ctrl, Ctrl.Faults, this.faultsSeen, SAFETY_MS) : undefined;
+    if (waiter?.async) void waiter.value.then(again);
+    else {
+      this.timer = setTimeout(again, waiter ? 1 : SAFETY_MS); // not-equal: a fault since the last tick
+      this.timer.unref();
+    }
   }
 
   status(): FaultStatus {
@@ -279,6 +310,11 @@ export class Supervisor {
     } finally {
       this.replacing.delete(w);
     }
+  }
+
+  /** Reports an engine error to the listeners (an `error` event). Control thread. */
+  report(message: string): void {
+    this.emit({ type: 'error', message });
   }
 
   private emit(e: FaultEvent): void {

@@ -139,7 +139,8 @@ export class HealthTable {
   }
 
   /**
-   * Takes position p down (if it is up): zeroes its outputs, records why and when, bumps Ctrl.Faults.
+   * Takes position p down (if it is up): zeroes its outputs, records why and when, bumps Ctrl.Faults
+   * and notifies it (the supervisor sleeps on that word).
    * Returns false when it was already down. RT-safe, any thread.
    */
   markDown(p: number, kind: FaultKind, block: number): boolean {
@@ -150,7 +151,10 @@ export class HealthTable {
     Atomics.store(h, at + Health.Block, block);
     Atomics.store(h, at, HealthState.Down);
     this.stamps?.wake(p);
-    if (this.ctrl) Atomics.add(this.ctrl, Ctrl.Faults, 1);
+    if (this.ctrl) {
+      Atomics.add(this.ctrl, Ctrl.Faults, 1);
+      Atomics.notify(this.ctrl, Ctrl.Faults); // wakes the supervisor (Atomics.waitAsync; no allocation)
+    }
     return true;
   }
 

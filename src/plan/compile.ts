@@ -124,23 +124,21 @@ export function scheduleModules(patch: Patch): { order: number[]; edges: Edge[] 
   }
   const done = new Uint8Array(n);
   const order: number[] = [];
+  // The ready modules, smallest patch index first (a binary heap: O(n log n) for the whole order).
+  const ready = new MinHeap(n);
+  for (let i = 0; i < n; i++) if (pending[i] === 0) ready.push(i);
+  let firstUndone = 0;
   while (order.length < n) {
     // Next: the ready module that comes first in the patch; when none is ready, the first unscheduled
     // module, whose remaining inputs become feedback.
     let next = -1;
-    for (let i = 0; i < n; i++) {
-      if (!done[i] && pending[i] === 0) {
-        next = i;
-        break;
-      }
+    while (ready.size > 0 && next < 0) {
+      const i = ready.pop();
+      if (!done[i]) next = i;
     }
     if (next < 0) {
-      for (let i = 0; i < n; i++) {
-        if (!done[i]) {
-          next = i;
-          break;
-        }
-      }
+      while (done[firstUndone]) firstUndone++;
+      next = firstUndone;
       for (const e of incoming[next]) {
         if (!done[e.from] && !e.feedback) {
           e.feedback = true;
@@ -150,9 +148,49 @@ export function scheduleModules(patch: Patch): { order: number[]; edges: Edge[] 
     }
     done[next] = 1;
     order.push(next);
-    for (const e of outgoing[next]) if (!e.feedback) pending[e.to]--;
+    for (const e of outgoing[next]) {
+      if (e.feedback) continue;
+      if (--pending[e.to] === 0 && !done[e.to]) ready.push(e.to);
+    }
   }
   return { order, edges };
+}
+
+/** A binary min-heap of module indices (each pushed at most once per time its inputs become ready). */
+class MinHeap {
+  private readonly a: Int32Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.a = new Int32Array(Math.max(1, capacity));
+  }
+
+  push(v: number): void {
+    const a = this.a;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= v) break;
+      a[i] = a[p];
+      i = p;
+    }
+    a[i] = v;
+  }
+
+  pop(): number {
+    const a = this.a, top = a[0], v = a[--this.size];
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) break;
+      const c = l + 1 < this.size && a[l + 1] < a[l] ? l + 1 : l;
+      if (a[c] >= v) break;
+      a[i] = a[c];
+      i = c;
+    }
+    a[i] = v;
+    return top;
+  }
 }
 
 function mustFind(type: string): AnyModule {
