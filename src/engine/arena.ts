@@ -9,7 +9,6 @@ import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { CommandRing } from '../memory/command-ring';
 import { fillConstants } from '../realtime/runner';
-import { FADE_BLOCKS } from '../realtime/block-loop';
 
 /** What a plan's workers measured (read from the arena without locks). */
 export interface EngineStats {
@@ -91,26 +90,6 @@ export class Arena {
    */
   safeBlock(): number {
     return Atomics.load(this.views.ctrl, Ctrl.RingRead) + 2 * this.layout.ringBlocks + 1;
-  }
-
-  /**
-   * First block for a live swap whose messages are already posted: the FADE_BLOCKS before it (faded
-   * out by the ring's writer, which reads SwapAt as it writes them) past every block a worker may
-   * have started (a worker starts block b only when the ring has room for it, b ≤ RingRead +
-   * ringBlocks), plus one block for the device taking frames while SwapAt is published. Check it with
-   * `beforeEveryWorker` after publishing.
-   */
-  swapBlock(): number {
-    return Atomics.load(this.views.ctrl, Ctrl.RingRead) + this.layout.ringBlocks + FADE_BLOCKS + 2;
-  }
-
-  /**
-   * After SwapAt = `block` is published: true when no worker can have started `block` or the fade
-   * before it without seeing it (RingRead, read after the publication, still leaves the ring no room
-   * for those blocks).
-   */
-  beforeEveryWorker(block: number): boolean {
-    return Atomics.load(this.views.ctrl, Ctrl.RingRead) + this.layout.ringBlocks < block - FADE_BLOCKS;
   }
 
   /** True when worker w (of the plan) has been declared dead and not yet replaced. */

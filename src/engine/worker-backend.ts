@@ -150,69 +150,37 @@ export class WorkerBackend implements Backend {
 
   /**
    * The new plan is laid out in the other arena region off the audio path; every worker switches at
-   * the same block (SwapAt); modules that stay keep their worker and their kernel state.
-   *
-   * Streaming, the slow part (laying out and clearing the region, posting the plan to every worker,
-   * a structured clone) happens before the swap block is chosen: the messages name no block (the
-   * workers take SwapAt). The block is then chosen past any block a worker may have started (a worker
-   * starts block b only once the ring has room for it: b ≤ RingRead + ringBlocks), published, and
-   * checked: RingRead read again after the publication must still leave every worker before it, else
-   * a later block is published (a control thread preempted in that window; counted in
-   * `swapRetries`). With a `beforeSwap` (the session log, whose write may take a while) the block is
-   * chosen with a whole ring of margin (Arena.safeBlock), without one two blocks past the ring.
+   * the same block (SwapAt, chosen past any block a worker may have started); modules that stay keep
+   * their worker and their kernel state.
    */
   async swap(plan: RenderPlan, atBlock: number | undefined, beforeSwap?: (atBlock: number) => void): Promise<void> {
     const space = this.space!;
     const ctrl = space.ctrl;
-    const live = this.streaming;
-    // Offline (between render calls): `atBlock` (armed ahead, so the fade-out happens; replay does
-    // this), or the next block; the workers are idle, so the block is known before anything is sent.
-    const offlineAt = Math.max(atBlock ?? this.nextBlock, this.nextBlock);
+    // Streaming: a block no worker can have started before it sees SwapAt (see safeBlock). Offline
+    // (between render calls): `atBlock` (armed ahead, so the fade-out happens; replay does this), or the
+    // next block.
+    const at = this.streaming ? space.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
+    const armedAhead = !this.streaming && at > this.nextBlock;
     // The caller's last word before anything changes (the session log is written here, before the
     // edit can be heard); if it throws, the edit is not applied.
-    if (!live) beforeSwap?.(offlineAt);
-    const next = space.nextRegion(plan, offlineAt);
+    beforeSwap?.(at);
+    const next = space.nextRegion(plan, at);
     this.supervisor.markDisabled(plan, new FaultTable(plan, next.views.buffers, next.views.health));
-    const replies = Array.from({ length: plan.workers }, (_, w) =>
-      this.pool.request(w, { type: 'swap', layout: next.layout, plan, worker: w, atBlock: live ? -1 : offlineAt }, 'swapped'),
-    );
-    let at = offlineAt;
-    if (live) {
-      at = beforeSwap ? space.safeBlock() : space.swapBlock();
-      try {
-        beforeSwap?.(at);
-      } catch (e) {
-        // Nothing published: the workers hold the message until the next swap replaces it.
-        for (const r of replies) r.catch(() => undefined);
-        throw e;
-      }
-      next.views.stamps.fill(at);
-      publish(ctrl, Ctrl.SwapAt, at);
-      while (!space.beforeEveryWorker(at)) {
-        this.swapRetries++;
-        at = space.swapBlock();
-        next.views.stamps.fill(at);
-        publish(ctrl, Ctrl.SwapAt, at);
-      }
-    } else publish(ctrl, Ctrl.SwapAt, at);
-    if (!live && at > this.nextBlock) {
+    const replies = Array.from({ length: plan.workers }, (_, w) => this.pool.request(w, { type: 'swap', layout: next.layout, plan, worker: w, atBlock: at }, 'swapped'));
+    publish(ctrl, Ctrl.SwapAt, at);
+    if (armedAhead) {
       // The workers swap when a later render reaches `at`; SwapAt is cleared after that render.
       this.pendingSwap = replies;
     } else {
       this.pool.kick();
-      const done = await Promise.all(replies);
+      await Promise.all(replies);
       Atomics.store(ctrl, Ctrl.SwapAt, 0x7fffffff);
-      at = done[0]?.atBlock ?? at;
-      if (done.some((r) => r.atBlock !== at)) this.supervisor.report(`live edit: workers swapped at different blocks (${done.map((r) => r.atBlock).join(', ')})`);
     }
     this.plan = plan;
     this.space = next;
     this.lastSwapBlock = at;
     this.rewatch();
   }
-
-  /** Live swaps whose first block was passed before it was published (a preempted control thread). */
-  swapRetries = 0;
 
   async settle(): Promise<void> {
     if (!this.pendingSwap || !this.space) return;

@@ -89,10 +89,8 @@ function main(): void {
           port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
         } else if (m.type === 'swap') {
           // Installed exactly at its block: now if this worker is there, else when its run reaches it.
-          // atBlock < 0: the block the control thread publishes in SwapAt after posting this message.
-          const at = m.atBlock >= 0 || !loop ? m.atBlock : Atomics.load(loop.views.ctrl, Ctrl.SwapAt);
-          if (loop && next < at) deferred = m;
-          else swapNow({ ...m, atBlock: Math.max(at, next) });
+          if (loop && next < m.atBlock) deferred = m;
+          else swapNow(m);
         } else if (m.type === 'restart') {
           const ids = loop ? loop.restart(m.ids, m.atBlock) : [];
           port.postMessage({ type: 'restarted', ids, atBlock: Math.max(next, m.atBlock) } satisfies FromWorker);
@@ -127,8 +125,8 @@ function main(): void {
         if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.Stop) === 0) {
           // Stopped early at a swap block or for a service message: install the new plan (held, or
           // still in the queue), read the messages, and go on from the same block.
-          if (Atomics.load(ctrl, Ctrl.SwapAt) === next && deferred && (deferred.atBlock === next || deferred.atBlock < 0)) {
-            swapNow({ ...deferred, atBlock: next });
+          if (Atomics.load(ctrl, Ctrl.SwapAt) === next && deferred && deferred.atBlock === next) {
+            swapNow(deferred);
             deferred = undefined;
           }
           resume = true;
