@@ -19,6 +19,7 @@ import { LiveMidi } from './live-midi';
 import { openDevice, ringMs } from './live-device';
 import { statusFields } from './live-status';
 import { reportFaults } from './fault-events';
+import { ModuleReloader } from './module-reload';
 import { UnderrunLog, watchPlayback, type WatchEnd } from './live-watch';
 import { summaryLine } from './live-summary';
 import { saveEmptyRecording, saveRecording } from './recording';
@@ -36,6 +37,7 @@ export class LiveRun {
   private session: LiveSession | undefined;
   private server: OscServer | undefined;
   private rack: RackServer | undefined;
+  private reloader: ModuleReloader | undefined;
   private sink: DeviceSink | undefined;
   private tap: RecordTap | undefined;
   private underruns: UnderrunLog | undefined;
@@ -121,6 +123,8 @@ export class LiveRun {
     }
     if (this.server) this.rack = await startRack(opts.http, this.server, say).catch((e) => Promise.reject(e instanceof RackUsageError ? new UsageError(e.message) : e));
     reportFaults(engine, this.server, say, B, sr);
+    const moduleDirs = (opts as { moduleDir?: string[] }).moduleDir;
+    if (moduleDirs?.length) this.reloader = new ModuleReloader(engine, this.server, moduleDirs, say);
     const device = await openDevice(engine.arena!, this.tap, settings, opts, plan, this.path, say);
     this.sink = device.sink;
     this.deviceMs = device.deviceMs;
@@ -156,6 +160,8 @@ export class LiveRun {
     if (this.ended === 'end') await new Promise((r) => setTimeout(r, this.deviceMs + 150));
     session?.stopTimed();
     this.midi?.close();
+    step = 'finishing a module reload';
+    await this.reloader?.close();
     step = 'closing the OSC server';
     await this.rack?.close();
     await this.server?.close();

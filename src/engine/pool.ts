@@ -99,6 +99,19 @@ export class WorkerPool {
     return { fresh, old };
   }
 
+  /**
+   * Replaces the spares by `count` (at least the spare target) fresh ones, warmed with the user module
+   * code installed now (a module file was reloaded), in the background; resolves when they are ready.
+   */
+  async renewSpares(count: number): Promise<void> {
+    await this.refilling;
+    const fresh = await Promise.all(Array.from({ length: Math.max(count, this.spareTarget) }, () => this.spawn(-1, true)));
+    for (const s of this.spares.splice(0, this.spares.length, ...fresh)) {
+      s.port.close();
+      void s.thread.terminate().catch(() => 0);
+    }
+  }
+
   /** Terminations still under way. */
   private readonly terminating = new Set<Promise<number>>();
 

@@ -266,9 +266,10 @@ export class Supervisor {
    * exhaustion reports its running module as `heap`), load its modules on a warm spare and start it at
    * a block no other worker has reached.
    */
-  private async replace(w: number): Promise<void> {
+  private async replace(w: number, reload = false): Promise<number | undefined> {
     const host = this.host, plan = this.plan!, table = this.table!;
     this.replacing.add(w);
+    if (reload) table.markWorkerDead(w, this.currentBlock()); // its modules go down (silent) until the new thread starts
     const detectedAt = performance.now();
     try {
       // The hung thread is terminated in the background: the replacement does not wait for it. It is
@@ -287,6 +288,10 @@ export class Supervisor {
           if (this.disabled.has(m.id)) keepDown.push(m.id);
           continue; // already down before the worker died (restart pending, or disabled)
         }
+        if (reload) {
+          this.handled[p] = 1; // not a fault: no event, no count
+          continue;
+        }
         if (kind === FaultKind.Hang && this.outOfMemory.has(w)) {
           kind = FaultKind.Heap;
           table.setKind(p, kind);
@@ -296,7 +301,7 @@ export class Supervisor {
         if (!this.record(m.id, kind, table.block(p), detectedAt, detail)) keepDown.push(m.id);
       }
       this.outOfMemory.delete(w);
-      if (host.plan !== plan) return; // the patch changed meanwhile: the swap rebuilt every worker's modules
+      if (host.plan !== plan) return undefined; // the patch changed meanwhile: the swap rebuilt every worker's modules
       await host.pool.request(w, { type: 'load', sab: host.arena!.sab, layout: host.arena!.layout, plan, worker: w, warmBlocks: 0, owner }, 'loaded');
       // A worker other than the ring's joins at a block no other worker has reached. The ring's worker
       // must go on from the first block it has not published: nothing else advances the ring, so a
@@ -306,15 +311,28 @@ export class Supervisor {
       for (const p of table.positionsOf(w)) stamps.set(p, at);
       await host.pool.request(w, { type: 'start', atBlock: at, keepDown }, 'started');
       host.rewatch();
-      for (const p of table.positionsOf(w)) if (!keepDown.includes(plan.modules[p].id)) this.back(plan.modules[p].id, at, true);
+      for (const p of table.positionsOf(w)) {
+        if (keepDown.includes(plan.modules[p].id)) continue;
+        if (reload) this.handled[p] = 0;
+        else this.back(plan.modules[p].id, at, true);
+      }
+      return at;
     } finally {
       this.replacing.delete(w);
     }
   }
 
-  /** Reports an engine error to the listeners (an `error` event). Control thread. */
-  report(message: string): void {
-    this.emit({ type: 'error', message });
+  /**
+   * Replaces worker w by a thread started with the user module code installed now (a module file was
+   * reloaded: old code cannot be unloaded from a thread). Its modules are silent from the current block
+   * and play again, fresh kernels with their params, from the block returned (undefined: the patch
+   * changed meanwhile, and the swap rebuilt them). Not a fault: no event, no count. Control thread.
+   */
+  async renew(w: number): Promise<number | undefined> {
+    this.sync();
+    if (!this.plan || w >= this.plan.workers) return undefined;
+    while (this.replacing.has(w)) await new Promise((r) => setTimeout(r, 5));
+    return this.replace(w, true);
   }
 
   private emit(e: FaultEvent): void {

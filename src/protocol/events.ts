@@ -30,6 +30,16 @@ export const EVENTS = {
   '/restarted': { args: ['s', 'i', 'i'], names: ['id', 'frame', 'downFrames'], doc: 'A faulted module plays again from that frame, with its params, after downFrames of silence.' },
   '/disabled': { args: ['s', 's'], names: ['id', 'kind'], doc: 'A module faulted --max-faults times within --fault-window and stays silent (kind: its last fault) until /module/enable.' },
   '/enabled': { args: ['s'], names: ['id'], doc: 'A disabled module was enabled again (/module/enable) and restarted.' },
+  '/module/reloaded': {
+    args: ['s', 's', 'i'],
+    names: ['type', 'file', 'frame'],
+    doc: 'A user module file changed (--module-dir), passed module-test and was swapped in: the modules of that type play the new code, with their params, from that frame (their workers were replaced; silent in between).',
+  },
+  '/module/reload-failed': {
+    args: ['s', 's'],
+    names: ['file', 'reason'],
+    doc: 'A changed user module file was refused (load error, module-test failure, or its ports or params changed); the old version keeps playing.',
+  },
 } as const satisfies Record<string, EventSpec>;
 
 export type EventAddress = keyof typeof EVENTS;

@@ -1,0 +1,140 @@
+/**
+ * Hot reload against a real `modsynth serve --module-dir` playing in real time (null sink), driven
+ * over real UDP. The patch: a 220 Hz sine into user/scale (a module file in a temp directory: out =
+ * in · level · K) on the left, and the same sine straight to the right. While it plays:
+ * 1. the file is overwritten with a syntax error: a /notify subscriber gets /module/reload-failed
+ *    naming the file, and the old version keeps playing (no gap, no change: checked in the recording);
+ * 2. it is overwritten with K halved: /module/reloaded arrives with the frame the new code plays from.
+ * The recording's right channel is sample-identical to `render` of the patch with the old file
+ * throughout; the left one is that render up to the swap, 0 V while the module's worker is replaced,
+ * and from the reported frame exactly `render` with the new file, with the module's param (level
+ * 0.8, set in the patch) kept. Timing-insensitive: the recording holds what was played.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { modsynth } from '../support/cli';
+import { client, ensureStopped, serve, stopServers } from '../support/osc';
+import { killGroup } from '../support/group';
+import { readWav } from '../../src/io/wav';
+
+after(stopServers);
+
+const SR = 48000, B = 128, SECONDS = 8;
+
+const moduleSource = (k: string) => `import { defineModule, ports, type BlockIO, type Kernel } from 'modsynth/sdk';
+const spec = ports({
+  params: { level: { unit: 'gain', min: 0, max: 1, default: 1, doc: 'level' } },
+  inputs: { in: { signal: 'audio', doc: 'signal' } },
+  outputs: { out: { signal: 'audio', doc: 'in times level times K' } },
+});
+const K = ${k};
+class ScaleKernel implements Kernel<typeof spec> {
+  process(io: BlockIO<typeof spec>, start: number, end: number): void {
+    const x = io.in.in, y = io.out.out, g = io.params.level * K;
+    for (let i = start; i < end; i++) {
+      const v = x[i];
+      y[i] = v !== v ? 0 : v > 100 ? 100 * g : v < -100 ? -100 * g : v * g;
+    }
+  }
+  reset(): void {}
+}
+export default defineModule(spec, { type: 'scale', version: 1, title: 'Scale', category: 'utility', blockSizeInvariant: true, doc: 'out = in · level · K', create: () => new ScaleKernel() });
+`;
+
+const PATCH = {
+  format: 'modsynth-patch',
+  version: 1,
+  name: 'hot reload',
+  seed: 3,
+  modules: [
+    { id: 'osc', type: 'vco', params: { coarse: -3 } },
+    { id: 's', type: 'user/scale', params: { level: 0.8 } },
+    { id: 'out', type: 'output' },
+  ],
+  cables: [
+    { from: 'osc.sin', to: 's.in' },
+    { from: 's.out', to: 'out.left' },
+    { from: 'osc.sin', to: 'out.right' },
+  ],
+};
+
+function until<T extends { address: string }>(list: T[], pred: (r: T) => boolean, what: string, ms = 20_000): Promise<T> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const r = list.find(pred);
+      if (r) resolve(r);
+      else if (Date.now() - t0 > ms) reject(new Error(`no ${what} within ${ms} ms`));
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+}
+
+function render(dir: string, patch: string, out: string): Float32Array[] {
+  const r = modsynth(['render', patch, '--module-dir', dir, '--seconds', String(SECONDS), '--format', '32f', '--out', out, '--quiet']);
+  assert.equal(r.status, 0, r.stderr);
+  return readWav(out).channels;
+}
+
+test('hot reload: a broken edit is refused (/module/reload-failed) and the old code keeps playing; a good edit is swapped in on a new worker, params kept, the rest sample-identical', async (t) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'modsynth-reload-'));
+  const live = join(tmp, 'live'), oldDir = join(tmp, 'old'), newDir = join(tmp, 'new');
+  for (const d of [live, oldDir, newDir]) mkdirSync(d);
+  const file = join(live, 'scale.ts');
+  writeFileSync(file, moduleSource('0.5'));
+  writeFileSync(join(oldDir, 'scale.ts'), moduleSource('0.5'));
+  writeFileSync(join(newDir, 'scale.ts'), moduleSource('0.25'));
+  const patch = join(tmp, 'patch.json');
+  writeFileSync(patch, JSON.stringify(PATCH));
+  const [oldL, oldR] = render(oldDir, patch, join(tmp, 'old.wav'));
+  const [newL] = render(newDir, patch, join(tmp, 'new.wav'));
+
+  const rec = join(tmp, 'live.wav');
+  const srv = await serve([patch, '--module-dir', live, '--workers', '2', '--no-http', '--seconds', String(SECONDS), '--record', rec], tmp);
+  t.after(() => ensureStopped(srv));
+  const c = await client(srv.port);
+  await c.call('/notify', 1);
+  await new Promise((r) => setTimeout(r, 800));
+
+  writeFileSync(file, moduleSource('0.5 +')); // a syntax error
+  const failed = await until(c.replies, (r) => r.address === '/module/reload-failed', '/module/reload-failed');
+  assert.equal(failed.args[0], file);
+  assert.match(String(failed.args[1]), /./);
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = Date.now();
+  writeFileSync(file, moduleSource('0.25'));
+  const reloaded = await until(c.replies, (r) => r.address === '/module/reloaded', '/module/reloaded');
+  const swapMs = Date.now() - t0;
+  assert.deepEqual(reloaded.args.slice(0, 2), ['user/scale', file]);
+  const newFrame = reloaded.args[2] as number;
+  c.close();
+  const code = await Promise.race([srv.exited, new Promise<string>((r) => setTimeout(() => r('no exit within 30 s'), 30_000))]);
+  if (code !== 0) killGroup(srv.proc, 'SIGKILL');
+  assert.equal(code, 0, srv.stdout() + srv.stderr());
+  assert.match(srv.stderr(), /reload of .*scale\.ts refused: .*the old version keeps playing/);
+  assert.match(srv.stdout(), /reloaded: user\/scale/);
+  const summary = JSON.parse(/\[json\] (\{.*\})/.exec(srv.stdout() + srv.stderr())![1]) as { faults: number; restarts: number };
+  assert.deepEqual([summary.faults, summary.restarts], [0, 0], 'a reload is not a fault');
+
+  const [liveL, liveR] = readWav(rec).channels;
+  assert.equal(liveL.length, SECONDS * SR);
+  for (let i = 0; i < liveR.length; i++) if (liveR[i] !== oldR[i]) assert.fail(`right channel differs from the render at frame ${i}`);
+  // Left: the old render up to the first block the old worker stopped at, 0 V until the new worker's
+  // first block (reported), then the new render. One gap only: the broken edit changed nothing.
+  let down = 0;
+  while (down < liveL.length && liveL[down] === oldL[down]) down++;
+  assert.ok(down > 0.8 * SR, `the old version played until ${down}`);
+  assert.equal(down % B, 0, `the module went down at a block edge (frame ${down})`);
+  assert.equal(newFrame % B, 0);
+  assert.ok(newFrame >= down && newFrame < SECONDS * SR - SR / 2, `new code from ${newFrame}, down from ${down}`);
+  for (let i = down; i < newFrame; i++) if (liveL[i] !== 0) assert.fail(`left channel at frame ${i} (down ${down}..${newFrame}): ${liveL[i]}, expected 0`);
+  for (let i = newFrame; i < liveL.length; i++) if (liveL[i] !== newL[i]) assert.fail(`left channel at frame ${i}: ${liveL[i]}, expected the new version's ${newL[i]} (from ${newFrame})`);
+  let energy = 0;
+  for (let i = newFrame; i < liveL.length; i++) energy += liveL[i] * liveL[i];
+  assert.ok(Math.sqrt(energy / (liveL.length - newFrame)) > 0.05, 'the new version sounds');
+  console.log(`# reload: save → /module/reloaded ${swapMs} ms; module silent ${(((newFrame - down) * 1000) / SR).toFixed(1)} ms of audio`);
+});
