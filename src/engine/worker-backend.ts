@@ -161,9 +161,24 @@ export class WorkerBackend implements Backend {
     // next block.
     const at = this.streaming ? space.safeBlock() : Math.max(atBlock ?? this.nextBlock, this.nextBlock);
     const armedAhead = !this.streaming && at > this.nextBlock;
+    // Streaming, SwapAt is published at once, before the slow part (the session log's write, laying out
+    // the region, posting the plan: milliseconds, more under load): a worker that reaches the block
+    // before its plan arrives waits there for it (worker-entry.ts) instead of running on with the old
+    // plan. (Published after those steps, a worker could pass the block unaware and the edit never
+    // completed: a `/module/add` with no `/done`, seen in CI under load.)
+    if (this.streaming) publish(ctrl, Ctrl.SwapAt, at);
     // The caller's last word before anything changes (the session log is written here, before the
-    // edit can be heard); if it throws, the edit is not applied.
-    beforeSwap?.(at);
+    // edit can be heard); if it throws, the edit is not applied: SwapAt is withdrawn (it is at least a
+    // ring ahead, so no worker has reached its fade yet unless the hook stalled that long).
+    try {
+      beforeSwap?.(at);
+    } catch (e) {
+      if (this.streaming) {
+        publish(ctrl, Ctrl.SwapAt, 0x7fffffff);
+        this.pool.kick();
+      }
+      throw e;
+    }
     const next = space.nextRegion(plan, at);
     this.supervisor.markDisabled(plan, new FaultTable(plan, next.views.buffers, next.views.health));
     const replies = Array.from({ length: plan.workers }, (_, w) => this.pool.request(w, { type: 'swap', layout: next.layout, plan, worker: w, atBlock: at }, 'swapped'));

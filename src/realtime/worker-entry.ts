@@ -62,6 +62,9 @@ function main(): void {
   let next = 0; // next block to run in the current generation
   let resume = false; // a run stopped at a swap block and goes on with the new plan
   let deferred: Extract<ToWorker, { type: 'swap' }> | undefined; // a swap armed for a later block
+  // Stopped at the published swap block (SwapAt) before its plan arrived: wait for it, never run the
+  // block on the old plan (WorkerBackend.swap publishes SwapAt before posting the plan).
+  let holding = false;
   let seen = Atomics.load(wake, 0);
   const swapNow = (m: Extract<ToWorker, { type: 'swap' }>) => {
     // Kernels of modules that stay (same id and type) keep their state; so do pending param records.
@@ -90,7 +93,13 @@ function main(): void {
         } else if (m.type === 'swap') {
           // Installed exactly at its block: now if this worker is there, else when its run reaches it.
           if (loop && next < m.atBlock) deferred = m;
-          else swapNow(m);
+          else {
+            swapNow(m);
+            if (holding) {
+              holding = false;
+              resume = true;
+            }
+          }
         } else if (m.type === 'restart') {
           const ids = loop ? loop.restart(m.ids, m.atBlock) : [];
           port.postMessage({ type: 'restarted', ids, atBlock: Math.max(next, m.atBlock) } satisfies FromWorker);
@@ -125,17 +134,36 @@ function main(): void {
         if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.Stop) === 0) {
           // Stopped early at a swap block or for a service message: install the new plan (held, or
           // still in the queue), read the messages, and go on from the same block.
-          if (Atomics.load(ctrl, Ctrl.SwapAt) === next && deferred && deferred.atBlock === next) {
-            swapNow(deferred);
-            deferred = undefined;
+          if (Atomics.load(ctrl, Ctrl.SwapAt) === next) {
+            if (deferred && deferred.atBlock === next) {
+              swapNow(deferred);
+              deferred = undefined;
+            } else if (Atomics.load(ctrl, Ctrl.Stop) === 0) {
+              holding = true; // its plan is still being posted: wait below for the message
+              resume = false;
+            }
           }
-          resume = true;
-          continue;
+          if (!holding) {
+            resume = true;
+            continue;
+          }
+        } else {
+          resume = false;
+          Atomics.add(ctrl, Ctrl.WorkersDone, 1);
+          Atomics.notify(ctrl, Ctrl.WorkersDone);
         }
-        resume = false;
-        Atomics.add(ctrl, Ctrl.WorkersDone, 1);
-        Atomics.notify(ctrl, Ctrl.WorkersDone);
+      } else if (holding && (Atomics.load(ctrl, Ctrl.SwapAt) !== next || Atomics.load(ctrl, Ctrl.Stop) !== 0)) {
+        // The swap was withdrawn (its session log could not be written) or the engine stops: go on.
+        holding = false;
+        resume = true;
+        continue;
       }
+    }
+    if (holding) {
+      // Re-checks SwapAt and Stop every 2 ms (they are not signalled on the wake word).
+      Atomics.wait(wake, 0, seen, 2);
+      seen = Atomics.load(wake, 0);
+      continue;
     }
     // Sleep until the control thread posts a message or arms a run (both bump the wake word).
     Atomics.wait(wake, 0, seen);
