@@ -15,7 +15,7 @@ import { descriptorProblem } from './validate';
 import { firstLine, ModuleFileError, USER_PREFIX, type ScriptSource } from './source';
 
 /** How long a module file's top level may run (ms). */
-export const LOAD_TIMEOUT_MS = 2000;
+export const LOAD_TIMEOUT_MS = 5000;
 
 /** What a module file may import. */
 export const SDK_SPECIFIERS = ['modsynth/sdk', 'modsynth'];
