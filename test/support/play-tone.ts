@@ -47,9 +47,8 @@ export interface ToneReport {
 }
 
 /** The tone inside a capture: from the first to the last sample above 0.05, 5 ms windows. */
-export function analyse(file: string): ToneReport {
-  const w = readWav(file);
-  const x = w.channels[0];
+/** First and last sample above 0.05 (the tone's extent); first is -1 when there is none. */
+function toneExtent(x: Float32Array): { first: number; last: number } {
   let first = -1, last = -1;
   for (let i = 0; i < x.length; i++) {
     if (Math.abs(x[i]) > 0.05) {
@@ -57,6 +56,13 @@ export function analyse(file: string): ToneReport {
       last = i;
     }
   }
+  return { first, last };
+}
+
+export function analyse(file: string): ToneReport {
+  const w = readWav(file);
+  const x = w.channels[0];
+  const { first, last } = toneExtent(x);
   assert.ok(first >= 0, `${file}: no sound arrived`);
   const win = Math.round(w.sampleRate * 0.005);
   let gaps = 0;
@@ -102,13 +108,7 @@ export function analyseAtServer(file: string): ServerToneReport {
   const base = analyse(file);
   const w = readWav(file);
   const x = w.channels[0];
-  let first = -1, last = -1;
-  for (let i = 0; i < x.length; i++) {
-    if (Math.abs(x[i]) > 0.05) {
-      if (first < 0) first = i;
-      last = i;
-    }
-  }
+  const { first, last } = toneExtent(x);
   let lost = 0, run = 0, segStart = first, bestFrom = first, bestTo = first;
   for (let i = first; i <= last + 1; i++) {
     if (i <= last && x[i] === 0) {
