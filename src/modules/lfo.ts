@@ -87,14 +87,31 @@ class LfoKernel implements Kernel<typeof spec> {
     // Pass 1, the only loop-carried work: the phase of every sample into a scratch array. Then one
     // branch-free loop per patched output.
     const ph = phaseScratch;
-    if (!rateConnected && !resetConnected && useSin && !useTri && !useSaw && !useSqr) {
+    // A rate CV held over the block (a polyphonic LFO's unused rate input, a slow knob) gives a fixed
+    // step: the per-sample form below would compute the same step every sample.
+    let step = fixedStep, held = !rateConnected;
+    if (rateConnected && !resetConnected && start < end) {
+      const r0 = rateIn[start];
+      held = true;
+      for (let i = start + 1; i < end; i++) {
+        if (rateIn[i] !== r0) {
+          held = false;
+          break;
+        }
+      }
+      if (held) {
+        this.f64[0] = baseDt * Math.pow(2, clamp(finiteOr0(r0), -20, 20));
+        step = this.f64[0] < 0.25 ? this.f64[0] : 0.25;
+      }
+    }
+    if (held && !resetConnected && useSin && !useTri && !useSaw && !useSqr) {
       // The common modulation source (fixed rate, sine only): phase and sine in one loop, no scratch.
       for (let i = start; i < end; i++) {
         const x = phase * SIN_SIZE;
         const j = x | 0;
         const a = table[j];
         sinOut[i] = 5 * (a + (x - j) * (table[j + 1] - a)) + offset;
-        phase += fixedStep;
+        phase += step;
         if (phase >= 1) phase -= Math.floor(phase);
       }
       this.phase = phase;

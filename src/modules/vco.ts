@@ -122,6 +122,27 @@ class VcoKernel implements Kernel<typeof spec> {
     // that never ran would leave V8 boxing the doubles that merge with it). Unpatched, a fill with the
     // value the per-sample form gives with the inputs at their normal 0 V.
     const dts = dtScratch, pws = pwScratch;
+    // A pitch held over the block (a polyphonic VCO's channel pitch from a merge or a sequencer step)
+    // is a fixed frequency: the per-sample form would compute the same dt every sample.
+    let fixedFreq = !pitchOn && !linOn;
+    if (pitchOn && !linOn && start < end) {
+      const p0 = pitchIn[start], f0 = fmIn[start];
+      let held = true;
+      for (let i = start + 1; i < end; i++) {
+        if (pitchIn[i] !== p0 || fmIn[i] !== f0) {
+          held = false;
+          break;
+        }
+      }
+      if (held) {
+        const pitchV = basePitchV + finiteOr0(p0) + fmAmt * finiteOr0(f0);
+        if (pitchV !== lastPitchV) {
+          lastPitchV = pitchV;
+          baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
+        }
+        fixedFreq = true;
+      }
+    }
     if (!pitchOn) {
       const pitchV = basePitchV;
       if (pitchV !== lastPitchV) {
@@ -129,7 +150,7 @@ class VcoKernel implements Kernel<typeof spec> {
         baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
       }
     }
-    if (pitchOn || linOn) {
+    if (!fixedFreq) {
       for (let i = start; i < end; i++) {
         if (pitchOn) {
           const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
@@ -152,7 +173,7 @@ class VcoKernel implements Kernel<typeof spec> {
       for (let i = start; i < end; i++) pws[i] = pw;
     }
 
-    if (mask === USE_SAW && !syncOn && !pitchOn && !linOn) {
+    if (mask === USE_SAW && !syncOn && fixedFreq) {
       // Saw only, no sync, fixed frequency (the common patch): the loop below with dt held in a register.
       const dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
       for (let i = start; i < end; i++) {
