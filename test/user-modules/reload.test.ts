@@ -132,7 +132,15 @@ test('hot reload: a broken edit is refused (/module/reload-failed) and the old c
   assert.equal(newFrame % B, 0);
   assert.ok(newFrame >= down && newFrame < SECONDS * SR - SR / 2, `new code from ${newFrame}, down from ${down}`);
   for (let i = down; i < newFrame; i++) if (liveL[i] !== 0) assert.fail(`left channel at frame ${i} (down ${down}..${newFrame}): ${liveL[i]}, expected 0`);
-  for (let i = newFrame; i < liveL.length; i++) if (liveL[i] !== newL[i]) assert.fail(`left channel at frame ${i}: ${liveL[i]}, expected the new version's ${newL[i]} (from ${newFrame})`);
+  for (let i = newFrame; i < liveL.length; i++) {
+    if (liveL[i] === newL[i]) continue;
+    // Say where the new version's sound really began, and whether it is the new render from there.
+    let heard = newFrame;
+    while (heard < liveL.length && liveL[heard] === 0) heard++;
+    let same = heard;
+    while (same < liveL.length && liveL[same] === newL[same]) same++;
+    assert.fail(`left channel at frame ${i}: ${liveL[i]}, expected the new version's ${newL[i]} (from ${newFrame}); the left channel is 0 V until frame ${heard} (${(heard - newFrame) / B} blocks after the reported one) and equals the new render from there ${same === liveL.length ? 'to the end' : `up to ${same}`}`);
+  }
   let energy = 0;
   for (let i = newFrame; i < liveL.length; i++) energy += liveL[i] * liveL[i];
   assert.ok(Math.sqrt(energy / (liveL.length - newFrame)) > 0.05, 'the new version sounds');
