@@ -309,14 +309,16 @@ export class Supervisor {
       const at = w === ringWorker(plan) ? Atomics.load(host.arena!.views.ctrl, Ctrl.RingWritten) : host.arena!.safeBlock();
       const stamps = host.arena!.views.stamps;
       for (const p of table.positionsOf(w)) stamps.set(p, at);
-      await host.pool.request(w, { type: 'start', atBlock: at, keepDown }, 'started');
+      // The thread starts at `at` or later: a consumer on another worker may have passed `at` before
+      // the thread read the message (BlockLoop.join); its reply names the block its output returns at.
+      const { atBlock: from } = await host.pool.request(w, { type: 'start', atBlock: at, keepDown }, 'started');
       host.rewatch();
       for (const p of table.positionsOf(w)) {
         if (keepDown.includes(plan.modules[p].id)) continue;
         if (reload) this.handled[p] = 0;
-        else this.back(plan.modules[p].id, at, true);
+        else this.back(plan.modules[p].id, from, true);
       }
-      return at;
+      return from;
     } finally {
       this.replacing.delete(w);
     }

@@ -61,6 +61,8 @@ export class BlockLoop implements CommandSink {
   private readonly waitData: Int32Array;
   /** Stamp index to publish after local module m, or -1. */
   private readonly publishes: Int32Array;
+  /** Plan positions on other workers that read an output of this worker's modules. */
+  private readonly consumers: Int32Array;
   /** Local index of the output module, or -1. */
   private readonly outputAt: number;
   /** Local index after which this worker publishes RingWritten, or -1. */
@@ -133,6 +135,7 @@ export class BlockLoop implements CommandSink {
       });
     });
     const local = new Map(positions.map((p, i) => [p, i]));
+    const consumers = new Set<number>();
     plan.modules.forEach((m, p) => {
       m.inputs.forEach((inp) => {
         if (inp.from < 0) return;
@@ -143,7 +146,10 @@ export class BlockLoop implements CommandSink {
         if (mi !== undefined) waits[mi].push(inp.from, inp.lag === 0 ? 1 : 0);
         // Producer side: do not overwrite a slot the consumer may still read.
         const pi = local.get(inp.from);
-        if (pi !== undefined) waits[pi].push(p, inp.lag === 0 ? 1 - SLOTS : 2 - SLOTS);
+        if (pi !== undefined) {
+          waits[pi].push(p, inp.lag === 0 ? 1 - SLOTS : 2 - SLOTS);
+          consumers.add(p);
+        }
       });
     });
     this.waitStart = new Int32Array(positions.length + 1);
@@ -155,6 +161,7 @@ export class BlockLoop implements CommandSink {
     this.waitStart[positions.length] = flat.length;
     this.waitData = Int32Array.from(flat);
     this.publishes = Int32Array.from(positions.map((p) => (crosses[p] ? p : -1)));
+    this.consumers = Int32Array.from([...consumers].sort((a, b) => a - b));
 
     this.outputAt = positions.indexOf(plan.output);
     // Without an output module, worker 0 still advances the ring (silent blocks) so the sink never waits;
@@ -405,6 +412,28 @@ export class BlockLoop implements CommandSink {
       this.table.markUp(rm.position);
     });
     Atomics.store(words, this.wordBase + WorkerWord.Dead, 0);
+  }
+
+  /**
+   * A replacement worker joins the running stream (its 'start' message): its modules come up (revive)
+   * and it runs from `atBlock`, or from a later block when a consumer of its modules on another worker
+   * already passed `atBlock` while they were down. Such a consumer read 0 V there (a wait on a module
+   * that is down is skipped), so the new thread's output must not be claimed from that block: seen
+   * under load, when this message came later than the supervisor's safe-block margin. Once the modules
+   * are up, every consumer block not yet begun waits for this worker's stamps; the one a consumer may
+   * be inside (its stamp, i.e. blocks completed) may have skipped. So the start is the largest of
+   * `atBlock` and each consumer's stamp + 1, and the stamps are published at it: blocks before it read
+   * the zeroed outputs. The ring's worker always starts at `atBlock` (a later start would leave ring
+   * blocks unwritten). Returns the block it starts at. Not RT-safe (start-up).
+   */
+  join(atBlock: number, keepDown: readonly string[]): number {
+    this.revive(keepDown);
+    if (this.advancesRing) return atBlock;
+    const stamps = this.views.stamps;
+    let at = atBlock;
+    for (let k = 0; k < this.consumers.length; k++) at = Math.max(at, stamps.value(this.consumers[k]) + 1);
+    if (at > atBlock) for (let k = 0; k < this.positions.length; k++) stamps.publish(this.positions[k], at);
+    return at;
   }
 
   /** Waits for arr[idx] ≥ target; counts sleeps; returns ms waited when timed (else 0). RT-safe. */

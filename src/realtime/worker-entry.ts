@@ -32,7 +32,7 @@ export type ToWorker =
   | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
   /** Restart these modules if they are down (fault recovery on a healthy worker). */
   | { type: 'restart'; ids: string[]; atBlock: number }
-  /** A replacement worker (loaded with `load`) joins the running stream at `atBlock`. */
+  /** A replacement worker (loaded with `load`) joins the running stream at `atBlock` or later (BlockLoop.join); `started` says where. */
   | { type: 'start'; atBlock: number; keepDown: string[] }
   | { type: 'unload' }
   | { type: 'describe'; module: string }
@@ -104,8 +104,7 @@ function main(): void {
           const ids = loop ? loop.restart(m.ids, m.atBlock) : [];
           port.postMessage({ type: 'restarted', ids, atBlock: Math.max(next, m.atBlock) } satisfies FromWorker);
         } else if (m.type === 'start') {
-          loop!.revive(m.keepDown);
-          next = m.atBlock;
+          next = loop!.join(m.atBlock, m.keepDown); // atBlock, or later if a consumer passed it meanwhile
           resume = true;
           port.postMessage({ type: 'started', atBlock: next } satisfies FromWorker);
         } else if (m.type === 'unload') {

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, modsynth } from '../support/cli';
-import { client } from '../support/osc';
+import { client, OSC_ADDRESS } from '../support/osc';
+import { collect, waitForStart } from '../support/started';
 import { killGroupAndWait, spawnGroup } from '../support/group';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-defaults-'));
@@ -18,18 +19,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'modsynth-defaults-'));
 /** `modsynth serve ARGS` in `cwd` with `env`; resolves with its UDP port once it prints it. */
 function bareServe(args: string[], cwd: string, env: Record<string, string>) {
   const proc = spawnGroup(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', ...args], { cwd, env: { ...process.env, CI: 'true', PULSE_SERVER: 'unix:/nonexistent', XDG_RUNTIME_DIR: tmp, ...env } });
-  let out = '', err = '';
-  proc.stderr.on('data', (d) => (err += d));
+  const output = collect(proc);
   const exited = new Promise<number>((r) => proc.on('exit', (c) => r(c ?? -1)));
-  const port = new Promise<number>((resolve, reject) => {
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    setTimeout(() => reject(new Error(`serve did not start within 60 s: ${out}${err}`)), 60_000).unref();
-  });
-  return { proc, port, exited, stdout: () => out, stderr: () => err };
+  const port = waitForStart(proc, output, OSC_ADDRESS, 'serve', 60_000).then((m) => Number(m[1]));
+  return { proc, port, exited, ...output };
 }
 
 test('defaults: a bare serve saves to the per-user patch directory (created 0700), never into the working directory', async (t) => {

@@ -7,6 +7,7 @@ import { createSocket } from 'node:dgram';
 import { decode, encode, Message } from 'node-osc';
 import { BIN, ROOT } from './cli';
 import { killGroup, killGroupAndWait, spawnGroup } from './group';
+import { collect, waitForStart } from './started';
 
 const servers: ChildProcessWithoutNullStreams[] = [];
 
@@ -34,25 +35,28 @@ export function ensureStopped(srv: Server): Promise<void> {
   return killGroupAndWait(srv.proc);
 }
 
-/** Starts `modsynth serve` on an ephemeral port; resolves when it prints its OSC address. */
+/** How long a `serve` may take to print its OSC address (it module-tests any --module-dir first). */
+export const SERVE_START_MS = 30_000;
+
+/**
+ * Starts `modsynth serve` on an ephemeral port; resolves when it prints its OSC address. Rejects,
+ * saying why, when the server exits before that (its exit code and stderr) or has not printed it
+ * within SERVE_START_MS (what it printed): see ./started.ts.
+ */
 export async function serve(args: string[], patchDir: string): Promise<Server> {
   // Tests of a file run one after another: a server still running here belongs to a test that ended
   // (failed) without stopping it, and would starve this one.
   for (const s of servers) await killGroupAndWait(s);
-  return new Promise((resolve, reject) => {
-    const proc = spawnGroup(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', patchDir, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: patchDir, PULSE_SERVER: 'unix:/nonexistent' } });
-    servers.push(proc);
-    let out = '', err = '';
-    const exited = new Promise<number>((r) => proc.on('exit', (c) => r(c ?? -1)));
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), proc, stdout: () => out, stderr: () => err, exited });
-    });
-    proc.stderr.on('data', (d) => (err += d));
-    setTimeout(() => reject(new Error(`serve did not start within 20 s: ${out}${err}`)), 20_000).unref();
-  });
+  const proc = spawnGroup(process.execPath, [BIN, 'serve', '--osc', '127.0.0.1:0', '--patch-dir', patchDir, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true', XDG_RUNTIME_DIR: patchDir, PULSE_SERVER: 'unix:/nonexistent' } });
+  servers.push(proc);
+  const output = collect(proc);
+  const exited = new Promise<number>((r) => proc.on('exit', (c) => r(c ?? -1)));
+  const m = await waitForStart(proc, output, OSC_ADDRESS, 'serve', SERVE_START_MS);
+  return { port: Number(m[1]), proc, ...output, exited };
 }
+
+/** The line `serve` prints once its OSC server listens. */
+export const OSC_ADDRESS = /OSC on udp:\/\/127\.0\.0\.1:(\d+)/;
 
 /** A UDP OSC client that collects replies. */
 export async function client(port: number) {
