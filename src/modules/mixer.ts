@@ -69,7 +69,15 @@ class MixerKernel implements Kernel<typeof spec> {
         const x = inputs[j];
         if (g === target) {
           // Settled (the usual case): the smoothing recurrence would leave g at target, sample by sample.
-          for (let i = start; i < end; i++) acc[i] += finiteOr0(x[i]) * g;
+          // Two samples per iteration: V8 checks each array once per iteration, not once per access.
+          let i = start;
+          for (const last = end - 1; i < last; i += 2) {
+            const a = acc[i] + finiteOr0(x[i]) * g;
+            const b = acc[i + 1] + finiteOr0(x[i + 1]) * g;
+            acc[i] = a;
+            acc[i + 1] = b;
+          }
+          if (i < end) acc[i] += finiteOr0(x[i]) * g;
         } else {
           for (let i = start; i < end; i++) {
             g += (target - g) * a;
@@ -85,7 +93,13 @@ class MixerKernel implements Kernel<typeof spec> {
     const out = io.out.out, mt = t[CHANNELS];
     let m = gains[CHANNELS];
     if (m === mt) {
-      for (let i = start; i < end; i++) out[i] = acc[i] * m;
+      let i = start;
+      for (const last = end - 1; i < last; i += 2) {
+        const a = acc[i] * m, b = acc[i + 1] * m;
+        out[i] = a;
+        out[i + 1] = b;
+      }
+      if (i < end) out[i] = acc[i] * m;
     } else {
       for (let i = start; i < end; i++) {
         m += (mt - m) * a;
