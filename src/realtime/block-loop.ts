@@ -12,7 +12,8 @@
  * Every wait targets an event strictly earlier in (block, plan position) order, so the protocol cannot
  * deadlock, and workers may drift up to SLOTS − 1 blocks apart, which absorbs jitter without a global
  * barrier.
- * The output ring bounds everything: block b is started only when b < RingRead + ringBlocks.
+ * The output ring (memory/output-ring.ts) bounds everything: block b is started only when its slot is
+ * free (b < RingRead + ringBlocks); the output stage writes the slot and publishes RingWritten.
  *
  * Faults (realtime/faults.ts). A wait on a module that is down is skipped (its outputs hold 0 V). The
  * worker stores its heartbeat around every module call (WorkerWord.Running, an Atomics store, and Beat,
@@ -24,7 +25,8 @@
  */
 import { ringWorker, SLOTS, type RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
-import { SPIN_LOADS, waitAtLeast } from '../memory/wait';
+import { SPIN_LOADS } from '../memory/wait';
+import { hasRoom, publishWritten, ringSlots, waitForRoom } from '../memory/output-ring';
 import { CommandRing, type CommandSink } from '../memory/command-ring';
 import { FaultTable } from './faults';
 import { Runner, type RunnerModule } from './runner';
@@ -68,8 +70,9 @@ export class BlockLoop implements CommandSink {
   /** Local index after which this worker publishes RingWritten, or -1. */
   private readonly ringAt: number;
   private readonly advancesRing: boolean;
-  private readonly ringLeft: Float32Array[] = [];
-  private readonly ringRight: Float32Array[] = [];
+  /** The output ring's slots (memory/output-ring.ts): left and right views of slot s. */
+  private readonly ringLeft: Float32Array[];
+  private readonly ringRight: Float32Array[];
   private readonly statBase: number;
   private readonly moduleStatBase: number;
   /** Health of every plan position (shared). */
@@ -168,11 +171,7 @@ export class BlockLoop implements CommandSink {
     // with no modules at all it does so at the end of each block.
     this.advancesRing = ringWorker(plan) === worker;
     this.ringAt = this.outputAt >= 0 ? this.outputAt : this.advancesRing ? positions.length - 1 : -1;
-    const B = layout.blockSize;
-    for (let s = 0; s < layout.ringBlocks; s++) {
-      this.ringLeft.push(this.views.ring.subarray(s * 2 * B, s * 2 * B + B));
-      this.ringRight.push(this.views.ring.subarray(s * 2 * B + B, s * 2 * B + 2 * B));
-    }
+    ({ left: this.ringLeft, right: this.ringRight } = ringSlots(this.views.ring, layout.ringBlocks, layout.blockSize));
     this.statBase = worker * WorkerStat.Count;
     this.moduleStatBase = layout.workers * WorkerStat.Count;
   }
@@ -212,7 +211,7 @@ export class BlockLoop implements CommandSink {
       const t0 = timed ? performance.now() : 0;
       let waited = 0;
       // Room in the output ring.
-      if (Atomics.load(ctrl, Ctrl.RingRead) < b - R + 1) waited += this.wait(ctrl, Ctrl.RingRead, b - R + 1, timed);
+      if (!hasRoom(ctrl, b, R)) waited += this.waitRoom(b, timed);
       const outputAt = this.outputAt, ringAt = this.ringAt;
       for (let m = 0; m < n; m++) {
         const w0 = waitStart[m], w1 = waitStart[m + 1];
@@ -250,11 +249,11 @@ export class BlockLoop implements CommandSink {
         if (m === outputAt) this.fade(b);
         if (m === ringAt) {
           Atomics.store(words, running, -1);
-          publishRing(ctrl, b + 1);
+          publishWritten(ctrl, b + 1);
         }
       }
       Atomics.store(words, running, -1);
-      if (n === 0 && this.advancesRing) publishRing(ctrl, b + 1);
+      if (n === 0 && this.advancesRing) publishWritten(ctrl, b + 1);
       stats[sb + WorkerStat.Blocks]++;
       if (timed) {
         const total = performance.now() - t0;
@@ -436,21 +435,12 @@ export class BlockLoop implements CommandSink {
     return at;
   }
 
-  /** Waits for arr[idx] ≥ target; counts sleeps; returns ms waited when timed (else 0). RT-safe. */
-  private wait(arr: Int32Array, idx: number, target: number, timed: boolean): number {
+  /** Waits for room in the output ring for block b; counts sleeps; returns ms waited when timed (else 0). RT-safe. */
+  private waitRoom(b: number, timed: boolean): number {
     const tw = timed ? performance.now() : 0;
-    if (waitAtLeast(arr, idx, target) > 0) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
+    if (waitForRoom(this.views.ctrl, b, this.layout.ringBlocks) > 0) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
     return timed ? performance.now() - tw : 0;
   }
-}
-
-/**
- * Publishes RingWritten = `value`; wakes the offline render's main thread only when it reached the
- * value that thread sleeps for (Ctrl.RingWant). RT-safe.
- */
-function publishRing(ctrl: Int32Array, value: number): void {
-  Atomics.store(ctrl, Ctrl.RingWritten, value);
-  if (value >= Atomics.load(ctrl, Ctrl.RingWant)) Atomics.notify(ctrl, Ctrl.RingWritten);
 }
 
 /** Keeps, per stamp index, only the strictest (largest) offset. */
