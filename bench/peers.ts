@@ -26,6 +26,7 @@ import { join, relative } from 'node:path';
 import { canonicalFiles, canonicalPatch, canonicalPolyPatch, PATCH_DIR, POLY_WIDTH } from './canonical';
 import { median, type BenchSection } from './report';
 import { rmsDiffDb, wavStats, type WavStats } from './wav-stats';
+import { parallelCapacity } from './parallel-capacity';
 
 const SR = 48000, BLOCK = 64, PEER_SECONDS = 60;
 const ROOT = join(__dirname, '..', '..');
@@ -197,9 +198,14 @@ export async function peers(opts: { voices?: number[]; seconds: number; repeats:
   const engines = process.argv.includes('--peers-engines') ? process.argv[process.argv.indexOf('--peers-engines') + 1] : DEFAULT_PEERS;
   mkdirSync(OUT, { recursive: true });
   const loadBefore = loadavg().map((x) => +x.toFixed(2));
+  const capBefore = await parallelCapacity();
+  process.stderr.write(`  machine's 2-thread capacity before: ${fix(capBefore.capacity)}× (one ${fix(capBefore.one)} s, two at once ${fix(capBefore.two)} s)\n`);
   const peer = process.argv.includes('--no-peers') ? { cells: [], notes: ['peers not run (--no-peers)'] } : peerCells(voicesList, repeats, engines);
   const mine = modsynthCells(voicesList, seconds, repeats);
   const loadAfter = loadavg().map((x) => +x.toFixed(2));
+  const capAfter = await parallelCapacity();
+  process.stderr.write(`  machine's 2-thread capacity after: ${fix(capAfter.capacity)}×\n`);
+  const capacity = (capBefore.capacity + capAfter.capacity) / 2;
   const all = [...peer.cells, ...mine];
 
   const rows = all.map((c) => {
@@ -224,6 +230,8 @@ export async function peers(opts: { voices?: number[]; seconds: number; repeats:
     const sc = find('scsynth', 'harness', n), sn = find('supernova-T2', 'harness', n);
     goal('CPU/voice-sample: modsynth 1 thread ÷ scsynth', n, w0 && sc ? nsPerVoiceSample(w0) / nsPerVoiceSample(sc) : undefined, '≤ 1.5 (stretch ≤ 1.0)', (v) => v <= 1.5, sc ? '' : '(no scsynth)');
     goal('speedup: 2 workers over 1 thread (wall)', n, w0 && w2 ? wallOf(w0) / wallOf(w2) : undefined, '≥ 1.8', (v) => v >= 1.8);
+    goal('  same ÷ the machine\'s 2-thread capacity (see notes)', n, w0 && w2 ? wallOf(w0) / wallOf(w2) / capacity : undefined, 'info (1.0 = all the machine gives)', undefined);
+    if (sc && sn) goal('  supernova -T2 over scsynth (wall, per s of audio)', n, wallOf(sc) / sc.seconds / (wallOf(sn) / sn.seconds), 'info', undefined);
     goal('wall: 2 workers ÷ supernova -T2 (per s of audio)', n, w2 && sn ? wallOf(w2) / w2.seconds / (wallOf(sn) / sn.seconds) : undefined, '≤ 1.0', (v) => v <= 1.0, sn ? '' : '(no supernova)');
     goal('wall: 1 worker ÷ 1 thread', n, w0 && w1 ? wallOf(w1) / wallOf(w0) : undefined, '≤ 1.05', (v) => v <= 1.05);
     if (n % POLY_WIDTH === 0) {
@@ -253,7 +261,9 @@ export async function peers(opts: { voices?: number[]; seconds: number; repeats:
     voices: voicesList, peerEngines: engines, loadavgBefore: loadBefore, loadavgAfter: loadAfter,
     renderColumn: "render s: the render time Modsynth's CLI reports ('rendered in … s'); wall s − render s is what it leaves out: process start, worker pool start and warm-up, patch load, shutdown (and WAV writing where the CLI does not stream it during the render). Not used in the ratios",
     timing: 'whole process: wall around the child; user+sys and max RSS from the child (modsynth: process.resourceUsage via bench/child-rusage; peers: /usr/bin/time in ../shared/peers/run.sh)',
+    parallelCapacity: { before: capBefore, after: capAfter },
     notes: [
+      `machine's 2-thread capacity (bench/parallel-capacity.ts: a pure-compute JS loop, 2 × t(one alone) ÷ t(two at once)): ${fix(capBefore.capacity)}× before, ${fix(capAfter.capacity)}× after the renders; 2.0 = two free cores. No 2-thread speedup can exceed it`,
       ...peer.notes,
       ...staleNotes,
       ...(seconds !== PEER_SECONDS ? [`modsynth renders ${seconds} s, the peer harness always 60 s: wall ratios are per second of audio`] : []),

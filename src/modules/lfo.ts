@@ -34,6 +34,14 @@ const SIN_TABLE = new Float64Array(SIN_SIZE + 2);
 for (let j = 0; j < SIN_SIZE + 2; j++) SIN_TABLE[j] = sin2pi(j / SIN_SIZE);
 
 /**
+ * The phase of each sample of the current call, shared by every LFO of this thread (kernels of a thread
+ * run one after another and `process` never re-enters, so one scratch serves them all: at 256 voices a
+ * scratch per kernel was 128 KiB more of cache to walk every block). Grown when a kernel is created
+ * (not RT), never on the audio path.
+ */
+let phaseScratch = new Float64Array(0);
+
+/**
  * Low-frequency oscillator. Phase accumulator in double precision, f = rate · 2^(rate CV), limited to
  * [0, fs/4]. Waveforms are naive (not band-limited: this is a modulation source; use the VCO for audio);
  * the sine comes from a 2048-point table (error ≤ 1.2e-6 of full scale, see SIN_TABLE).
@@ -50,12 +58,9 @@ class LfoKernel implements Kernel<typeof spec> {
    * the loop allocates a heap number. Reading it back from a Float64Array makes it a double.
    */
   private readonly f64 = new Float64Array(1);
-  /** The phase of each sample of the current call. */
-  private readonly phases: Float64Array;
-
   constructor(ctx: InitContext) {
     this.sampleTime = 1 / ctx.sampleRate;
-    this.phases = new Float64Array(ctx.maxBlock);
+    if (phaseScratch.length < ctx.maxBlock) phaseScratch = new Float64Array(ctx.maxBlock);
   }
 
   reset(): void {
@@ -81,7 +86,37 @@ class LfoKernel implements Kernel<typeof spec> {
     let phase = this.phase === this.phase ? this.phase : startPhase;
     // Pass 1, the only loop-carried work: the phase of every sample into a scratch array. Then one
     // branch-free loop per patched output.
-    const ph = this.phases;
+    const ph = phaseScratch;
+    // A rate CV held over the block (a polyphonic LFO's unused rate input, a slow knob) gives a fixed
+    // step: the per-sample form below would compute the same step every sample.
+    let step = fixedStep, held = !rateConnected;
+    if (rateConnected && !resetConnected && start < end) {
+      const r0 = rateIn[start];
+      held = true;
+      for (let i = start + 1; i < end; i++) {
+        if (rateIn[i] !== r0) {
+          held = false;
+          break;
+        }
+      }
+      if (held) {
+        this.f64[0] = baseDt * Math.pow(2, clamp(finiteOr0(r0), -20, 20));
+        step = this.f64[0] < 0.25 ? this.f64[0] : 0.25;
+      }
+    }
+    if (held && !resetConnected && useSin && !useTri && !useSaw && !useSqr) {
+      // The common modulation source (fixed rate, sine only): phase and sine in one loop, no scratch.
+      for (let i = start; i < end; i++) {
+        const x = phase * SIN_SIZE;
+        const j = x | 0;
+        const a = table[j];
+        sinOut[i] = 5 * (a + (x - j) * (table[j + 1] - a)) + offset;
+        phase += step;
+        if (phase >= 1) phase -= Math.floor(phase);
+      }
+      this.phase = phase;
+      return;
+    }
     if (rateConnected || resetConnected) {
       // The rate CV is usually held or slow: 2^v is recomputed only when the input changes (the same
       // value as computing it every sample; a held CV, as a polyphonic LFO's unused rate input, then

@@ -27,6 +27,12 @@ const SMOOTH_SECONDS = 0.005;
 const SNAP = 1e-9;
 
 /**
+ * The sum of the current call, shared by every mixer of this thread (kernels of a thread run one after
+ * another and `process` never re-enters). Grown when a kernel is created (not RT).
+ */
+let accScratch = new Float64Array(0);
+
+/**
  * Eight-input mixer: out = master · Σ level_n · in_n (no clipping; the output stage limits).
  * Every gain is smoothed per sample (5 ms one-pole), so level moves are click-free and the output is
  * block-size invariant; a gain lands on its target within 1e-9, and a settled gain costs no smoothing.
@@ -36,11 +42,9 @@ class MixerKernel implements Kernel<typeof spec> {
   private readonly coef: number;
   private readonly gains = new Float64Array(CHANNELS + 1).fill(NaN);
   private readonly targets = new Float64Array(CHANNELS + 1);
-  private readonly acc: Float64Array;
-
   constructor(ctx: InitContext) {
     this.coef = 1 - Math.exp(-1 / (SMOOTH_SECONDS * ctx.sampleRate));
-    this.acc = new Float64Array(ctx.maxBlock);
+    if (accScratch.length < ctx.maxBlock) accScratch = new Float64Array(ctx.maxBlock);
   }
 
   reset(): void {
@@ -48,7 +52,7 @@ class MixerKernel implements Kernel<typeof spec> {
   }
 
   process(io: IO, start: number, end: number): void {
-    const p = io.params, t = this.targets, gains = this.gains, acc = this.acc, a = this.coef;
+    const p = io.params, t = this.targets, gains = this.gains, acc = accScratch, a = this.coef;
     t[0] = p.level1; t[1] = p.level2; t[2] = p.level3; t[3] = p.level4;
     t[4] = p.level5; t[5] = p.level6; t[6] = p.level7; t[7] = p.level8;
     t[8] = p.master;

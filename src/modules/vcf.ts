@@ -96,7 +96,7 @@ class VcfKernel implements Kernel<typeof spec> {
     const p = io.params;
     const cutoffBase = p.cutoff, cvAmount = p.cvAmount, linFmHz = p.linFmHz, resBase = p.res;
     const driveGain = Math.pow(10, clamp(p.drive, 0, 24) / 20) * IN_SCALE;
-    const useHp = io.used.hp;
+    const useHp = io.used.hp === true; // a boolean for V8: a bare property read is tested as any value, every sample
     const halfOverFs = 0.5 / this.sampleRate, maxHz = 0.45 * this.sampleRate;
     let noise = this.noise;
     const st = this.st;

@@ -38,6 +38,15 @@ const USE_SAW = 1, USE_SQR = 2, USE_TRI = 4, USE_SIN = 8;
 const MASK = RING - 1;
 
 /**
+ * Per-sample phase increment and pulse width of the current call (control pre-pass), shared by every
+ * VCO of this thread: kernels of a thread run one after another and `process` never re-enters, so one
+ * scratch serves them all (per kernel, 1 KiB more per voice of cache to walk every block). Grown when a
+ * kernel is created (not RT), never on the audio path.
+ */
+let dtScratch = new Float64Array(0);
+let pwScratch = new Float64Array(0);
+
+/**
  * Band-limited VCO. Frequency f = C4 · 2^(coarse/12 + fine/1200 + pitch + fmAmount·fm) · (1 + linFm·linfm/5),
  * limited to ±0.45·fs (negative = through-zero, the waveform runs backwards). Every discontinuity of
  * saw and square gets a BLEP, every corner of the triangle a BLAMP, at its exact sub-sample time.
@@ -63,14 +72,12 @@ class VcoKernel implements Kernel<typeof spec> {
   private pos = 0;
   private usedMask = 0;
   private readonly ev = new Float64Array(2);
-  /** Per-sample phase increment and pulse width of the current call (control pre-pass). */
-  private readonly dts: Float64Array;
-  private readonly pws: Float64Array;
-
   constructor(ctx: InitContext) {
     this.sampleTime = 1 / ctx.sampleRate;
-    this.dts = new Float64Array(ctx.maxBlock);
-    this.pws = new Float64Array(ctx.maxBlock);
+    if (dtScratch.length < ctx.maxBlock) {
+      dtScratch = new Float64Array(ctx.maxBlock);
+      pwScratch = new Float64Array(ctx.maxBlock);
+    }
   }
 
   reset(): void {
@@ -114,7 +121,28 @@ class VcoKernel implements Kernel<typeof spec> {
     // main loop reads unconditionally (one form of loop, whatever is patched: a branch of the main loop
     // that never ran would leave V8 boxing the doubles that merge with it). Unpatched, a fill with the
     // value the per-sample form gives with the inputs at their normal 0 V.
-    const dts = this.dts, pws = this.pws;
+    const dts = dtScratch, pws = pwScratch;
+    // A pitch held over the block (a polyphonic VCO's channel pitch from a merge or a sequencer step)
+    // is a fixed frequency: the per-sample form would compute the same dt every sample.
+    let fixedFreq = !pitchOn && !linOn;
+    if (pitchOn && !linOn && start < end) {
+      const p0 = pitchIn[start], f0 = fmIn[start];
+      let held = true;
+      for (let i = start + 1; i < end; i++) {
+        if (pitchIn[i] !== p0 || fmIn[i] !== f0) {
+          held = false;
+          break;
+        }
+      }
+      if (held) {
+        const pitchV = basePitchV + finiteOr0(p0) + fmAmt * finiteOr0(f0);
+        if (pitchV !== lastPitchV) {
+          lastPitchV = pitchV;
+          baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
+        }
+        fixedFreq = true;
+      }
+    }
     if (!pitchOn) {
       const pitchV = basePitchV;
       if (pitchV !== lastPitchV) {
@@ -122,7 +150,7 @@ class VcoKernel implements Kernel<typeof spec> {
         baseHz = C4_HZ * Math.pow(2, clamp(pitchV, -12, 12));
       }
     }
-    if (pitchOn || linOn) {
+    if (!fixedFreq) {
       for (let i = start; i < end; i++) {
         if (pitchOn) {
           const pitchV = basePitchV + finiteOr0(pitchIn[i]) + fmAmt * finiteOr0(fmIn[i]);
@@ -133,7 +161,7 @@ class VcoKernel implements Kernel<typeof spec> {
         }
         dts[i] = clamp(baseHz * (1 + linAmt * clamp(finiteOr0(linIn[i]), -1e3, 1e3)) * st, -MAX_DT, MAX_DT);
       }
-    } else {
+    } else if (mask !== USE_SAW || syncOn) {
       const dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
       for (let i = start; i < end; i++) dts[i] = dt; // not fill(): a double passed to a builtin is boxed
     }
@@ -145,9 +173,34 @@ class VcoKernel implements Kernel<typeof spec> {
       for (let i = start; i < end; i++) pws[i] = pw;
     }
 
-    if (mask === USE_SAW && !syncOn) {
-      // Saw only, no sync (the common patch): the same steps as the general loop below, without the
-      // branches of the other outputs.
+    if (mask === USE_SAW && !syncOn && fixedFreq) {
+      // Saw only, no sync, fixed frequency (the common patch): the loop below with dt held in a register.
+      const dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
+      for (let i = start; i < end; i++) {
+        let next = phase + dt;
+        if (dt >= 0) {
+          if (next >= 1) {
+            next -= 1;
+            ev[0] = -2;
+            ev[1] = next / dt;
+            ringStep(rings, SAW, pos, ev);
+          }
+        } else if (next < 0) {
+          next += 1;
+          ev[0] = 2;
+          ev[1] = (1 - next) / -dt;
+          ringStep(rings, SAW, pos, ev);
+        }
+        phase = next;
+        const out = (pos - HALF_WIDTH) & MASK;
+        rings[SAW + pos] += 2 * phase - 1;
+        sawOut[i] = OUT_V * rings[SAW + out];
+        rings[SAW + out] = 0;
+        pos = (pos + 1) & MASK;
+      }
+    } else if (mask === USE_SAW && !syncOn) {
+      // Saw only, no sync: the same steps as the general loop below, without the branches of the other
+      // outputs.
       for (let i = start; i < end; i++) {
         const dt = dts[i];
         let next = phase + dt;
