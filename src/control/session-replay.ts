@@ -4,7 +4,7 @@
  * edits as plan swaps at their block, exactly as the live engine did. Not an audio-path API.
  */
 import { Engine } from '../engine/engine';
-import { FADE_BLOCKS } from '../realtime/block-loop';
+import { FADE_BLOCKS } from '../realtime/swap-fade';
 import { validatePatch } from '../plan/patch';
 import type { SessionEvent } from './session-log';
 import type { StreamResult } from '../engine/local-backend';

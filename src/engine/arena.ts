@@ -8,6 +8,7 @@
 import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { CommandRing } from '../memory/command-ring';
+import { readBlocks, writtenBlocks } from '../memory/output-ring';
 import { fillConstants } from '../realtime/runner';
 
 /** What a plan's workers measured (read from the arena without locks). */
@@ -89,7 +90,7 @@ export class Arena {
    * this read and the message's arrival (JACK takes a period at once), so one more ring of margin.
    */
   safeBlock(): number {
-    return Atomics.load(this.views.ctrl, Ctrl.RingRead) + 2 * this.layout.ringBlocks + 1;
+    return readBlocks(this.views.ctrl) + 2 * this.layout.ringBlocks + 1;
   }
 
   /** True when worker w (of the plan) has been declared dead and not yet replaced. */
@@ -103,7 +104,7 @@ export class Arena {
       underruns: Atomics.load(ctrl, Ctrl.Underruns),
       framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames),
       deviceQuanta: Atomics.load(ctrl, Ctrl.DeviceQuanta),
-      blocksWritten: Atomics.load(ctrl, Ctrl.RingWritten),
+      blocksWritten: writtenBlocks(ctrl),
       paramsDropped: Atomics.load(ctrl, Ctrl.CmdDropped),
     };
   }

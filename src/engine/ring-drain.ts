@@ -1,10 +1,11 @@
 /**
- * Offline renders on the worker backend: the calling thread drains the output ring while the workers
- * fill it, and passes each finished block to a sink. Control thread (it blocks in Atomics.wait while
+ * Offline renders on the worker backend: the calling thread drains the output ring (its consumer end,
+ * memory/output-ring.ts) while the workers fill it, and passes each finished block to a sink. Control thread (it blocks in Atomics.wait while
  * the workers run; never the audio path).
  */
 import { Ctrl } from '../memory/layout';
 import { waitAtLeast, publish } from '../memory/wait';
+import { publishRead, releaseProducer, ringSlots, waitWritten } from '../memory/output-ring';
 import type { Arena } from './arena';
 import type { BlockSink } from './block-sink';
 
@@ -18,16 +19,16 @@ export function drainRing(space: Arena, workers: number, first: number, frames: 
   const { views, layout } = space;
   const B = layout.blockSize, R = layout.ringBlocks;
   const end = first + Math.ceil(frames / B);
-  const slots = Array.from({ length: R }, (_, s) => [views.ring.subarray(s * 2 * B, s * 2 * B + B), views.ring.subarray(s * 2 * B + B, (s + 1) * 2 * B)]);
+  const { left, right } = ringSlots(views.ring, R, B);
+  const slots = left.map((l, s) => [l, right[s]]);
   const ctrl = views.ctrl;
   const batch = Math.max(1, R >> 1);
   try {
     for (let b = first; b < end; ) {
       const upto = Math.min(end, b + batch);
-      Atomics.store(ctrl, Ctrl.RingWant, upto);
-      waitAtLeast(ctrl, Ctrl.RingWritten, upto);
+      waitWritten(ctrl, upto);
       for (; b < upto; b++) sink.write(slots[b % R], Math.min(B, frames - (b - first) * B));
-      publish(ctrl, Ctrl.RingRead, b);
+      publishRead(ctrl, b);
       onProgress?.(Math.min(frames, (b - first) * B));
     }
   } catch (e) {
@@ -52,7 +53,7 @@ export function armRun(ctrl: Int32Array, end: number, runGen: number): void {
 export function releaseWorkers(space: Arena): void {
   const ctrl = space.views.ctrl;
   publish(ctrl, Ctrl.Stop, 1);
-  publish(ctrl, Ctrl.RingRead, 0x7fffffff);
+  releaseProducer(ctrl);
   space.views.stamps.releaseAll();
 }
 

@@ -18,6 +18,7 @@
 import { ringWorker, type RenderPlan } from '../plan/compile';
 import type { WorkerPool } from './pool';
 import { Ctrl, WorkerWord } from '../memory/layout';
+import { writtenBlocks } from '../memory/output-ring';
 import type { Arena } from './arena';
 import { FAULT_NAMES, FaultKind, type FaultName, type HealthTable } from '../memory/health';
 import { FaultTable } from '../realtime/faults';
@@ -178,7 +179,7 @@ export class Supervisor {
 
   private currentBlock(): number {
     const v = this.host.arena?.views;
-    return v ? Atomics.load(v.ctrl, Ctrl.RingWritten) : 0;
+    return v ? writtenBlocks(v.ctrl) : 0;
   }
 
   /** Checks at once (the watchdog just declared a worker hung). */
@@ -306,7 +307,7 @@ export class Supervisor {
       // A worker other than the ring's joins at a block no other worker has reached. The ring's worker
       // must go on from the first block it has not published: nothing else advances the ring, so a
       // later block would wait forever for room (the ring only drains what that worker writes).
-      const at = w === ringWorker(plan) ? Atomics.load(host.arena!.views.ctrl, Ctrl.RingWritten) : host.arena!.safeBlock();
+      const at = w === ringWorker(plan) ? writtenBlocks(host.arena!.views.ctrl) : host.arena!.safeBlock();
       const stamps = host.arena!.views.stamps;
       for (const p of table.positionsOf(w)) stamps.set(p, at);
       // The thread starts at `at` or later: a consumer on another worker may have passed `at` before

@@ -19,6 +19,7 @@ import type { Backend } from './backend';
 import type { BlockSink, StreamResult } from './block-sink';
 import type { EngineOptions, LoadOptions } from './options';
 import { armRun, drainRing, releaseWorkers } from './ring-drain';
+import { ringAhead, setSinkLimit, streamingConsumer, writtenBlocks } from '../memory/output-ring';
 
 export class WorkerBackend implements Backend {
   plan: RenderPlan | undefined;
@@ -121,11 +122,11 @@ export class WorkerBackend implements Backend {
   startStreaming(frameLimit: number): void {
     if (!this.space) throw new Error('streaming needs at least one worker and a loaded patch');
     const ctrl = this.space.ctrl;
-    Atomics.store(ctrl, Ctrl.SinkLimit, Math.min(0x7fffffff, Math.round(frameLimit)));
+    setSinkLimit(ctrl, frameLimit);
     Atomics.store(ctrl, Ctrl.Stop, 0);
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
     Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
-    Atomics.store(ctrl, Ctrl.RingWant, 0x7fffffff); // the device never sleeps on RingWritten
+    streamingConsumer(ctrl); // the device never sleeps on RingWritten
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
     this.streaming = true;
     this.clock.reset();
@@ -244,8 +245,8 @@ export class WorkerBackend implements Backend {
     const dead = (w: number) => w < (this.plan?.workers ?? 0) && space.workerDead(w);
     const pending = () => heads.some((h, w) => !rings[w].taken(h) && !dead(w));
     while (pending() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
-    const target = Atomics.load(views.ctrl, Ctrl.RingWritten) + 1;
-    while (Atomics.load(views.ctrl, Ctrl.RingWritten) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    const target = writtenBlocks(views.ctrl) + 1;
+    while (ringAhead(writtenBlocks(views.ctrl), target) < 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1));
   }
 
   buffers(): Float32Array | undefined {

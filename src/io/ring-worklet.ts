@@ -2,15 +2,20 @@
  * The AudioWorkletProcessor behind `modsynth play`: the device's pull end of the output ring.
  *
  * It runs on node-web-audio-api's worklet thread, once per render quantum (128 frames), and only copies:
- * from the engine's output ring (in the shared arena) to the device, and the same samples into the
- * record ring when recording. After it has taken the last frame of a block it publishes RingRead, which
- * frees the slot and wakes the engine's workers (pull model: nothing on the main thread can stall the
- * device). If the engine has not written enough frames yet, the rest of the quantum is silence and the
- * underrun is counted; the missing frames are played late, never dropped, so the stream stays intact.
+ * from the engine's output ring (in the shared arena; its consumer end is memory/output-ring.ts's
+ * OutputRingReader, which frees each slot and wakes the engine's workers as it takes a block's last
+ * frame: pull model, nothing on the main thread can stall the device) to the device, and the same
+ * samples into the record ring when recording. If the engine has not written enough frames yet, the
+ * rest of the quantum is silence and the underrun is counted; the missing frames are played late,
+ * never dropped, so the stream stays intact.
  *
  * RT rules: no allocation, no messages, no logging in `process`.
- * This file is loaded by the worklet scope (which provides AudioWorkletProcessor and registerProcessor).
+ * This file is loaded by the worklet scope (a Node worker that provides AudioWorkletProcessor and
+ * registerProcessor, and imports this file from disk, so its own imports resolve: only memory/ leaves).
  */
+import { Ctrl } from '../memory/layout';
+import { OutputRingReader, sinkLimit } from '../memory/output-ring';
+
 interface RingOptions {
   sab: SharedArrayBuffer;
   ctrlOffset: number;
@@ -63,9 +68,6 @@ let served = false;
   }
 }
 
-// Control word indices, mirrored from memory/layout.ts (the worklet scope loads this file alone).
-const RING_READ = 0, RING_WRITTEN = 1, UNDERRUNS = 7, SINK_FRAMES = 8, SINK_LIMIT = 9, DEVICE_QUANTA = 14, CTRL_COUNT = 16;
-
 /** Zeroes frames [from, n) of both channels. */
 function silence(outL: Float32Array, outR: Float32Array, from: number, n: number): void {
   for (let k = from; k < n; k++) outL[k] = outR[k] = 0;
@@ -73,14 +75,10 @@ function silence(outL: Float32Array, outR: Float32Array, from: number, n: number
 
 class RingReader extends AudioWorkletProcessor {
   private readonly ctrl: Int32Array;
-  private readonly ring: Float32Array;
-  private readonly B: number;
-  private readonly R: number;
+  private readonly reader: OutputRingReader;
   private readonly rec: Float32Array | undefined;
   private readonly recCtrl: Int32Array | undefined;
   private readonly recFrames: number;
-  /** Absolute frames taken from the ring so far. */
-  private frame = 0;
   /** Quanta of start-up silence still to play. */
   private preroll: number;
   /** Every call of `process` (published as DEVICE_QUANTA: the device is alive). */
@@ -89,10 +87,9 @@ class RingReader extends AudioWorkletProcessor {
   constructor(options: { processorOptions: RingOptions }) {
     super();
     const o = options.processorOptions;
-    this.ctrl = new Int32Array(o.sab, o.ctrlOffset, CTRL_COUNT);
-    this.B = o.blockSize;
-    this.R = o.ringBlocks;
-    this.ring = new Float32Array(o.sab, o.ringOffset, o.ringBlocks * o.blockSize * 2);
+    this.ctrl = new Int32Array(o.sab, o.ctrlOffset, Ctrl.Count);
+    const ring = new Float32Array(o.sab, o.ringOffset, o.ringBlocks * o.blockSize * 2);
+    this.reader = new OutputRingReader(this.ctrl, ring, o.ringBlocks, o.blockSize);
     this.recFrames = o.recordFrames ?? 0;
     this.preroll = o.prerollQuanta ?? 0;
     if (o.recordSab) {
@@ -106,34 +103,23 @@ class RingReader extends AudioWorkletProcessor {
     const outL = outputs[0][0], outR = outputs[0][1]; // outputChannelCount: [2]
     const n = outL.length;
     this.quanta = (this.quanta + 1) & 0x7fffffff;
-    Atomics.store(this.ctrl, DEVICE_QUANTA, this.quanta);
-    const ctrl = this.ctrl, ring = this.ring, B = this.B, R = this.R;
-    const limit = Atomics.load(ctrl, SINK_LIMIT);
+    const ctrl = this.ctrl, reader = this.reader;
+    Atomics.store(ctrl, Ctrl.DeviceQuanta, this.quanta);
+    const limit = sinkLimit(ctrl);
     // Silence that is not an underrun: the start-up pre-roll (the device's first periods come
     // irregularly, several at once while its threads start; the ring's first frame goes out once it
     // runs at its pace), or the end (--seconds).
-    if (this.preroll > 0 || this.frame >= limit) {
+    if (this.preroll > 0 || reader.frame >= limit) {
       if (this.preroll > 0) this.preroll--;
       silence(outL, outR, 0, n);
       return true;
     }
-    const written = Atomics.load(ctrl, RING_WRITTEN) * B;
-    let i = 0;
-    for (; i < n && this.frame < written && this.frame < limit; i++, this.frame++) {
-      const block = Math.floor(this.frame / B), at = this.frame - block * B;
-      const base = (block % R) * 2 * B;
-      outL[i] = ring[base + at];
-      outR[i] = ring[base + B + at];
-      if (at === B - 1) {
-        Atomics.store(ctrl, RING_READ, block + 1);
-        Atomics.notify(ctrl, RING_READ);
-      }
-    }
+    const i = reader.read(outL, outR, n, limit);
     if (i < n) {
-      if (this.frame < limit) Atomics.add(ctrl, UNDERRUNS, 1);
+      if (reader.frame < limit) Atomics.add(ctrl, Ctrl.Underruns, 1);
       silence(outL, outR, i, n);
     }
-    Atomics.store(ctrl, SINK_FRAMES, this.frame & 0x7fffffff);
+    Atomics.store(ctrl, Ctrl.SinkFrames, reader.frame % 0x80000000);
     const rec = this.rec, recCtrl = this.recCtrl;
     if (rec && recCtrl) {
       // The engine's stream: every frame taken from the ring, in order. The silence an underrun puts

@@ -12,7 +12,8 @@
  * Every wait targets an event strictly earlier in (block, plan position) order, so the protocol cannot
  * deadlock, and workers may drift up to SLOTS − 1 blocks apart, which absorbs jitter without a global
  * barrier.
- * The output ring bounds everything: block b is started only when b < RingRead + ringBlocks.
+ * The output ring (memory/output-ring.ts) bounds everything: block b is started only when its slot is
+ * free (b < RingRead + ringBlocks); the output stage writes the slot and publishes RingWritten.
  *
  * Faults (realtime/faults.ts). A wait on a module that is down is skipped (its outputs hold 0 V). The
  * worker stores its heartbeat around every module call (WorkerWord.Running, an Atomics store, and Beat,
@@ -20,28 +21,26 @@
  * thread reads it and declares a worker stuck in one call for Ctrl.HangMs dead, which takes its modules
  * down and wakes every wait on them. So no worker waits on a hung or dead one past the hang budget.
  *
+ * Its parts, one file each: the stamp tables (cross-waits.ts), the param changes waiting for their
+ * block (param-queue.ts), the swap fades (swap-fade.ts), the output ring (memory/output-ring.ts).
+ *
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
  */
-import { ringWorker, SLOTS, type RenderPlan } from '../plan/compile';
+import { ringWorker, type RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
-import { SPIN_LOADS, waitAtLeast } from '../memory/wait';
-import { CommandRing, type CommandSink } from '../memory/command-ring';
+import { SPIN_LOADS } from '../memory/wait';
+import { hasRoom, publishWritten, ringSlots, waitForRoom } from '../memory/output-ring';
+import { CommandRing } from '../memory/command-ring';
 import { FaultTable } from './faults';
 import { Runner, type RunnerModule } from './runner';
+import { crossWaits } from './cross-waits';
+import { ParamQueue } from './param-queue';
+import { applySwapFade } from './swap-fade';
 
-/** Param records due in one block, at most (more wait for the next block). */
-const MAX_DUE = 4096;
+export { FADE_BLOCKS } from './swap-fade';
+
 /** Longest sleep of a cross-worker wait before it re-checks the producer's health (ms, integer). */
 const WAIT_SLICE_MS = 2;
-/** Records taken from the ring but not yet due (timed changes waiting for their block). */
-const MAX_PENDING = 16384;
-/**
- * Structural edits are click-free: the output is faded out over the FADE_BLOCKS blocks before a plan
- * swap and back in over the FADE_BLOCKS after it (linear, per sample). The swap block is always known
- * that far ahead (live: it is published at least ringBlocks + 2 blocks ahead; replay: armed 2 blocks
- * before), so the fade is the same live and offline.
- */
-export const FADE_BLOCKS = 2;
 
 /**
  * Timing is sampled: one block in TIMING_EVERY is timed (busy and wait time of the worker, plus one
@@ -51,12 +50,12 @@ export const FADE_BLOCKS = 2;
  */
 export const TIMING_EVERY = 16;
 
-export class BlockLoop implements CommandSink {
+export class BlockLoop {
   readonly views: ArenaViews;
   readonly runner: Runner;
   /** Plan positions of this worker's modules, in order. */
   readonly positions: Int32Array;
-  /** Flattened waits: for local module m, pairs (stampIndex, offset) in waitData[waitStart[m] .. waitStart[m+1]). */
+  /** Flattened waits (cross-waits.ts): for local module m, pairs (stampIndex, offset) in waitData[waitStart[m] .. waitStart[m+1]). */
   private readonly waitStart: Int32Array;
   private readonly waitData: Int32Array;
   /** Stamp index to publish after local module m, or -1. */
@@ -68,8 +67,9 @@ export class BlockLoop implements CommandSink {
   /** Local index after which this worker publishes RingWritten, or -1. */
   private readonly ringAt: number;
   private readonly advancesRing: boolean;
-  private readonly ringLeft: Float32Array[] = [];
-  private readonly ringRight: Float32Array[] = [];
+  /** The output ring's slots (memory/output-ring.ts): left and right views of slot s. */
+  private readonly ringLeft: Float32Array[];
+  private readonly ringRight: Float32Array[];
   private readonly statBase: number;
   private readonly moduleStatBase: number;
   /** Health of every plan position (shared). */
@@ -87,16 +87,8 @@ export class BlockLoop implements CommandSink {
     return Atomics.load(this.views.workerWords, this.wordBase + WorkerWord.Owner) !== this.owner;
   }
 
-  /** Plan position → local module index (-1: another worker's). */
-  private readonly localOf: Int32Array;
-  /** Param records due in the current block: [offset in block, local module, param index, value]. */
-  private readonly due = new Float64Array(MAX_DUE * 4);
-  private dueCount = 0;
-  /** Records taken from the ring, not yet due: [absolute frame, local module, param index, value]. */
-  private readonly pending = new Float64Array(MAX_PENDING * 4);
-  private pendingCount = 0;
-  /** This worker's command ring (reader end). */
-  private readonly commands: CommandRing;
+  /** Param changes from this worker's command ring, waiting for their block (param-queue.ts). */
+  private readonly params: ParamQueue;
 
   constructor(
     readonly plan: RenderPlan,
@@ -115,64 +107,23 @@ export class BlockLoop implements CommandSink {
       if (m.worker === worker) positions.push(p);
     });
     this.positions = Int32Array.from(positions);
-    this.localOf = new Int32Array(plan.modules.length).fill(-1);
-    positions.forEach((p, i) => (this.localOf[p] = i));
+    const localOf = new Int32Array(plan.modules.length).fill(-1);
+    positions.forEach((p, i) => (localOf[p] = i));
     this.table = new FaultTable(plan, this.views.buffers, this.views.health, this.views.ctrl, this.views.workerWords, this.views.stamps);
     this.runner = new Runner(plan, this.views.buffers, positions, carry, this.table);
     this.wordBase = worker * WorkerWord.Count;
-    this.commands = new CommandRing(this.views.cmdIndex, this.views.cmd, worker, layout.cmdRecords);
+    this.params = new ParamQueue(new CommandRing(this.views.cmdIndex, this.views.cmd, worker, layout.cmdRecords), localOf);
     this.owner = owner ?? Atomics.load(this.views.workerWords, this.wordBase + WorkerWord.Owner);
 
-    // Cross-worker waits and publications.
-    const waits: number[][] = positions.map(() => []);
-    const crosses = new Uint8Array(plan.modules.length);
-    plan.modules.forEach((m, p) => {
-      m.inputs.forEach((inp) => {
-        if (inp.from >= 0 && plan.modules[inp.from].worker !== m.worker) {
-          crosses[p] = 1;
-          crosses[inp.from] = 1;
-        }
-      });
-    });
-    const local = new Map(positions.map((p, i) => [p, i]));
-    const consumers = new Set<number>();
-    plan.modules.forEach((m, p) => {
-      m.inputs.forEach((inp) => {
-        if (inp.from < 0) return;
-        const producer = plan.modules[inp.from];
-        if (producer.worker === m.worker) return;
-        // Consumer side: wait for the producer's block.
-        const mi = local.get(p);
-        if (mi !== undefined) waits[mi].push(inp.from, inp.lag === 0 ? 1 : 0);
-        // Producer side: do not overwrite a slot the consumer may still read.
-        const pi = local.get(inp.from);
-        if (pi !== undefined) {
-          waits[pi].push(p, inp.lag === 0 ? 1 - SLOTS : 2 - SLOTS);
-          consumers.add(p);
-        }
-      });
-    });
-    this.waitStart = new Int32Array(positions.length + 1);
-    const flat: number[] = [];
-    waits.forEach((w, i) => {
-      this.waitStart[i] = flat.length;
-      flat.push(...dedupeWaits(w));
-    });
-    this.waitStart[positions.length] = flat.length;
-    this.waitData = Int32Array.from(flat);
-    this.publishes = Int32Array.from(positions.map((p) => (crosses[p] ? p : -1)));
-    this.consumers = Int32Array.from([...consumers].sort((a, b) => a - b));
+    // Cross-worker waits and publications (the stamp protocol above).
+    ({ waitStart: this.waitStart, waitData: this.waitData, publishes: this.publishes, consumers: this.consumers } = crossWaits(plan, positions));
 
     this.outputAt = positions.indexOf(plan.output);
     // Without an output module, worker 0 still advances the ring (silent blocks) so the sink never waits;
     // with no modules at all it does so at the end of each block.
     this.advancesRing = ringWorker(plan) === worker;
     this.ringAt = this.outputAt >= 0 ? this.outputAt : this.advancesRing ? positions.length - 1 : -1;
-    const B = layout.blockSize;
-    for (let s = 0; s < layout.ringBlocks; s++) {
-      this.ringLeft.push(this.views.ring.subarray(s * 2 * B, s * 2 * B + B));
-      this.ringRight.push(this.views.ring.subarray(s * 2 * B + B, s * 2 * B + 2 * B));
-    }
+    ({ left: this.ringLeft, right: this.ringRight } = ringSlots(this.views.ring, layout.ringBlocks, layout.blockSize));
     this.statBase = worker * WorkerStat.Count;
     this.moduleStatBase = layout.workers * WorkerStat.Count;
   }
@@ -205,14 +156,15 @@ export class BlockLoop implements CommandSink {
       // At the swap block the caller installs the new plan, then resumes here (the resumed call starts
       // at that block, hence `b !== from`).
       if (b !== from && Atomics.load(ctrl, Ctrl.SwapAt) === b) break;
-      this.takeDueRecords(b * B, B);
-      const dueCount = this.dueCount, due = this.due;
+      const params = this.params;
+      params.takeDue(b * B, B);
+      const dueCount = params.dueCount, due = params.due;
       const timed = every > 0 && b % every === 0;
       const probe = timed && n > 0 ? (b / every) % n : -1;
       const t0 = timed ? performance.now() : 0;
       let waited = 0;
       // Room in the output ring.
-      if (Atomics.load(ctrl, Ctrl.RingRead) < b - R + 1) waited += this.wait(ctrl, Ctrl.RingRead, b - R + 1, timed);
+      if (!hasRoom(ctrl, b, R)) waited += this.waitRoom(b, timed);
       const outputAt = this.outputAt, ringAt = this.ringAt;
       for (let m = 0; m < n; m++) {
         const w0 = waitStart[m], w1 = waitStart[m + 1];
@@ -250,11 +202,11 @@ export class BlockLoop implements CommandSink {
         if (m === outputAt) this.fade(b);
         if (m === ringAt) {
           Atomics.store(words, running, -1);
-          publishRing(ctrl, b + 1);
+          publishWritten(ctrl, b + 1);
         }
       }
       Atomics.store(words, running, -1);
-      if (n === 0 && this.advancesRing) publishRing(ctrl, b + 1);
+      if (n === 0 && this.advancesRing) publishWritten(ctrl, b + 1);
       stats[sb + WorkerStat.Blocks]++;
       if (timed) {
         const total = performance.now() - t0;
@@ -265,96 +217,16 @@ export class BlockLoop implements CommandSink {
     return b;
   }
 
-  /**
-   * Takes every record from this worker's command ring into `pending` (records arrive in any frame
-   * order: a timed change never holds up an earlier one behind it), then moves those due before the end
-   * of this block into `due` (offset in block, local module, param index, value), sorted by offset.
-   * A record whose frame has passed is applied at the start of this block. RT-safe: no allocation.
-   */
-  private takeDueRecords(blockFrame: number, frames: number): void {
-    this.commands.take(MAX_PENDING - this.pendingCount, this);
-    const pending = this.pending, np = this.pendingCount;
-    const due = this.due, end = blockFrame + frames;
-    let n = 0, keep = 0;
-    for (let k = 0; k < np; k++) {
-      const frame = pending[k * 4];
-      if (frame < end && n < MAX_DUE) {
-        const at = frame > blockFrame ? frame - blockFrame : 0;
-        // Insertion by offset (stable: equal offsets keep their arrival order).
-        let j = n;
-        while (j > 0 && due[(j - 1) * 4] > at) {
-          due[j * 4] = due[(j - 1) * 4];
-          due[j * 4 + 1] = due[(j - 1) * 4 + 1];
-          due[j * 4 + 2] = due[(j - 1) * 4 + 2];
-          due[j * 4 + 3] = due[(j - 1) * 4 + 3];
-          j--;
-        }
-        due[j * 4] = at;
-        due[j * 4 + 1] = pending[k * 4 + 1];
-        due[j * 4 + 2] = pending[k * 4 + 2];
-        due[j * 4 + 3] = pending[k * 4 + 3];
-        n++;
-      } else {
-        if (keep !== k) {
-          pending[keep * 4] = frame;
-          pending[keep * 4 + 1] = pending[k * 4 + 1];
-          pending[keep * 4 + 2] = pending[k * 4 + 2];
-          pending[keep * 4 + 3] = pending[k * 4 + 3];
-        }
-        keep++;
-      }
-    }
-    this.pendingCount = keep;
-    this.dueCount = n;
-  }
-
-  /**
-   * CommandSink: one record taken from this worker's command ring, kept in `pending` when it is for a
-   * module of this worker (records for modules of a plan just replaced may still arrive). Audio path.
-   */
-  record(frame: number, position: number, param: number, value: number): void {
-    const local = this.localOf[position];
-    if (local < 0) return;
-    const at = this.pendingCount++ * 4, pending = this.pending;
-    pending[at] = frame;
-    pending[at + 1] = local;
-    pending[at + 2] = param;
-    pending[at + 3] = value;
-  }
-
-  /** Applies the swap fades to ring slot of block b (see FADE_BLOCKS). RT-safe. */
+  /** Applies the swap fades to block b's ring slot (swap-fade.ts). RT-safe. */
   private fade(b: number): void {
-    const swapAt = Atomics.load(this.views.ctrl, Ctrl.SwapAt);
-    let g0 = 1, g1 = 1;
-    if (b >= swapAt - FADE_BLOCKS && b < swapAt) {
-      g0 = (swapAt - b) / FADE_BLOCKS;
-      g1 = (swapAt - b - 1) / FADE_BLOCKS;
-    } else if (this.startedAt >= 0 && b >= this.startedAt && b < this.startedAt + FADE_BLOCKS) {
-      g0 = (b - this.startedAt) / FADE_BLOCKS;
-      g1 = (b - this.startedAt + 1) / FADE_BLOCKS;
-    } else return;
-    const R = this.layout.ringBlocks, B = this.layout.blockSize;
-    const left = this.ringLeft[b % R], right = this.ringRight[b % R];
-    const step = (g1 - g0) / B;
-    for (let i = 0; i < B; i++) {
-      const g = g0 + step * i;
-      left[i] *= g;
-      right[i] *= g;
-    }
+    const R = this.layout.ringBlocks;
+    applySwapFade(this.ringLeft[b % R], this.ringRight[b % R], b, Atomics.load(this.views.ctrl, Ctrl.SwapAt), this.startedAt, this.layout.blockSize);
   }
 
-  /** Takes over the records another loop (the plan this one replaces) still held. Not RT (swap time). */
+  /** Takes over the param records another loop (the plan this one replaces) still held, by module id. Not RT (swap time). */
   carryPending(from: BlockLoop): void {
     const ids = new Map(this.runner.modules.map((m, i) => [m.id, i]));
-    for (let k = 0; k < from.pendingCount && this.pendingCount < MAX_PENDING; k++) {
-      const local = ids.get(from.runner.modules[from.pending[k * 4 + 1]].id);
-      if (local === undefined) continue; // the module was removed
-      const at = this.pendingCount++ * 4;
-      this.pending[at] = from.pending[k * 4];
-      this.pending[at + 1] = local;
-      this.pending[at + 2] = from.pending[k * 4 + 2];
-      this.pending[at + 3] = from.pending[k * 4 + 3];
-    }
+    this.params.carryFrom(from.params, (k) => ids.get(from.runner.modules[k].id) ?? -1);
   }
 
   /**
@@ -436,26 +308,10 @@ export class BlockLoop implements CommandSink {
     return at;
   }
 
-  /** Waits for arr[idx] ≥ target; counts sleeps; returns ms waited when timed (else 0). RT-safe. */
-  private wait(arr: Int32Array, idx: number, target: number, timed: boolean): number {
+  /** Waits for room in the output ring for block b; counts sleeps; returns ms waited when timed (else 0). RT-safe. */
+  private waitRoom(b: number, timed: boolean): number {
     const tw = timed ? performance.now() : 0;
-    if (waitAtLeast(arr, idx, target) > 0) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
+    if (waitForRoom(this.views.ctrl, b, this.layout.ringBlocks) > 0) this.views.stats[this.statBase + WorkerStat.Sleeps]++;
     return timed ? performance.now() - tw : 0;
   }
-}
-
-/**
- * Publishes RingWritten = `value`; wakes the offline render's main thread only when it reached the
- * value that thread sleeps for (Ctrl.RingWant). RT-safe.
- */
-function publishRing(ctrl: Int32Array, value: number): void {
-  Atomics.store(ctrl, Ctrl.RingWritten, value);
-  if (value >= Atomics.load(ctrl, Ctrl.RingWant)) Atomics.notify(ctrl, Ctrl.RingWritten);
-}
-
-/** Keeps, per stamp index, only the strictest (largest) offset. */
-function dedupeWaits(pairs: number[]): number[] {
-  const best = new Map<number, number>();
-  for (let i = 0; i < pairs.length; i += 2) best.set(pairs[i], Math.max(best.get(pairs[i]) ?? -Infinity, pairs[i + 1]));
-  return [...best.entries()].sort((a, b) => a[0] - b[0]).flat();
 }

@@ -21,6 +21,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
+import { writtenBlocks } from '../memory/output-ring';
 import { currentTid } from '../threads/thread-policy';
 import { PriorityPipe } from '../threads/priority-helper';
 import { FaultTable } from './faults';
@@ -144,7 +145,7 @@ function main(): void {
             continue;
           }
         }
-        const block = Atomics.load(ctrl, Ctrl.RingWritten);
+        const block = writtenBlocks(ctrl);
         if (table.markWorkerDead(w, block)) {
           const demoted = pipe?.send(tids[w] ?? -1, 0) ?? false;
           const threadState = state[w]?.state() || 'unknown';

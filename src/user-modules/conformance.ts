@@ -3,12 +3,11 @@
  * (test/modules/conformance.test.ts), run on one module's descriptor. Runs in the module-test worker
  * (conformance-entry.ts), with the nondeterminism traps installed; each check returns its verdict.
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
 import { parsePatch, serializePatch, validatePatch } from '../plan/patch';
 import type { AnyModule } from '../sdk/module-api';
 import { blockRunner, firstDifference, firstNonFinite, makeHarness, normals, render, signalsFor, type Source } from './harness';
 import { takeUses } from './traps';
+import { GROWTH_LIMIT_BYTES, MEASURED_BLOCKS, probeAllocation } from './alloc-probe';
 
 export interface CheckResult {
   name: string;
@@ -123,49 +122,16 @@ export function runSyncChecks(desc: AnyModule, onStart: (name: string) => void):
   return results;
 }
 
-/** Used bytes of the heap's data spaces (code spaces excluded: optimized code is not garbage). */
-function dataHeapUsed(): number {
-  return getHeapSpaceStatistics().filter((s) => !s.space_name.startsWith('code')).reduce((sum, s) => sum + s.space_used_size, 0);
-}
-
 /**
  * No allocation in the block function: after a warm-up, 20,000 blocks of 64 frames with lively inputs
- * and no scavenge (minor GC) and < 16 KiB heap growth, in up to 3 windows (as test/support/alloc-probe.ts).
+ * and no scavenge (minor GC) and < 16 KiB heap growth, in up to 3 windows (alloc-probe.ts).
  */
 export async function allocationCheck(desc: AnyModule, now: () => number): Promise<CheckResult> {
   const name = 'no-allocation';
   try {
-    const run = blockRunner(desc, makeHarness(desc, 64));
-    run(0, 4000);
-    let done = 4000;
-    for (let flat = 0, round = 0; flat < 2 && round < 100; round++) {
-      await new Promise((r) => setTimeout(r, 5));
-      const before = dataHeapUsed();
-      run(done, 1000);
-      done += 1000;
-      const growth = dataHeapUsed() - before;
-      flat = growth >= 0 && growth < 1024 ? flat + 1 : 0;
-    }
-    const gcs: number[] = [];
-    const obs = new PerformanceObserver((list) =>
-      list.getEntries().forEach((e) => (e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR && gcs.push(e.startTime)),
-    );
-    obs.observe({ entryTypes: ['gc'] });
-    let during = 0, growth = 0;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await new Promise((r) => setTimeout(r, 10));
-      const before = dataHeapUsed(), t0 = now();
-      run(done, 20_000);
-      done += 20_000;
-      const t1 = now();
-      growth = dataHeapUsed() - before;
-      await new Promise((r) => setTimeout(r, 30));
-      during = gcs.filter((t) => t >= t0 && t <= t1).length;
-      if (during === 0 && growth < 16 * 1024) break;
-    }
-    obs.disconnect();
-    if (during > 0) return { name, ok: false, detail: `the block function allocates: ${during} scavenge(s) in 20,000 blocks, heap grew ${growth} bytes` };
-    if (growth >= 16 * 1024) return { name, ok: false, detail: `the block function allocates: heap grew ${growth} bytes in 20,000 blocks` };
+    const { gcs, growth } = await probeAllocation(blockRunner(desc, makeHarness(desc, 64)), now);
+    if (gcs > 0) return { name, ok: false, detail: `the block function allocates: ${gcs} scavenge(s) in ${MEASURED_BLOCKS.toLocaleString('en')} blocks, heap grew ${growth} bytes` };
+    if (growth >= GROWTH_LIMIT_BYTES) return { name, ok: false, detail: `the block function allocates: heap grew ${growth} bytes in ${MEASURED_BLOCKS.toLocaleString('en')} blocks` };
     return { name, ok: true };
   } catch (e) {
     return { name, ok: false, detail: `threw: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}` };

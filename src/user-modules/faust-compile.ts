@@ -6,11 +6,10 @@
  * JSON) is plain data the workers instantiate (faust-module.ts). Flags: `-ftz 2` (denormals flushed to
  * zero), 64-bit floats (see FAUST_ARGS), internal memory.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, dirname } from 'node:path';
 import { firstLine, ModuleFileError, type FaustSource } from './source';
 import { MODULE_NAME } from './validate';
-import { MAX_MODULE_BYTES } from './transpile';
+import { readModuleText } from './read-text';
 
 interface FaustFactory {
   code: Uint8Array;
@@ -54,16 +53,7 @@ export async function readFaustModule(file: string): Promise<FaustSource> {
   const t0 = performance.now();
   const name = basename(file, extname(file));
   if (!MODULE_NAME.test(name)) throw new ModuleFileError(file, `"${name}" is not a module name (the file's name becomes user/NAME: lower-case letters, digits and "-")`);
-  let text: string;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new ModuleFileError(file, 'not a regular file');
-    if (st.size > MAX_MODULE_BYTES) throw new ModuleFileError(file, `${st.size} bytes: a module file has at most ${MAX_MODULE_BYTES}`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof ModuleFileError) throw e;
-    throw new ModuleFileError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? firstLine(e)}`);
-  }
+  const text = readModuleText(file);
   const c = await faustCompiler();
   let factory: FaustFactory | null;
   try {

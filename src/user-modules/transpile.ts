@@ -3,26 +3,14 @@
  * JavaScript, in-process: no child process is spawned, so a hot reload may run while audio plays).
  * Types are stripped, not checked: `tsc` on the module file checks them (docs/sdk.md). Control thread.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { transform } from 'sucrase';
 import { firstLine, ModuleFileError, type ScriptSource } from './source';
-
-/** Larger module files are refused (a module is one descriptor and one kernel). */
-export const MAX_MODULE_BYTES = 1 << 20;
+import { readModuleText } from './read-text';
 
 export function readScriptModule(file: string): ScriptSource {
   const t0 = performance.now();
-  let text: string;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new ModuleFileError(file, 'not a regular file');
-    if (st.size > MAX_MODULE_BYTES) throw new ModuleFileError(file, `${st.size} bytes: a module file has at most ${MAX_MODULE_BYTES}`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof ModuleFileError) throw e;
-    throw new ModuleFileError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? firstLine(e)}`);
-  }
+  const text = readModuleText(file);
   const ext = extname(file);
   let code: string;
   try {

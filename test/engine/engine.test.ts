@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine';
-import { Ctrl } from '../../src/memory/layout';
 import { parsePatch, validatePatch, type Patch } from '../../src/plan/patch';
 import { canonicalPatch } from '../../bench/canonical';
 import { ROOT } from '../support/cli';
@@ -150,17 +149,3 @@ test('engine: counters report blocks, time per block, load, and CPU per module',
   for (const [id, ms] of Object.entries(s.moduleCpuMs)) assert.ok(ms > 0, `${id} has CPU time`);
 });
 
-test('the device worklet mirrors the control-word layout (it is loaded alone, so it copies the indices)', () => {
-  const src = readFileSync(join(ROOT, 'src/io/ring-worklet.ts'), 'utf8');
-  const line = /^const RING_READ = .*;$/m.exec(src)?.[0] ?? '';
-  const words = new Map([...line.matchAll(/([A-Z_]+) = (\d+)/g)].map((m) => [m[1], Number(m[2])]));
-  assert.deepEqual(Object.fromEntries(words), {
-    RING_READ: Ctrl.RingRead,
-    RING_WRITTEN: Ctrl.RingWritten,
-    UNDERRUNS: Ctrl.Underruns,
-    SINK_FRAMES: Ctrl.SinkFrames,
-    SINK_LIMIT: Ctrl.SinkLimit,
-    DEVICE_QUANTA: Ctrl.DeviceQuanta,
-    CTRL_COUNT: Ctrl.Count,
-  });
-});
