@@ -84,9 +84,6 @@ class LfoKernel implements Kernel<typeof spec> {
     const table = SIN_TABLE;
     const fixedStep = baseDt < 0.25 ? baseDt : 0.25;
     let phase = this.phase === this.phase ? this.phase : startPhase;
-    // Pass 1, the only loop-carried work: the phase of every sample into a scratch array. Then one
-    // branch-free loop per patched output.
-    const ph = phaseScratch;
     // A rate CV held over the block (a polyphonic LFO's unused rate input, a slow knob) gives a fixed
     // step: the per-sample form below would compute the same step every sample.
     let step = fixedStep, held = !rateConnected;
@@ -117,10 +114,12 @@ class LfoKernel implements Kernel<typeof spec> {
       this.phase = phase;
       return;
     }
-    if (rateConnected || resetConnected) {
-      // The rate CV is usually held or slow: 2^v is recomputed only when the input changes (the same
-      // value as computing it every sample; a held CV, as a polyphonic LFO's unused rate input, then
-      // costs a compare per sample instead of a Math.pow).
+    // Otherwise pass 1, the only loop-carried work: the phase of every sample into a scratch array.
+    // Then one branch-free loop per patched output.
+    const ph = phaseScratch;
+    if (!held || resetConnected) {
+      // A moving rate CV (or a reset patched): 2^v is recomputed only when the input changes, the same
+      // value as computing it every sample.
       const f64 = this.f64;
       let lastV = NaN, dt = fixedStep;
       for (let i = start; i < end; i++) {
@@ -140,7 +139,7 @@ class LfoKernel implements Kernel<typeof spec> {
     } else {
       for (let i = start; i < end; i++) {
         ph[i] = phase;
-        phase += fixedStep;
+        phase += step;
         if (phase >= 1) phase -= Math.floor(phase);
       }
     }

@@ -173,36 +173,12 @@ class VcoKernel implements Kernel<typeof spec> {
       for (let i = start; i < end; i++) pws[i] = pw;
     }
 
-    if (mask === USE_SAW && !syncOn && fixedFreq) {
-      // Saw only, no sync, fixed frequency (the common patch): the loop below with dt held in a register.
-      const dt = clamp(baseHz * st, -MAX_DT, MAX_DT);
+    if (mask === USE_SAW && !syncOn) {
+      // Saw only, no sync (the common patch): the same steps as the general loop below, without the
+      // branches of the other outputs; a fixed frequency keeps its step in a register (no dts read).
+      const fixedDt = clamp(baseHz * st, -MAX_DT, MAX_DT);
       for (let i = start; i < end; i++) {
-        let next = phase + dt;
-        if (dt >= 0) {
-          if (next >= 1) {
-            next -= 1;
-            ev[0] = -2;
-            ev[1] = next / dt;
-            ringStep(rings, SAW, pos, ev);
-          }
-        } else if (next < 0) {
-          next += 1;
-          ev[0] = 2;
-          ev[1] = (1 - next) / -dt;
-          ringStep(rings, SAW, pos, ev);
-        }
-        phase = next;
-        const out = (pos - HALF_WIDTH) & MASK;
-        rings[SAW + pos] += 2 * phase - 1;
-        sawOut[i] = OUT_V * rings[SAW + out];
-        rings[SAW + out] = 0;
-        pos = (pos + 1) & MASK;
-      }
-    } else if (mask === USE_SAW && !syncOn) {
-      // Saw only, no sync: the same steps as the general loop below, without the branches of the other
-      // outputs.
-      for (let i = start; i < end; i++) {
-        const dt = dts[i];
+        const dt = fixedFreq ? fixedDt : dts[i];
         let next = phase + dt;
         if (dt >= 0) {
           if (next >= 1) {

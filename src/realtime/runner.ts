@@ -211,16 +211,10 @@ export class Runner {
   }
 
   /**
-   * Audio path. Runs module `m` (index into `modules`) for block `block` (absolute index) of `frames`
-   * samples starting at absolute frame `frame`. A module that is down is skipped (its outputs hold 0 V).
-   */
-  runModule(m: number, block: number, frame: number, frames: number): void {
-    this.runRange(m, block, frame, 0, frames);
-  }
-
-  /**
-   * Audio path. Like runModule, for samples [start, end) of the block only (a timed parameter change
-   * splits a module's block at its sample; kernels are block-size invariant, so the split is exact).
+   * Audio path. Runs module `m` (index into `modules`) for samples [start, end) of block `block`
+   * (absolute index), whose first sample is absolute frame `frame`; a whole block is [0, blockSize), and a
+   * timed parameter change splits a module's block at its sample (kernels are block-size invariant, so
+   * the split is exact). A module that is down is skipped (its outputs hold 0 V).
    */
   runRange(m: number, block: number, frame: number, start: number, end: number): void {
     // Plain reads of the state word, not Atomics.load (in Node 20 a call into a builtin, ~13 ns, twice
