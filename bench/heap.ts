@@ -4,7 +4,6 @@
  * allocates nothing triggers no GC and leaves the heap where it was.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
 import { canonicalPatch } from './canonical';
 import type { BenchSection } from './report';
 import { compilePatch, type RenderPlan } from '../src/plan/compile';
@@ -12,6 +11,7 @@ import { validatePatch } from '../src/plan/patch';
 import { arenaViews, Ctrl, layoutArena } from '../src/memory/layout';
 import { fillConstants } from '../src/realtime/runner';
 import { BlockLoop } from '../src/realtime/block-loop';
+import { dataHeapUsed } from '../src/user-modules/alloc-probe';
 
 export interface HeapProbe {
   blocks: number;
@@ -21,15 +21,6 @@ export interface HeapProbe {
   seconds: number;
 }
 
-/**
- * Used bytes of the heap's data spaces (code spaces excluded: the JIT installing optimized code for a
- * hot loop is not an allocation by that loop).
- */
-export function dataHeapUsed(): number {
-  return getHeapSpaceStatistics()
-    .filter((s) => !s.space_name.startsWith('code'))
-    .reduce((sum, s) => sum + s.space_used_size, 0);
-}
 
 export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 0, warmup = 2000): Promise<HeapProbe> {
   const R = 64;
