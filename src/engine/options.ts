@@ -36,4 +36,9 @@ export interface LoadOptions {
    * ring runs dry).
    */
   hangMs?: number;
+  /**
+   * The block the first run starts at (default 0). Offline renders only: tests start the shared block
+   * counters (stamps, the output ring's, RunTo, SwapAt) just below their 2³¹ wrap with it.
+   */
+  firstBlock?: number;
 }

@@ -18,7 +18,7 @@
 import { ringWorker, type RenderPlan } from '../plan/compile';
 import type { WorkerPool } from './pool';
 import { Ctrl, WorkerWord } from '../memory/layout';
-import { writtenBlocks } from '../memory/output-ring';
+import { unwrapBlock } from '../memory/block-word';
 import type { Arena } from './arena';
 import { FAULT_NAMES, FaultKind, type FaultName, type HealthTable } from '../memory/health';
 import { FaultTable } from '../realtime/faults';
@@ -177,9 +177,9 @@ export class Supervisor {
     });
   }
 
+  /** Blocks the output stage has finished, as a block number (past 2³¹ too). */
   private currentBlock(): number {
-    const v = this.host.arena?.views;
-    return v ? writtenBlocks(v.ctrl) : 0;
+    return this.host.arena?.blocksWritten() ?? 0;
   }
 
   /** Checks at once (the watchdog just declared a worker hung). */
@@ -213,7 +213,7 @@ export class Supervisor {
       if (arena.workerDead(m.worker)) return; // replace() handles it
       this.handled[p] = 1;
       const kind = health.kind(p);
-      if (this.record(m.id, kind, health.block(p), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
+      if (this.record(m.id, kind, unwrapBlock(health.block(p), this.currentBlock()), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
     });
     for (const [w, ids] of restart) this.restartInPlace(w, ids);
   }
@@ -299,7 +299,7 @@ export class Supervisor {
         }
         this.handled[p] = 1;
         const detail = kind === FaultKind.Hang ? hangDetail : undefined;
-        if (!this.record(m.id, kind, table.block(p), detectedAt, detail)) keepDown.push(m.id);
+        if (!this.record(m.id, kind, unwrapBlock(table.block(p), this.currentBlock()), detectedAt, detail)) keepDown.push(m.id);
       }
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return undefined; // the patch changed meanwhile: the swap rebuilt every worker's modules
@@ -307,7 +307,7 @@ export class Supervisor {
       // A worker other than the ring's joins at a block no other worker has reached. The ring's worker
       // must go on from the first block it has not published: nothing else advances the ring, so a
       // later block would wait forever for room (the ring only drains what that worker writes).
-      const at = w === ringWorker(plan) ? writtenBlocks(host.arena!.views.ctrl) : host.arena!.safeBlock();
+      const at = w === ringWorker(plan) ? host.arena!.blocksWritten() : host.arena!.safeBlock();
       const stamps = host.arena!.views.stamps;
       for (const p of table.positionsOf(w)) stamps.set(p, at);
       // The thread starts at `at` or later: a consumer on another worker may have passed `at` before

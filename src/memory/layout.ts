@@ -13,11 +13,11 @@ import { STAMP_STRIDE, stampBytes, Stamps } from './stamps';
 
 /** Control word indices (Int32). */
 export const enum Ctrl {
-  /** Blocks the sink (main thread or device) has consumed from the output ring. */
+  /** Blocks the sink (main thread or device) has consumed from the output ring (wrapping count, memory/output-ring.ts). */
   RingRead = 0,
-  /** Blocks the output stage has written into the output ring. */
+  /** Blocks the output stage has written into the output ring (wrapping count). */
   RingWritten = 1,
-  /** Exclusive end of the current run (block index); workers stop before it. */
+  /** Exclusive end of the current run, a block mark (memory/block-word.ts; NO_MARK: no end, streaming); workers stop before it. */
   RunTo = 2,
   /** Generation of the current run; bumped to wake and restart workers. */
   RunGen = 3,
@@ -33,7 +33,7 @@ export const enum Ctrl {
   SinkFrames = 8,
   /** The sink plays silence once it has taken this many frames (--seconds); 0x7fffffff = no limit. */
   SinkLimit = 9,
-  /** Block at which every worker switches to the plan it was sent (0x7fffffff: none pending). */
+  /** Block at which every worker switches to the plan it was sent: a block mark (memory/block-word.ts; NO_MARK: none pending). */
   SwapAt = 10,
   /** Parameter records dropped because a worker's command ring was full. */
   CmdDropped = 11,
@@ -82,7 +82,7 @@ export const enum Health {
   State = 0,
   /** FaultKind of the last fault. */
   Kind = 1,
-  /** Block in which it went down. */
+  /** Block in which it went down: the block number's low 32 bits (memory/block-word.ts). */
   Block = 2,
   Count = 3,
 }

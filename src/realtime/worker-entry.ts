@@ -10,6 +10,7 @@ import { receiveMessageOnPort, threadId, workerData, type MessagePort } from 'no
 import { getHeapStatistics } from 'node:v8';
 import type { RenderPlan } from '../plan/compile';
 import { Ctrl, type ArenaLayout } from '../memory/layout';
+import { isMark, loadMark } from '../memory/block-word';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
 import { currentTid } from '../threads/thread-policy';
@@ -28,7 +29,7 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number }
+  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number; firstBlock?: number }
   | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
   /** Restart these modules if they are down (fault recovery on a healthy worker). */
   | { type: 'restart'; ids: string[]; atBlock: number }
@@ -87,7 +88,7 @@ function main(): void {
           sab = m.sab;
           loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker, undefined, -1, m.owner);
           gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
-          next = 0;
+          next = m.firstBlock ?? 0;
           resume = false;
           port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
         } else if (m.type === 'swap') {
@@ -124,16 +125,16 @@ function main(): void {
       const g = Atomics.load(ctrl, Ctrl.RunGen);
       if (g !== gen || resume) {
         gen = g;
-        next = loop.run(next, Atomics.load(ctrl, Ctrl.RunTo));
+        next = loop.run(next, loadMark(ctrl, Ctrl.RunTo, next)); // RunTo: Infinity while streaming
         if (loop.retired()) {
           // Replaced (this thread was declared hung, and is about to be terminated): idle.
           loop = undefined;
           continue;
         }
-        if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.Stop) === 0) {
+        if (next < loadMark(ctrl, Ctrl.RunTo, next) && Atomics.load(ctrl, Ctrl.Stop) === 0) {
           // Stopped early at a swap block or for a service message: install the new plan (held, or
           // still in the queue), read the messages, and go on from the same block.
-          if (Atomics.load(ctrl, Ctrl.SwapAt) === next) {
+          if (isMark(Atomics.load(ctrl, Ctrl.SwapAt), next)) {
             if (deferred && deferred.atBlock === next) {
               swapNow(deferred);
               deferred = undefined;
@@ -151,7 +152,7 @@ function main(): void {
           Atomics.add(ctrl, Ctrl.WorkersDone, 1);
           Atomics.notify(ctrl, Ctrl.WorkersDone);
         }
-      } else if (holding && (Atomics.load(ctrl, Ctrl.SwapAt) !== next || Atomics.load(ctrl, Ctrl.Stop) !== 0)) {
+      } else if (holding && (!isMark(Atomics.load(ctrl, Ctrl.SwapAt), next) || Atomics.load(ctrl, Ctrl.Stop) !== 0)) {
         // The swap was withdrawn (its session log could not be written) or the engine stops: go on.
         holding = false;
         resume = true;
