@@ -8,7 +8,7 @@
 import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { CommandRing } from '../memory/command-ring';
-import { BlockCount, blockWord, NO_MARK } from '../memory/block-word';
+import { BlockCount, blockWord, Count31, NO_MARK } from '../memory/block-word';
 import { fillConstants } from '../realtime/runner';
 
 /** What a plan's workers measured (read from the arena without locks). */
@@ -40,8 +40,8 @@ export class Arena {
     readonly sab: SharedArrayBuffer,
     readonly layout: ArenaLayout,
     readonly views: ArenaViews,
-    /** The output ring's counters read as block numbers (shared by both regions' Arena objects). */
-    private readonly counts: { read: BlockCount; written: BlockCount },
+    /** The wrapping counters read as growing numbers (shared by both regions' Arena objects). */
+    private readonly counts: { read: BlockCount; written: BlockCount; frames: Count31; quanta: Count31 },
   ) {}
 
   /**
@@ -63,7 +63,7 @@ export class Arena {
     Atomics.store(views.ctrl, Ctrl.HangMs, o.hangMs);
     for (let w = 0; w < engineLayout.poolWorkers; w++) Atomics.store(views.workerWords, w * WorkerWord.Count + WorkerWord.Running, -1);
     fillConstants(plan, views.buffers);
-    return new Arena(sab, layout, views, { read: new BlockCount(first), written: new BlockCount(first) });
+    return new Arena(sab, layout, views, { read: new BlockCount(first), written: new BlockCount(first), frames: new Count31(), quanta: new Count31() });
   }
 
   /**
@@ -110,6 +110,17 @@ export class Arena {
     return this.counts.written.read(Atomics.load(this.views.ctrl, Ctrl.RingWritten));
   }
 
+  /**
+   * Reads every wrapping counter once, so each stays exact however long nobody asks for it (a
+   * BlockCount needs a read every 2³¹ blocks, a Count31 every 2³¹ frames). The supervisor calls it on
+   * every tick. Control thread.
+   */
+  observe(): void {
+    this.blocksRead();
+    this.blocksWritten();
+    this.sinkCounters();
+  }
+
   /** True when worker w (of the plan) has been declared dead and not yet replaced. */
   workerDead(w: number): boolean {
     return Atomics.load(this.views.workerWords, w * WorkerWord.Count + WorkerWord.Dead) !== 0;
@@ -119,8 +130,8 @@ export class Arena {
     const ctrl = this.views.ctrl;
     return {
       underruns: Atomics.load(ctrl, Ctrl.Underruns),
-      framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames),
-      deviceQuanta: Atomics.load(ctrl, Ctrl.DeviceQuanta),
+      framesPlayed: this.counts.frames.read(Atomics.load(ctrl, Ctrl.SinkFrames)),
+      deviceQuanta: this.counts.quanta.read(Atomics.load(ctrl, Ctrl.DeviceQuanta)),
       blocksWritten: this.blocksWritten(),
       paramsDropped: Atomics.load(ctrl, Ctrl.CmdDropped),
     };

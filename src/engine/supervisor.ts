@@ -189,6 +189,7 @@ export class Supervisor {
 
   private tick(): void {
     this.sync();
+    this.host.arena?.observe(); // keeps its wrapping counters exact (Arena.observe)
     const plan = this.plan, views = this.host.arena?.views;
     if (!plan || !views) return;
     const words = views.workerWords, now = performance.now();

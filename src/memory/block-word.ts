@@ -79,3 +79,18 @@ export class BlockCount {
     this.last = b;
   }
 }
+
+/**
+ * A counter the device sink keeps modulo 2³¹ (Ctrl.SinkFrames, Ctrl.DeviceQuanta: it only counts up)
+ * read as a growing count: each read adds how far the word moved forward. Exact for any counter read
+ * at least once every 2³¹ steps (12.4 h of frames at 48 kHz; the supervisor reads it ten times a
+ * second). One reader per instance.
+ */
+export class Count31 {
+  constructor(private last = 0) {}
+
+  /** The count of `word`. RT-safe. */
+  read(word: number): number {
+    return (this.last += (word - this.last) & 0x7fffffff);
+  }
+}

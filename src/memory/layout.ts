@@ -29,7 +29,7 @@ export const enum Ctrl {
   Stop = 6,
   /** Device quanta that found the ring short (filled with silence instead). Written by the sink. */
   Underruns = 7,
-  /** Frames the device sink has taken from the ring (low 31 bits). Written by the sink. */
+  /** Frames the device sink has taken from the ring, modulo 2³¹ (Arena reads it as a growing count). Written by the sink. */
   SinkFrames = 8,
   /** The sink plays silence once it has taken this many frames (--seconds); 0x7fffffff = no limit. */
   SinkLimit = 9,
@@ -44,7 +44,7 @@ export const enum Ctrl {
    * for it is declared hung (see realtime/faults.ts). Set by the control thread at load.
    */
   HangMs = 13,
-  /** Render quanta the device has asked for, silent ones included (low 31 bits). Written by the sink. */
+  /** Render quanta the device has asked for, silent ones included, modulo 2³¹. Written by the sink. */
   DeviceQuanta = 14,
   /**
    * The RingWritten value the main thread's offline render sleeps for: the output stage notifies only

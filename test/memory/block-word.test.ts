@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { BlockCount, blockAhead, blockWord, isMark, loadMark, markAhead, markWord, NO_MARK, setMark, unwrapBlock } from '../../src/memory/block-word';
+import { BlockCount, Count31, blockAhead, blockWord, isMark, loadMark, markAhead, markWord, NO_MARK, setMark, unwrapBlock } from '../../src/memory/block-word';
 import { STAMP_STRIDE, Stamps } from '../../src/memory/stamps';
 import { FaultKind, HealthTable } from '../../src/memory/health';
 import { Ctrl, Health } from '../../src/memory/layout';
@@ -40,6 +40,16 @@ test('BlockCount reads a wrapping word as a growing block number', () => {
   assert.ok(seen.at(-1)! > 2 ** 32, 'past the second wrap');
 });
 
+test('Count31 reads a counter kept modulo 2³¹ (the sink\'s frames) as a growing count', () => {
+  const c = new Count31();
+  let frames = 0;
+  for (let i = 0; i < 40; i++) {
+    frames += 2 ** 29 + 12345; // about 3 h of frames between two reads
+    assert.equal(c.read(frames % 0x80000000), frames);
+  }
+  assert.ok(frames > 2 ** 34, 'past several wraps');
+});
+
 test('marks: one block or none in a word; equality and distance right past the wrap, never NO_MARK', () => {
   for (const at of [0, 5, WRAP - 1, WRAP, WRAP + 1, 2 ** 32 - 1, 2 ** 32, 5 * WRAP + 3]) {
     assert.notEqual(markWord(at), NO_MARK);
@@ -63,6 +73,7 @@ test('stamps: reached, waitSlice and releaseAll across the wrap; neighbours and 
   const n = 3;
   const words = new Int32Array(new SharedArrayBuffer(4 * STAMP_STRIDE * (n + 2))).fill(CANARY);
   const stamps = new Stamps(words.subarray(STAMP_STRIDE, STAMP_STRIDE * (n + 1)));
+  stamps.words.fill(0);
   stamps.fill(WRAP - 2);
   for (let b = WRAP - 2; b < WRAP + 3; b++) {
     stamps.publish(1, b + 1);
