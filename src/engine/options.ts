@@ -1,7 +1,7 @@
 /**
  * What an Engine is started and a patch is loaded with. Types only; control thread.
  */
-import type { SupervisorOptions } from './supervisor';
+import type { SupervisorOptions } from './supervision';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */

@@ -27,6 +27,10 @@
  * block (param-queue.ts), the swap fades (swap-fade.ts), the output ring (memory/output-ring.ts).
  *
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
+ *
+ * Length (~320 lines, over the project's ~300): `run` and the waits it makes are one piece of the
+ * protocol described above, and the service points (restart, revive, join) must see the same private
+ * tables; what could stand alone already does (see "Its parts").
  */
 import { ringWorker, type RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';

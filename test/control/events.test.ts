@@ -13,9 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode, Message } from 'node-osc';
-import { Engine } from '../../src/engine/engine';
-import { LiveSession } from '../../src/control/session';
-import { OscServer } from '../../src/control/osc-server';
+import { startOscServer } from '../support/osc-server';
 import { EVENTS } from '../../src/protocol/events';
 import { assertEventsDocumented } from '../support/events-doc';
 import { ROOT } from '../support/cli';
@@ -52,14 +50,7 @@ async function until(s: { got: Received[] }, pred: (got: Received[]) => boolean,
 }
 
 test('every event an edit sends to /notify subscribers is in docs/osc.md, with the arguments its table entry names', async () => {
-  const engine = await Engine.start({ workers: 0 });
-  const session = new LiveSession(LiveSession.emptyPatch(), engine, tmp);
-  const server = await OscServer.start({ host: '127.0.0.1', port: 0, session, status: () => ({}), warn: () => undefined });
-  closers.push(async () => {
-    await server.close();
-    await engine.close();
-  });
-  const port = server.address.port;
+  const { port } = await startOscServer(tmp, closers);
   const watcher = await socket(), editor = await socket();
   const send = (address: string, ...args: (string | number)[]) => editor.sock.send(encode(new Message(address, ...args)), port, '127.0.0.1');
   watcher.sock.send(encode(new Message('/notify', 1)), port, '127.0.0.1');

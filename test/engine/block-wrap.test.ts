@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Engine } from '../../src/engine/engine';
-import { validatePatch, type Patch } from '../../src/plan/patch';
+import { feedbackPatch as patch } from '../support/patches';
 
 const SR = 48000, B = 64, WRAP = 2 ** 31;
 const engines: Engine[] = [];
@@ -18,25 +18,6 @@ after(async () => {
 
 function hash(left: Float32Array, right: Float32Array): string {
   return createHash('sha256').update(Buffer.from(left.buffer)).update(Buffer.from(right.buffer)).digest('hex');
-}
-
-/** A feedback loop and a noise source: its halves cross workers when forced apart. */
-function patch(level2 = 0.7): Patch {
-  return validatePatch({
-    format: 'modsynth-patch', version: 1, seed: 3,
-    modules: [
-      { id: 'osc', type: 'vco', params: { coarse: -12 } },
-      { id: 'sum', type: 'mixer', params: { level2 } },
-      { id: 'filt', type: 'vcf', params: { cutoff: 1, res: 0.3 } },
-      { id: 'hiss', type: 'noise' },
-      { id: 'mix', type: 'mixer', params: { level2: 0.05 } },
-      { id: 'out', type: 'output' },
-    ],
-    cables: [
-      { from: 'osc.saw', to: 'sum.in1' }, { from: 'sum.out', to: 'filt.in' }, { from: 'filt.lp', to: 'sum.in2' },
-      { from: 'filt.lp', to: 'mix.in1' }, { from: 'hiss.pink', to: 'mix.in2' }, { from: 'mix.out', to: 'out.left' },
-    ],
-  });
 }
 
 const alternate = (o: readonly number[]) => o.map((_, i) => i % 2);
