@@ -9,7 +9,7 @@ import { Ctrl } from '../memory/layout';
 import { loadMark, setMark } from '../memory/block-word';
 import { EVENT_INDEX } from '../realtime/runner';
 import { FaultTable } from '../realtime/faults';
-import type { FromWorker } from '../realtime/worker-entry';
+import type { FromWorker } from '../realtime/messages';
 import { WorkerPool } from './pool';
 import { Supervisor } from './supervisor';
 import { Watchdog } from './watchdog';

@@ -16,32 +16,17 @@
  * watchdog runs one step above the workers (FIFO 6), sleeps in Atomics.wait between checks, and so
  * always gets the CPU it needs (microseconds per check).
  *
- * Messages (control plane only): `watch` (a new plan, arena and worker thread ids), `quit`.
+ * Messages (control plane only, realtime/messages.ts): `watch` (a new plan, arena and worker thread
+ * ids), `quit`.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { RenderPlan } from '../plan/compile';
-import { arenaViews, Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
+import { arenaViews, Ctrl, WorkerWord } from '../memory/layout';
 import { writtenBlocks } from '../memory/output-ring';
 import { currentTid } from '../threads/thread-policy';
 import { PriorityPipe } from '../threads/priority-helper';
 import { FaultTable } from './faults';
 import { ThreadState } from '../threads/thread-state';
-
-export interface WatchdogInit {
-  /** Wake word: bumped by the control thread when it posts a message. */
-  mailbox: SharedArrayBuffer;
-  /** The priority helper's request pipe (under SCHED_FIFO), through which a hung thread is demoted. */
-  priorityPipe?: string;
-}
-
-export type ToWatchdog =
-  | { type: 'watch'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; tids: number[] }
-  | { type: 'quit' };
-
-export type FromWatchdog =
-  | { type: 'ready'; tid: number }
-  /** `why`: what the watchdog saw (how long in one call, the thread's state), for the fault report. */
-  | { type: 'hung'; worker: number; block: number; demoted: boolean; why: string };
+import type { FromWatchdog, ToWatchdog, WatchdogInit } from './messages';
 
 /** Milliseconds between heartbeat checks. */
 export const CHECK_MS = 1;

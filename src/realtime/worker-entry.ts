@@ -4,51 +4,17 @@
  * The thread never returns to its event loop while the engine lives: it sleeps on the pool's wake word
  * (Atomics.wait), reads control messages synchronously with receiveMessageOnPort when woken, and runs
  * blocks when a run is armed. Messages are control-plane only (load a plan, report, quit); no audio and
- * nothing per block travels by message.
+ * nothing per block travels by message. The messages: realtime/messages.ts.
  */
-import { receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import type { RenderPlan } from '../plan/compile';
-import { Ctrl, type ArenaLayout } from '../memory/layout';
+import { Ctrl } from '../memory/layout';
 import { isMark, loadMark } from '../memory/block-word';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
 import { currentTid } from '../threads/thread-policy';
 import { installUserModules } from '../user-modules/install';
-import type { UserModuleSource } from '../user-modules/source';
-
-export interface WorkerInit {
-  /** Pool mailbox: Int32Array [wake generation]. */
-  mailbox: SharedArrayBuffer;
-  port: MessagePort;
-  index: number;
-  /** Run the JIT warm-up before reporting ready (false for offline renders). */
-  warm: boolean;
-  /** User module sources (--module-dir) to install before warming up: the control thread's code. */
-  userModules?: UserModuleSource[];
-}
-
-export type ToWorker =
-  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number; firstBlock?: number }
-  | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
-  /** Restart these modules if they are down (fault recovery on a healthy worker). */
-  | { type: 'restart'; ids: string[]; atBlock: number }
-  /** A replacement worker (loaded with `load`) joins the running stream at `atBlock` or later (BlockLoop.join); `started` says where. */
-  | { type: 'start'; atBlock: number; keepDown: string[] }
-  | { type: 'unload' }
-  | { type: 'describe'; module: string }
-  | { type: 'heap' }
-  | { type: 'quit' };
-
-export type FromWorker =
-  | { type: 'ready'; threadId: number; tid: number; warmMs: number }
-  | { type: 'loaded'; modules: number; buildMs: number }
-  | { type: 'swapped'; atBlock: number; kept: number; created: number }
-  | { type: 'restarted'; ids: string[]; atBlock: number }
-  | { type: 'started'; atBlock: number }
-  | { type: 'described'; inputs: { name: string; byteOffset: number; isShared: boolean; first: number }[]; outputs: { name: string; byteOffset: number; isShared: boolean }[] }
-  | { type: 'heap'; usedHeap: number; totalHeap: number }
-  | { type: 'error'; message: string };
+import type { FromWorker, ToWorker, WorkerInit } from './messages';
 
 function main(): void {
   const { mailbox, port, warm, userModules } = workerData as WorkerInit;
