@@ -21,7 +21,7 @@ export const enum Ctrl {
   RunTo = 2,
   /** Generation of the current run; bumped to wake and restart workers. */
   RunGen = 3,
-  /** Faults published by workers (see realtime/faults.ts); the supervisor polls it. */
+  /** Faults published by workers (memory/health.ts bumps and notifies it); the supervisor sleeps on it (engine/fault-waker.ts). */
   Faults = 4,
   /** Workers that finished the current run. */
   WorkersDone = 5,
@@ -40,8 +40,8 @@ export const enum Ctrl {
   /** Bumped by the control thread when a worker has a control message it must act on mid-run. */
   Service = 12,
   /**
-   * Hang budget in ms: a worker found inside the same `process` call this long by a worker waiting
-   * for it is declared hung (see realtime/faults.ts). Set by the control thread at load.
+   * Hang budget in ms: a worker the watchdog thread finds inside the same `process` call this long
+   * (spinning) is declared hung (realtime/watchdog-entry.ts). Set by the control thread at load.
    */
   HangMs = 13,
   /** Render quanta the device has asked for, silent ones included, modulo 2³¹. Written by the sink. */
@@ -58,7 +58,8 @@ export const enum Ctrl {
 /**
  * Per pool worker (Int32, WorkerWord.Count each): the heartbeat the watchdog thread
  * (realtime/watchdog-entry.ts) reads to find a hung worker. Written by the worker on the audio path
- * (Atomics.store), read by the watchdog, other workers and the supervisor.
+ * (Running with Atomics.store; Beat a plain increment, its only writer), read by the watchdog, other
+ * workers and the supervisor.
  */
 export const enum WorkerWord {
   /** Plan position of the module being processed, or -1 (between modules, waiting or idle). */
