@@ -16,32 +16,17 @@
  * watchdog runs one step above the workers (FIFO 6), sleeps in Atomics.wait between checks, and so
  * always gets the CPU it needs (microseconds per check).
  *
- * Messages (control plane only): `watch` (a new plan, arena and worker thread ids), `quit`.
+ * Messages (control plane only, realtime/messages.ts): `watch` (a new plan, arena and worker thread
+ * ids), `quit`.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { RenderPlan } from '../plan/compile';
-import { arenaViews, Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
+import { arenaViews, Ctrl, WorkerWord } from '../memory/layout';
 import { writtenBlocks } from '../memory/output-ring';
 import { currentTid } from '../threads/thread-policy';
 import { PriorityPipe } from '../threads/priority-helper';
 import { FaultTable } from './faults';
 import { ThreadState } from '../threads/thread-state';
-
-export interface WatchdogInit {
-  /** Wake word: bumped by the control thread when it posts a message. */
-  mailbox: SharedArrayBuffer;
-  /** The priority helper's request pipe (under SCHED_FIFO), through which a hung thread is demoted. */
-  priorityPipe?: string;
-}
-
-export type ToWatchdog =
-  | { type: 'watch'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; tids: number[] }
-  | { type: 'quit' };
-
-export type FromWatchdog =
-  | { type: 'ready'; tid: number }
-  /** `why`: what the watchdog saw (how long in one call, the thread's state), for the fault report. */
-  | { type: 'hung'; worker: number; block: number; demoted: boolean; why: string };
+import type { FromWatchdog, ToWatchdog, WatchdogInit } from './messages';
 
 /** Milliseconds between heartbeat checks. */
 export const CHECK_MS = 1;
@@ -73,6 +58,7 @@ function main(): void {
   let tids: number[] = [];
   let workers = 0;
   let grace = 0;
+  let armed = false; // latched: SinkFrames is kept modulo 2³¹ and reads small again after 12.4 h
   // Last heartbeat seen per worker, and since when (ms).
   let running = new Int32Array(0), beat = new Int32Array(0), since = new Float64Array(0);
   // Per worker: its scheduler-state reader, and since when (ms) it has not been seen waiting.
@@ -95,6 +81,7 @@ function main(): void {
       tids = m.tids;
       workers = m.plan.workers;
       grace = Math.round(GRACE_S * m.plan.sampleRate);
+      armed = false;
       running = new Int32Array(workers).fill(-1);
       beat = new Int32Array(workers);
       since = new Float64Array(workers);
@@ -106,7 +93,8 @@ function main(): void {
     }
     // Armed once the device has played the grace period: start-up (JIT tier-up of the first blocks, a
     // loaded machine) once kept a healthy worker in one call past the budget (a false hang in CI).
-    if (table && words && ctrl && Atomics.load(ctrl, Ctrl.SinkFrames) >= grace) {
+    if (ctrl && !armed) armed = Atomics.load(ctrl, Ctrl.SinkFrames) >= grace;
+    if (table && words && ctrl && armed) {
       const now = performance.now();
       const budget = Atomics.load(ctrl, Ctrl.HangMs);
       for (let w = 0; w < workers; w++) {
