@@ -9,7 +9,7 @@
 import { receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import type { RenderPlan } from '../plan/compile';
-import { Ctrl, type ArenaLayout } from '../memory/layout';
+import { Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
 import { currentTid } from '../threads/thread-policy';
@@ -28,12 +28,25 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number }
+  /** `warmOwn`: warm only this worker's modules (a hot reload's thread, spawned without the generic warm-up). */
+  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number; warmOwn?: boolean }
   | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
   /** Restart these modules if they are down (fault recovery on a healthy worker). */
   | { type: 'restart'; ids: string[]; atBlock: number }
   /** A replacement worker (loaded with `load`) joins the running stream at `atBlock` or later (BlockLoop.join); `started` says where. */
   | { type: 'start'; atBlock: number; keepDown: string[] }
+  /**
+   * Hot reload, to the thread that plays worker index w now: run up to `atBlock` (or the block it is at,
+   * if later; `handing` says which), then give the index to its successor (bump WorkerWord.Owner and
+   * notify it) and idle until terminated.
+   */
+  | { type: 'handover'; atBlock: number }
+  /**
+   * Hot reload, to the successor (loaded with `load` and the next `owner`): wait until the thread
+   * before it has handed the index over at `atBlock`, then run from there, with no block skipped and
+   * none silent; `started` when it runs. An `error` when the hand-over has not come within `waitMs`.
+   */
+  | { type: 'takeover'; atBlock: number; waitMs: number }
   | { type: 'unload' }
   | { type: 'describe'; module: string }
   | { type: 'heap' }
@@ -41,10 +54,12 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; threadId: number; tid: number; warmMs: number }
-  | { type: 'loaded'; modules: number; buildMs: number }
+  /** warmFaults: modules that faulted while warming (`warmOwn`), as "id (kind in warm-up block N)". */
+  | { type: 'loaded'; modules: number; buildMs: number; warmFaults?: string[] }
   | { type: 'swapped'; atBlock: number; kept: number; created: number }
   | { type: 'restarted'; ids: string[]; atBlock: number }
   | { type: 'started'; atBlock: number }
+  | { type: 'handing'; atBlock: number }
   | { type: 'described'; inputs: { name: string; byteOffset: number; isShared: boolean; first: number }[]; outputs: { name: string; byteOffset: number; isShared: boolean }[] }
   | { type: 'heap'; usedHeap: number; totalHeap: number }
   | { type: 'error'; message: string };
@@ -65,6 +80,7 @@ function main(): void {
   // Stopped at the published swap block (SwapAt) before its plan arrived: wait for it, never run the
   // block on the old plan (WorkerBackend.swap publishes SwapAt before posting the plan).
   let holding = false;
+  let handAt = -1; // hot reload: the block at which this thread gives its worker index to its successor
   let seen = Atomics.load(wake, 0);
   const swapNow = (m: Extract<ToWorker, { type: 'swap' }>) => {
     // Kernels of modules that stay (same id and type) keep their state; so do pending param records.
@@ -83,13 +99,14 @@ function main(): void {
         if (m.type === 'quit') return;
         if (m.type === 'load') {
           const t0 = performance.now();
-          if (m.warmBlocks > 0) warmPlan(m.plan, m.warmBlocks);
+          const warmFaults: string[] = [];
+          if (m.warmBlocks > 0) warmPlan(m.plan, m.warmBlocks, m.warmOwn ? m.worker : undefined, m.warmOwn ? warmFaults : undefined);
           sab = m.sab;
           loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker, undefined, -1, m.owner);
           gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
           next = 0;
           resume = false;
-          port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
+          port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0, ...(warmFaults.length ? { warmFaults } : {}) } satisfies FromWorker);
         } else if (m.type === 'swap') {
           // Installed exactly at its block: now if this worker is there, else when its run reaches it.
           if (loop && next < m.atBlock) deferred = m;
@@ -105,6 +122,14 @@ function main(): void {
           port.postMessage({ type: 'restarted', ids, atBlock: Math.max(next, m.atBlock) } satisfies FromWorker);
         } else if (m.type === 'start') {
           next = loop!.join(m.atBlock, m.keepDown); // atBlock, or later if a consumer passed it meanwhile
+          resume = true;
+          port.postMessage({ type: 'started', atBlock: next } satisfies FromWorker);
+        } else if (m.type === 'handover') {
+          handAt = Math.max(m.atBlock, next);
+          port.postMessage({ type: 'handing', atBlock: handAt } satisfies FromWorker);
+        } else if (m.type === 'takeover') {
+          takeOver(loop!, m.waitMs);
+          next = m.atBlock;
           resume = true;
           port.postMessage({ type: 'started', atBlock: next } satisfies FromWorker);
         } else if (m.type === 'unload') {
@@ -124,7 +149,15 @@ function main(): void {
       const g = Atomics.load(ctrl, Ctrl.RunGen);
       if (g !== gen || resume) {
         gen = g;
-        next = loop.run(next, Atomics.load(ctrl, Ctrl.RunTo));
+        const runTo = Atomics.load(ctrl, Ctrl.RunTo);
+        next = loop.run(next, handAt >= 0 && handAt < runTo ? handAt : runTo);
+        if (handAt >= 0 && next >= handAt) {
+          // Hot reload: blocks before handAt are done and published; the successor runs from handAt.
+          handOver(loop);
+          loop = undefined;
+          handAt = -1;
+          continue;
+        }
         if (loop.retired()) {
           // Replaced (this thread was declared hung, and is about to be terminated): idle.
           loop = undefined;
@@ -167,6 +200,31 @@ function main(): void {
     // Sleep until the control thread posts a message or arms a run (both bump the wake word).
     Atomics.wait(wake, 0, seen);
     seen = Atomics.load(wake, 0);
+  }
+}
+
+/** Gives this thread's worker index to its successor (the next incarnation, WorkerWord.Owner). Not RT (once). */
+function handOver(loop: BlockLoop): void {
+  const words = loop.views.workerWords, at = loop.worker * WorkerWord.Count + WorkerWord.Owner;
+  Atomics.store(words, loop.worker * WorkerWord.Count + WorkerWord.Running, -1);
+  Atomics.add(words, at, 1);
+  Atomics.notify(words, at);
+}
+
+/**
+ * Waits (sleeping on WorkerWord.Owner) until the thread before this one has handed the worker index to
+ * this loop's incarnation; throws after waitMs, or when the engine stops. Not RT (once, before running).
+ */
+function takeOver(loop: BlockLoop, waitMs: number): void {
+  const words = loop.views.workerWords, at = loop.worker * WorkerWord.Count + WorkerWord.Owner, ctrl = loop.views.ctrl;
+  const until = performance.now() + waitMs;
+  for (;;) {
+    const owner = Atomics.load(words, at);
+    if (owner === loop.ownerId) return;
+    if (Atomics.load(ctrl, Ctrl.Stop) !== 0) throw new Error('the engine stopped before the hand-over');
+    const left = until - performance.now();
+    if (left <= 0) throw new Error(`no hand-over within ${waitMs} ms`);
+    Atomics.wait(words, at, owner, Math.min(left, 5));
   }
 }
 
