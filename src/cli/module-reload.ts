@@ -52,6 +52,8 @@ interface Probation {
   untilBlock: number;
   /** The last version that played through its probation (what a rollback restores). */
   previous: Version;
+  /** Ends the probation (PROBATION_SECONDS after the swap). */
+  timer: NodeJS.Timeout;
 }
 
 /** Milliseconds of each step of a reload, for the `reloaded:` line (and bench/reload.ts). */
@@ -153,7 +155,7 @@ export class ModuleReloader {
     const t2 = performance.now();
     // What a rollback restores: the version before, unless that one is itself still on probation.
     const previous: Version | undefined = this.probation.get(type)?.previous ?? (old && before ? { source: old, desc: before } : undefined);
-    this.probation.delete(type);
+    this.endProbation(type);
     installUserModule(source, desc);
     let block: number | undefined;
     let seamless = true;
@@ -183,10 +185,23 @@ export class ModuleReloader {
         `(read ${steps.read.toFixed(0)}, then module-test ${steps.test.toFixed(0)} beside the new thread's start ${steps.thread.toFixed(0)}, then warm-up and hand-over ${steps.swap.toFixed(0)} ms)`,
     );
     this.server?.event('/module/reloaded', [type, file, frame]);
-    if (block !== undefined && previous && plan) {
+    if (block !== undefined && previous && plan && supervisor) {
+      // On probation: a fault of these modules is not restarted with the new code (Supervisor.held).
       const ids = new Set(plan.modules.filter((m) => m.type === type).map((m) => m.id));
-      this.probation.set(type, { file, ids, fromBlock: block, untilBlock: block + Math.ceil((PROBATION_SECONDS * sr) / B), previous });
+      for (const id of ids) supervisor.held.add(id);
+      const timer = setTimeout(() => this.endProbation(type), PROBATION_SECONDS * 1000 + 500);
+      timer.unref();
+      this.probation.set(type, { file, ids, fromBlock: block, untilBlock: block + Math.ceil((PROBATION_SECONDS * sr) / B), previous, timer });
     }
+  }
+
+  /** The new version of `type` played through its probation, or was replaced or rolled back. */
+  private endProbation(type: string): void {
+    const p = this.probation.get(type);
+    if (!p) return;
+    this.probation.delete(type);
+    clearTimeout(p.timer);
+    for (const id of p.ids) this.engine.supervisor?.held.delete(id);
   }
 
   /** A fault of a module whose type is on probation rolls its version back. */
@@ -194,18 +209,17 @@ export class ModuleReloader {
     if (e.type !== 'fault' || this.closed) return;
     for (const [type, p] of this.probation) {
       if (!p.ids.has(e.id)) continue;
-      if (e.block >= p.untilBlock) {
-        this.probation.delete(type); // it played through its probation: a fault now is an ordinary one
-        continue;
-      }
-      if (e.block < p.fromBlock) continue;
+      if (e.block < p.fromBlock || e.block >= p.untilBlock) continue; // an ordinary fault
       this.probation.delete(type);
+      clearTimeout(p.timer);
       const plan = this.engine.currentPlan, B = plan?.blockSize ?? 128, sr = plan?.sampleRate ?? 48000;
       const what = `${e.kind} in ${e.id} at frame ${e.block * B} (${(((e.block - p.fromBlock) * B * 1000) / sr).toFixed(0)} ms after the swap)${e.detail ? ` [${e.detail}]` : ''}`;
       this.chain = this.chain
         .then(async () => {
           const workers = [...new Set((this.engine.currentPlan?.modules ?? []).filter((m) => m.type === type).map((m) => m.worker))];
-          const back = await this.restore(p.previous, workers);
+          const back = await this.restore(p.previous, workers).finally(() => {
+            for (const id of p.ids) this.engine.supervisor?.held.delete(id);
+          });
           const when = back === undefined ? '' : ` from frame ${back * B}`;
           const reason = `the new version faulted in the patch: ${what}; the previous version plays again${when}`;
           console.error(`modsynth: reload of ${p.file} rolled back: ${reason}`);
@@ -224,13 +238,16 @@ export class ModuleReloader {
     installUserModule(previous.source, previous.desc);
     const pool = this.engine.pool, supervisor = this.engine.supervisor;
     if (!pool || !supervisor || this.closed || !workers.length) return undefined;
-    await this.spares;
-    await pool.renewSpares(workers.length);
+    // Threads with the previous code, without the generic warm-up (0.3-0.6 s rather than 1-3 s); the
+    // spares get that code after, off the path.
+    const fresh = await pool.spawnFor(workers.length);
     let block: number | undefined;
-    for (const w of workers) {
-      const at = await supervisor.renew(w, true);
+    for (const [i, w] of workers.entries()) {
+      const at = await supervisor.renew(w, true, fresh[i]);
       if (at !== undefined) block = Math.max(block ?? 0, at);
     }
+    await this.spares;
+    this.spares = pool.renewSpares(0).catch((e: Error) => console.error(`modsynth: warming spares after the rollback failed: ${e.message}`));
     return block;
   }
 
@@ -241,6 +258,7 @@ export class ModuleReloader {
     this.timers.clear();
     await this.chain.catch(() => undefined);
     await this.spares;
+    for (const type of [...this.probation.keys()]) this.endProbation(type);
     const t = this.testThread;
     this.testThread = undefined;
     await t?.then((w) => w.terminate()).catch(() => undefined);

@@ -81,18 +81,19 @@ export class WorkerPool {
   }
 
   /**
-   * Puts a warm spare in place of worker `w` and terminates the old thread in the background (a hung
+   * Puts a warm spare (or `given`, from spawnFor) in place of worker `w` and terminates the old thread in the background (a hung
    * one included: terminate interrupts running JavaScript). A new spare is warmed in the background at
    * once; with none ready (faults in quick succession), this waits for a cold one (its start-up and JIT
    * warm-up: about 2 s on the 2-core test machines, see the faults bench).
    */
-  async replace(w: number): Promise<{ fresh: PoolWorker; old: PoolWorker }> {
+  async replace(w: number, given?: PoolWorker): Promise<{ fresh: PoolWorker; old: PoolWorker }> {
     const old = this.workers[w];
     old.port.close();
     const ending = old.thread.terminate().catch(() => 0);
     this.terminating.add(ending);
     void ending.finally(() => this.terminating.delete(ending));
-    const fresh = this.spares.shift() ?? (await this.spawn(w, true));
+    if (given) this.loose.delete(given);
+    const fresh = given ?? this.spares.shift() ?? (await this.spawn(w, true));
     this.workers[w] = fresh;
     this.replaced++;
     if (this.warm) this.refill();

@@ -94,6 +94,12 @@ export class Supervisor {
   private readonly downs = new Map<string, Down>();
   private faultsSeen = 0;
   private readonly replacing = new Set<number>();
+  /**
+   * Module ids whose faults are counted and reported but not restarted here: a hot reload's new
+   * version on probation (cli/module-reload.ts restores the previous version instead). A held module
+   * on a hung or dead worker stays down on the replacement thread until then.
+   */
+  readonly held = new Set<string>();
   private readonly outOfMemory = new Set<number>();
 
   constructor(
@@ -219,7 +225,7 @@ export class Supervisor {
       if (arena.workerDead(m.worker)) return; // replace() handles it
       this.handled[p] = 1;
       const kind = health.kind(p);
-      if (this.record(m.id, kind, health.block(p), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
+      if (this.record(m.id, kind, health.block(p), now) && !this.held.has(m.id)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
     });
     for (const [w, ids] of restart) this.restartInPlace(w, ids);
   }
@@ -273,7 +279,7 @@ export class Supervisor {
    * exhaustion reports its running module as `heap`), load its modules on a warm spare and start it at
    * a block no other worker has reached.
    */
-  private async replace(w: number, reload = false): Promise<number | undefined> {
+  private async replace(w: number, reload = false, given?: PoolWorker): Promise<number | undefined> {
     const host = this.host, plan = this.plan!, table = this.table!;
     this.replacing.add(w);
     if (reload) table.markWorkerDead(w, this.currentBlock()); // its modules go down (silent) until the new thread starts
@@ -283,7 +289,7 @@ export class Supervisor {
       // retired first (WorkerWord.Owner), so if it was only slow it stops at its next block.
       const words = host.arena!.views.workerWords;
       const owner = Atomics.add(words, w * WorkerWord.Count + WorkerWord.Owner, 1) + 1;
-      const { old } = await host.pool.replace(w);
+      const { old } = await host.pool.replace(w, given);
       if (old.error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
       this.workersReplaced++;
       const keepDown: string[] = [];
@@ -305,7 +311,7 @@ export class Supervisor {
         }
         this.handled[p] = 1;
         const detail = kind === FaultKind.Hang ? hangDetail : undefined;
-        if (!this.record(m.id, kind, table.block(p), detectedAt, detail)) keepDown.push(m.id);
+        if (!this.record(m.id, kind, table.block(p), detectedAt, detail) || this.held.has(m.id)) keepDown.push(m.id);
       }
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return undefined; // the patch changed meanwhile: the swap rebuilt every worker's modules
@@ -338,9 +344,10 @@ export class Supervisor {
    * and play again, fresh kernels with their params, from the block returned (undefined: the patch
    * changed meanwhile, and the swap rebuilt them). Not a fault: no event, no count. With `forgive` (a
    * rollback to the previous version) its modules' fault history is cleared and disabled ones come back
-   * (`enabled`); modules down from a fault are reported `restarted`. Control thread.
+   * (`enabled`); modules down from a fault are reported `restarted`. `given`: the thread to use (from
+   * WorkerPool.spawnFor) instead of a spare. Control thread.
    */
-  async renew(w: number, forgive = false): Promise<number | undefined> {
+  async renew(w: number, forgive = false, given?: PoolWorker): Promise<number | undefined> {
     this.sync();
     if (!this.plan || w >= this.plan.workers) return undefined;
     while (this.replacing.has(w)) await new Promise((r) => setTimeout(r, 5));
@@ -353,7 +360,7 @@ export class Supervisor {
         if (this.disabled.delete(id)) this.emit({ type: 'enabled', id });
       }
     }
-    return this.replace(w, true);
+    return this.replace(w, true, given);
   }
 
   /**
