@@ -403,7 +403,8 @@ export class Supervisor {
       host.pool.kick();
       const { atBlock } = await handing;
       // From here messages for worker w go to the new thread (it reads them once it runs).
-      const started = host.pool.requestOn(fresh, { type: 'takeover', atBlock, waitMs: TAKEOVER_MS }, 'started');
+      const params = Object.fromEntries(positions.map((p) => [plan.modules[p].id, { ...plan.modules[p].params }]));
+      const started = host.pool.requestOn(fresh, { type: 'takeover', atBlock, waitMs: TAKEOVER_MS, params }, 'started');
       const old = host.pool.install(w, fresh);
       this.workersReplaced++;
       try {

@@ -45,8 +45,9 @@ export type ToWorker =
    * Hot reload, to the successor (loaded with `load` and the next `owner`): wait until the thread
    * before it has handed the index over at `atBlock`, then run from there, with no block skipped and
    * none silent; `started` when it runs. An `error` when the hand-over has not come within `waitMs`.
+   * `params`: the modules' params now (changed since the load, while the old thread played on).
    */
-  | { type: 'takeover'; atBlock: number; waitMs: number }
+  | { type: 'takeover'; atBlock: number; waitMs: number; params: Record<string, Record<string, number>> }
   | { type: 'unload' }
   | { type: 'describe'; module: string }
   | { type: 'heap' }
@@ -129,6 +130,10 @@ function main(): void {
           port.postMessage({ type: 'handing', atBlock: handAt } satisfies FromWorker);
         } else if (m.type === 'takeover') {
           takeOver(loop!, m.waitMs);
+          for (const rm of loop!.runner.modules) {
+            const now = m.params[rm.id];
+            if (now) for (const name of rm.paramNames) if (typeof now[name] === 'number') rm.params[name] = now[name];
+          }
           next = m.atBlock;
           resume = true;
           port.postMessage({ type: 'started', atBlock: next } satisfies FromWorker);
