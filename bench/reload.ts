@@ -152,13 +152,20 @@ export async function reloadSwaps(swaps: number, gapMs: number): Promise<BenchSe
   const u0 = (await status())('underruns');
   await new Promise((r) => setTimeout(r, swaps * gapMs));
   const u1 = (await status())('underruns');
-  const toEvent: number[] = [], toSound: number[] = [];
+  const toEvent: number[] = [], toSound: number[] = [], underrunTimes: string[] = [];
   const segments: { frame: number; k: number }[] = [{ frame: 0, k: 0.5 }];
   for (let i = 0; i < swaps; i++) {
     const k = i % 2 === 0 ? 0.25 : 0.5;
     const from = got.length;
     const t0 = performance.now();
     writeFileSync(file, moduleSource(k));
+    // Underruns while this swap runs, with the time after the save they were seen (polled).
+    let seen = (await status())('underruns');
+    const watch = setInterval(() => void status().then((st) => {
+      const u = st('underruns');
+      if (u > seen) underrunTimes.push(`${i}: +${u - seen} at ${(performance.now() - t0).toFixed(0)} ms`);
+      seen = u;
+    }), 20);
     const ev = await next((x) => x.address === '/module/reloaded' || x.address === '/module/reload-failed', from, '/module/reloaded');
     if (ev.address !== '/module/reload-failed') {
       const frame = ev.args[2] as number;
@@ -171,6 +178,7 @@ export async function reloadSwaps(swaps: number, gapMs: number): Promise<BenchSe
       toSound.push(performance.now() - t0);
     } else throw new Error(`reload refused: ${ev.args[1]}`);
     await new Promise((r) => setTimeout(r, Math.max(0, gapMs - (performance.now() - t0))));
+    clearInterval(watch);
   }
   await new Promise((r) => setTimeout(r, 500));
   const u2 = (await status())('underruns');
@@ -229,6 +237,7 @@ export async function reloadSwaps(swaps: number, gapMs: number): Promise<BenchSe
       rows: [
         [`underruns before the first save (${((swaps * gapMs) / 1000).toFixed(0)} s, no swap)`, u1 - u0],
         [`underruns during the ${swaps} swaps`, u2 - u1],
+        ['underruns seen (swap: count at ms after the save, polled every 20 ms)', underrunTimes.join('; ') || 'none'],
         ['swaps handed over at a block edge', `${seamless} of ${splits.length}`],
         ['silent blocks of the module around the swaps', silentBlocks],
         ['right channel (rest of the patch): frames differing from render', rightDiff],
