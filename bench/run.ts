@@ -20,6 +20,7 @@ import { pulseLoss } from './pulse-loss';
 import { peers } from './peers';
 import { latency } from './latency';
 import { adversarial } from './adversarial';
+import { reloadSwaps } from './reload';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   if (want('pulse-loss')) add(await pulseLoss(8, quick ? 1 : 5));
   if (want('latency')) for (const s of await latency(quick ? 5 : seconds, arg('--starts', quick ? 3 : 10))) add(s);
   if (want('adversarial')) for (const s of await adversarial({ quick })) add(s);
+  if (want('reload')) for (const s of await reloadSwaps(quick ? 4 : 12, 3000)) add(s);
   if (only?.includes('peers')) for (const s of await peers({ voices, seconds, repeats })) add(s);
   console.log(`\nJSON: ${writeResults(sections)}`);
 }

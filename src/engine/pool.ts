@@ -9,7 +9,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { FromWorker, ToWorker, WorkerInit } from '../realtime/messages';
 import { userModuleSources } from '../user-modules/install';
-import { currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from '../threads/thread-policy';
+import { createDemoted, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from '../threads/thread-policy';
 
 /**
  * Heap limit of a DSP worker (old generation). Kernels keep their state in typed arrays (outside this
@@ -81,18 +81,19 @@ export class WorkerPool {
   }
 
   /**
-   * Puts a warm spare in place of worker `w` and terminates the old thread in the background (a hung
+   * Puts a warm spare (or `given`, from spawnFor) in place of worker `w` and terminates the old thread in the background (a hung
    * one included: terminate interrupts running JavaScript). A new spare is warmed in the background at
    * once; with none ready (faults in quick succession), this waits for a cold one (its start-up and JIT
    * warm-up: about 2 s on the 2-core test machines, see the faults bench).
    */
-  async replace(w: number): Promise<{ fresh: PoolWorker; old: PoolWorker }> {
+  async replace(w: number, given?: PoolWorker): Promise<{ fresh: PoolWorker; old: PoolWorker }> {
     const old = this.workers[w];
     old.port.close();
     const ending = old.thread.terminate().catch(() => 0);
     this.terminating.add(ending);
     void ending.finally(() => this.terminating.delete(ending));
-    const fresh = this.spares.shift() ?? (await this.spawn(w, true));
+    if (given) this.loose.delete(given);
+    const fresh = given ?? this.spares.shift() ?? (await this.spawn(w, true));
     this.workers[w] = fresh;
     this.replaced++;
     if (this.warm) this.refill();
@@ -110,6 +111,55 @@ export class WorkerPool {
       s.port.close();
       void s.thread.terminate().catch(() => 0);
     }
+  }
+
+  /**
+   * Spawns `count` workers for a hot reload with these user module sources (default: those installed now), without the
+   * generic JIT warm-up (they warm on their own modules when loaded: `load` with `warmOwn`), in the
+   * background (created at SCHED_OTHER, raised when ready). Not in `workers` or `spares`: hand them to
+   * `install`, or `discard` them. Control thread.
+   */
+  async spawnFor(count: number, userModules = userModuleSources()): Promise<PoolWorker[]> {
+    const fresh = await Promise.all(Array.from({ length: count }, () => this.spawn(-1, true, false, userModules)));
+    for (const pw of fresh) this.loose.add(pw);
+    if (this.closing) this.discard(fresh);
+    return fresh;
+  }
+
+  /** Threads from spawnFor not yet installed or discarded (ended by close). */
+  private readonly loose = new Set<PoolWorker>();
+
+  /** Sends to a worker not (yet) in `workers` and waits for the reply of the given type. */
+  requestOn<T extends FromWorker['type']>(pw: PoolWorker, msg: ToWorker, replyType: T): Promise<Extract<FromWorker, { type: T }>> {
+    return this.requestPort(pw.port, `spawned worker ${pw.threadId}`, msg, replyType);
+  }
+
+  /**
+   * Makes `fresh` worker w in place of the thread there, and returns that one (a hot reload's
+   * hand-over: it plays on up to the hand-over block; `discard` it after). Not a fault. Control thread.
+   */
+  install(w: number, fresh: PoolWorker): PoolWorker {
+    const old = this.workers[w];
+    this.loose.add(old);
+    this.loose.delete(fresh);
+    this.workers[w] = fresh;
+    this.replaced++;
+    return old;
+  }
+
+  /** Ends threads that were spawned and not used. */
+  discard(workers: readonly PoolWorker[]): void {
+    for (const pw of workers) {
+      this.loose.delete(pw);
+      this.retire(pw);
+    }
+  }
+
+  private retire(pw: PoolWorker): void {
+    pw.port.close();
+    const ending = pw.thread.terminate().catch(() => 0);
+    this.terminating.add(ending);
+    void ending.finally(() => this.terminating.delete(ending));
   }
 
   /** Terminations still under way. */
@@ -136,21 +186,16 @@ export class WorkerPool {
   }
 
   /** Spawns one warm worker (cold start: thread, module code, JIT warm-up). */
-  async spawn(index: number, background = false): Promise<PoolWorker> {
+  async spawn(index: number, background = false, warm = this.warm, userModules = userModuleSources()): Promise<PoolWorker> {
     const t0 = performance.now();
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { mailbox: this.mailbox, port: port2, index, warm: this.warm, userModules: userModuleSources() };
+    const init: WorkerInit = { mailbox: this.mailbox, port: port2, index, warm, userModules };
     // A spare warmed while audio plays is created at SCHED_OTHER (threads inherit the creating thread's
     // policy): its start-up and JIT warm-up must not compete with the real-time threads. It gets FIFO
     // back when it replaces a worker (see thread-policy.ts).
     const demote = background && processIsRealtime();
-    if (demote) await setThreadPriorityAsync(currentTid(), 0);
-    let thread: Worker;
-    try {
-      thread = new Worker(ENTRY, { workerData: init, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-    } finally {
-      if (demote) await setThreadPriorityAsync(currentTid(), WORKER_PRIORITY);
-    }
+    const make = () => new Worker(ENTRY, { workerData: init, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const thread = demote ? await createDemoted(make) : make();
     this.spawned++;
     const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
       port1.once('message', (m: FromWorker) => (m.type === 'ready' ? resolve(m) : reject(new Error(`worker ${index}: ${JSON.stringify(m)}`))));
@@ -178,19 +223,23 @@ export class WorkerPool {
 
   /** Sends and waits for the reply of the given type. */
   request<T extends FromWorker['type']>(w: number, msg: ToWorker, replyType: T): Promise<Extract<FromWorker, { type: T }>> {
+    return this.requestPort(this.workers[w].port, `worker ${w}`, msg, replyType);
+  }
+
+  private requestPort<T extends FromWorker['type']>(port: MessagePort, name: string, msg: ToWorker, replyType: T): Promise<Extract<FromWorker, { type: T }>> {
     return new Promise((resolve, reject) => {
-      const port = this.workers[w].port;
       const onMessage = (m: FromWorker) => {
         if (m.type === replyType) {
           port.off('message', onMessage);
           resolve(m as Extract<FromWorker, { type: T }>);
         } else if (m.type === 'error') {
           port.off('message', onMessage);
-          reject(new Error(`worker ${w}: ${m.message}`));
+          reject(new Error(`${name}: ${m.message}`));
         }
       };
       port.on('message', onMessage);
-      this.send(w, msg);
+      port.postMessage(msg);
+      this.kick();
     });
   }
 
@@ -207,6 +256,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closing = true;
     await this.refilling;
+    this.discard([...this.loose]);
     await Promise.all(this.terminating);
     const all = [...this.workers, ...this.spares];
     this.spares.length = 0;

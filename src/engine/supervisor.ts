@@ -15,7 +15,7 @@
  * Every fault, restart, disable and enable is an event for /notify, the log and /status.
  */
 import { ringWorker, type RenderPlan } from '../plan/compile';
-import type { WorkerPool } from './pool';
+import type { PoolWorker, WorkerPool } from './pool';
 import { Ctrl, WorkerWord } from '../memory/layout';
 import { unwrapBlock } from '../memory/block-word';
 import type { Arena } from './arena';
@@ -36,6 +36,12 @@ export interface SupervisorHost {
   /** What the watchdog saw when it declared worker w hung (taken once), if it did. */
   hangReport?(w: number): string | undefined;
 }
+
+/** A hot reload's hand-over (Supervisor.handover): the block the new code plays from, or why not. */
+export type HandoverResult = { ok: true; block: number | undefined; seamless: boolean } | { ok: false; reason: string };
+
+/** Longest a hot reload's new thread waits for the old one to hand over (ms). */
+const TAKEOVER_MS = 2000;
 
 interface Down {
   block: number;
@@ -63,6 +69,12 @@ export class Supervisor {
   private readonly downs = new Map<string, Down>();
   private faultsSeen = 0;
   private readonly replacing = new Set<number>();
+  /**
+   * Module ids whose faults are counted and reported but not restarted here: a hot reload's new
+   * version on probation (cli/module-reload.ts restores the previous version instead). A held module
+   * on a hung or dead worker stays down on the replacement thread until then.
+   */
+  readonly held = new Set<string>();
   private readonly outOfMemory = new Set<number>();
 
   constructor(
@@ -166,7 +178,7 @@ export class Supervisor {
       if (arena.workerDead(m.worker)) return; // replace() handles it
       this.handled[p] = 1;
       const kind = health.kind(p);
-      if (this.record(m.id, kind, unwrapBlock(health.block(p), this.currentBlock()), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
+      if (this.record(m.id, kind, unwrapBlock(health.block(p), this.currentBlock()), now) && !this.held.has(m.id)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
     });
     for (const [w, ids] of restart) this.restartInPlace(w, ids);
   }
@@ -218,7 +230,7 @@ export class Supervisor {
    * exhaustion reports its running module as `heap`), load its modules on a warm spare and start it at
    * a block no other worker has reached.
    */
-  private async replace(w: number, reload = false): Promise<number | undefined> {
+  private async replace(w: number, reload = false, given?: PoolWorker): Promise<number | undefined> {
     const host = this.host, plan = this.plan!, table = this.table!;
     this.replacing.add(w);
     if (reload) table.markWorkerDead(w, this.currentBlock()); // its modules go down (silent) until the new thread starts
@@ -228,7 +240,7 @@ export class Supervisor {
       // retired first (WorkerWord.Owner), so if it was only slow it stops at its next block.
       const words = host.arena!.views.workerWords;
       const owner = Atomics.add(words, w * WorkerWord.Count + WorkerWord.Owner, 1) + 1;
-      const { old } = await host.pool.replace(w);
+      const { old } = await host.pool.replace(w, given);
       if (old.error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
       this.workersReplaced++;
       const keepDown: string[] = [];
@@ -250,7 +262,7 @@ export class Supervisor {
         }
         this.handled[p] = 1;
         const detail = kind === FaultKind.Hang ? hangDetail : undefined;
-        if (!this.record(m.id, kind, unwrapBlock(table.block(p), this.currentBlock()), detectedAt, detail)) keepDown.push(m.id);
+        if (!this.record(m.id, kind, unwrapBlock(table.block(p), this.currentBlock()), detectedAt, detail) || this.held.has(m.id)) keepDown.push(m.id);
       }
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return undefined; // the patch changed meanwhile: the swap rebuilt every worker's modules
@@ -268,7 +280,8 @@ export class Supervisor {
       for (const p of table.positionsOf(w)) {
         if (keepDown.includes(plan.modules[p].id)) continue;
         if (reload) this.handled[p] = 0;
-        else this.back(plan.modules[p].id, from, true);
+        // A module that was down from a fault (a rollback after the new version faulted) is back too.
+        if (!reload || this.downs.has(plan.modules[p].id)) this.back(plan.modules[p].id, from, true);
       }
       return from;
     } finally {
@@ -280,13 +293,92 @@ export class Supervisor {
    * Replaces worker w by a thread started with the user module code installed now (a module file was
    * reloaded: old code cannot be unloaded from a thread). Its modules are silent from the current block
    * and play again, fresh kernels with their params, from the block returned (undefined: the patch
-   * changed meanwhile, and the swap rebuilt them). Not a fault: no event, no count. Control thread.
+   * changed meanwhile, and the swap rebuilt them). Not a fault: no event, no count. With `forgive` (a
+   * rollback to the previous version) its modules' fault history is cleared and disabled ones come back
+   * (`enabled`); modules down from a fault are reported `restarted`. `given`: the thread to use (from
+   * WorkerPool.spawnFor) instead of a spare. Control thread.
    */
-  async renew(w: number): Promise<number | undefined> {
+  async renew(w: number, forgive = false, given?: PoolWorker): Promise<number | undefined> {
     this.sync();
     if (!this.plan || w >= this.plan.workers) return undefined;
     while (this.replacing.has(w)) await new Promise((r) => setTimeout(r, 5));
-    return this.replace(w, true);
+    this.sync();
+    if (forgive && this.plan) {
+      // A rollback: the faults were the new version's; the restored one starts with a clean history.
+      for (const p of this.table!.positionsOf(w)) {
+        const id = this.plan.modules[p].id;
+        this.crashes.forget(id);
+        if (this.disabled.delete(id)) this.emit({ type: 'enabled', id });
+      }
+    }
+    return this.replace(w, true, given);
+  }
+
+  /**
+   * Hot reload without a gap: the thread playing worker w hands its modules over to `fresh` (spawned
+   * with the user module code installed now, not yet in the pool) at a block edge no worker has reached.
+   * `fresh` loads the plan's share of w first, warming those modules on a private arena (a module that
+   * faults there is refused: the old thread has not stopped, so nothing changed); then the old thread
+   * runs up to the hand-over block and stops, and `fresh` runs from it. The rest of the patch never
+   * waits on a module that is down: the swap is seamless, sample for sample, apart from the module's
+   * own new code (fresh kernels, same params). Not a fault: no event, no count. Falls back to `renew`
+   * (a gap of a few blocks) when a module of w is down or the worker is being replaced.
+   * Control thread.
+   */
+  async handover(w: number, fresh: PoolWorker, warmBlocks: number): Promise<HandoverResult> {
+    this.sync();
+    const plan = this.plan, host = this.host, arena = host.arena;
+    if (!plan || !arena || w >= plan.workers) return { ok: false, reason: 'the patch changed' };
+    const positions = this.table!.positionsOf(w);
+    if (this.replacing.has(w) || arena.workerDead(w) || positions.some((p) => !this.table!.isUp(p))) {
+      host.pool.discard([fresh]);
+      await host.pool.renewSpares(1); // the replacement's spare must have the new code
+      return { ok: true, block: await this.renew(w), seamless: false };
+    }
+    this.replacing.add(w);
+    try {
+      const words = arena.views.workerWords;
+      const owner = Atomics.load(words, w * WorkerWord.Count + WorkerWord.Owner) + 1;
+      const loaded = await host.pool.requestOn(fresh, { type: 'load', sab: arena.sab, layout: arena.layout, plan, worker: w, warmBlocks, owner, warmOwn: true }, 'loaded');
+      const refused = loaded.warmFaults?.length
+        ? `faulted in its first blocks on the patch (warm-up, before the swap): ${loaded.warmFaults.join(', ')}`
+        : host.plan !== plan ? 'the patch changed during the reload' : undefined;
+      if (refused) {
+        host.pool.discard([fresh]);
+        return { ok: false, reason: refused };
+      }
+      // The old thread reads 'handover' at its next block (Ctrl.Service makes it look); the block it
+      // stops at is one no worker has reached (safeBlock), or the one it is at if it was later.
+      const handing = host.pool.request(w, { type: 'handover', atBlock: arena.safeBlock() }, 'handing');
+      Atomics.add(arena.views.ctrl, Ctrl.Service, 1);
+      host.pool.kick();
+      const { atBlock } = await handing;
+      // From here messages for worker w go to the new thread (it reads them once it runs).
+      const params = Object.fromEntries(positions.map((p) => [plan.modules[p].id, { ...plan.modules[p].params }]));
+      const started = host.pool.requestOn(fresh, { type: 'takeover', atBlock, waitMs: TAKEOVER_MS, params }, 'started');
+      const old = host.pool.install(w, fresh);
+      this.workersReplaced++;
+      try {
+        await started;
+      } catch (e) {
+        host.pool.discard([old]);
+        // No hand-over came (the engine stops, or the old thread died meanwhile): start it the way a
+        // replacement starts, with a gap.
+        this.replacing.delete(w);
+        if (Atomics.load(arena.views.ctrl, Ctrl.Stop) !== 0) return { ok: false, reason: (e as Error).message };
+        this.emit({ type: 'error', message: `worker ${w}: the hot reload's hand-over did not happen (${(e as Error).message}); replacing it with a gap` });
+        await host.pool.renewSpares(1);
+        return { ok: true, block: await this.replace(w, true), seamless: false };
+      }
+      host.pool.discard([old]); // idle since the hand-over
+      host.rewatch();
+      return { ok: true, block: atBlock, seamless: true };
+    } catch (e) {
+      if (!host.pool.workers.includes(fresh)) host.pool.discard([fresh]);
+      return { ok: false, reason: (e as Error).message };
+    } finally {
+      this.replacing.delete(w);
+    }
   }
 
   private emit(e: FaultEvent): void {

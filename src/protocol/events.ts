@@ -33,12 +33,12 @@ export const EVENTS = {
   '/module/reloaded': {
     args: ['s', 's', 'i'],
     names: ['type', 'file', 'frame'],
-    doc: 'A user module file changed (--module-dir), passed module-test and was swapped in: the modules of that type play the new code, with their params, from that frame (their workers were replaced; silent in between).',
+    doc: 'A user module file changed (--module-dir), passed module-test and was swapped in: the modules of that type play the new code, with their params, from that frame (their workers were handed over to new threads at that block edge: no block is silent).',
   },
   '/module/reload-failed': {
-    args: ['s', 's'],
-    names: ['file', 'reason'],
-    doc: 'A changed user module file was refused (load error, module-test failure, or its ports or params changed); the old version keeps playing.',
+    args: ['s', 's', 's'],
+    names: ['file', 'reason', 'type'],
+    doc: "A changed user module file was refused (load error, module-test failure, a fault in its warm-up, or its ports or params changed) and the old version keeps playing; or it was swapped in and faulted within its first 2 s of audio, and the previous version was restored (reason says which). type: the file's module type ('' when unknown).",
   },
 } as const satisfies Record<string, EventSpec>;
 

@@ -7,18 +7,26 @@ import { compilePatch, type RenderPlan } from '../plan/compile';
 import { validatePatch } from '../plan/patch';
 import { MODULES } from '../modules';
 import { fillConstants, Runner } from './runner';
+import { FAULT_NAMES } from './faults';
 
 /**
  * Warms the JIT on a specific plan: runs the whole plan for `blocks` blocks on a private arena with
  * kernels of its own, then drops it. The real kernels and arena are untouched, so output is unchanged;
- * the point is that the first real blocks run optimized code for exactly these shapes.
+ * the point is that the first real blocks run optimized code for exactly these shapes. With `worker`,
+ * only the modules of that worker run (their inputs from other workers read the private arena's zeros);
+ * `faulted` collects the modules that threw or output NaN/±Inf meanwhile (a hot reload refuses them).
  */
-export function warmPlan(plan: RenderPlan, blocks: number): number {
+export function warmPlan(plan: RenderPlan, blocks: number, worker?: number, faulted?: string[]): number {
   const t0 = performance.now();
   const arena = new Float32Array(new SharedArrayBuffer(plan.arenaFloats * 4));
   fillConstants(plan, arena);
-  const runner = new Runner(plan, arena, plan.modules.map((_, i) => i));
+  // With `worker`: only that worker's modules (a hot reload's thread warms the kernels it will run).
+  const positions = plan.modules.map((_, i) => i).filter((i) => worker === undefined || plan.modules[i].worker === worker);
+  const runner = new Runner(plan, arena, positions);
   for (let b = 0; b < blocks; b++) runner.runBlock(b, b * plan.blockSize, plan.blockSize);
+  if (faulted) positions.forEach((p, m) => {
+    if (!runner.isUp(m)) faulted.push(`${plan.modules[p].id} (${FAULT_NAMES[runner.table.kind(p)] ?? 'throw'} in warm-up block ${runner.table.block(p)})`);
+  });
   return performance.now() - t0;
 }
 

@@ -8,7 +8,7 @@
  */
 import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import { Ctrl } from '../memory/layout';
+import { Ctrl, WorkerWord } from '../memory/layout';
 import { isMark, loadMark } from '../memory/block-word';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
@@ -32,6 +32,7 @@ function main(): void {
   // Stopped at the published swap block (SwapAt) before its plan arrived: wait for it, never run the
   // block on the old plan (WorkerBackend.swap publishes SwapAt before posting the plan).
   let holding = false;
+  let handAt = -1; // hot reload: the block at which this thread gives its worker index to its successor
   let seen = Atomics.load(wake, 0);
   const swapNow = (m: Extract<ToWorker, { type: 'swap' }>) => {
     // Kernels of modules that stay (same id and type) keep their state; so do pending param records.
@@ -50,13 +51,14 @@ function main(): void {
         if (m.type === 'quit') return;
         if (m.type === 'load') {
           const t0 = performance.now();
-          if (m.warmBlocks > 0) warmPlan(m.plan, m.warmBlocks);
+          const warmFaults: string[] = [];
+          if (m.warmBlocks > 0) warmPlan(m.plan, m.warmBlocks, m.warmOwn ? m.worker : undefined, m.warmOwn ? warmFaults : undefined);
           sab = m.sab;
           loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker, undefined, -1, m.owner);
           gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
           next = m.firstBlock ?? 0;
           resume = false;
-          port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
+          port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0, ...(warmFaults.length ? { warmFaults } : {}) } satisfies FromWorker);
         } else if (m.type === 'swap') {
           // Installed exactly at its block: now if this worker is there, else when its run reaches it.
           if (loop && next < m.atBlock) deferred = m;
@@ -72,6 +74,18 @@ function main(): void {
           port.postMessage({ type: 'restarted', ids, atBlock: Math.max(next, m.atBlock) } satisfies FromWorker);
         } else if (m.type === 'start') {
           next = loop!.join(m.atBlock, m.keepDown); // atBlock, or later if a consumer passed it meanwhile
+          resume = true;
+          port.postMessage({ type: 'started', atBlock: next } satisfies FromWorker);
+        } else if (m.type === 'handover') {
+          handAt = Math.max(m.atBlock, next);
+          port.postMessage({ type: 'handing', atBlock: handAt } satisfies FromWorker);
+        } else if (m.type === 'takeover') {
+          takeOver(loop!, m.waitMs);
+          for (const rm of loop!.runner.modules) {
+            const now = m.params[rm.id];
+            if (now) for (const name of rm.paramNames) if (typeof now[name] === 'number') rm.params[name] = now[name];
+          }
+          next = m.atBlock;
           resume = true;
           port.postMessage({ type: 'started', atBlock: next } satisfies FromWorker);
         } else if (m.type === 'unload') {
@@ -91,7 +105,15 @@ function main(): void {
       const g = Atomics.load(ctrl, Ctrl.RunGen);
       if (g !== gen || resume) {
         gen = g;
-        next = loop.run(next, loadMark(ctrl, Ctrl.RunTo, next)); // RunTo: Infinity while streaming
+        const runTo = loadMark(ctrl, Ctrl.RunTo, next); // Infinity while streaming
+        next = loop.run(next, handAt >= 0 && handAt < runTo ? handAt : runTo);
+        if (handAt >= 0 && next >= handAt) {
+          // Hot reload: blocks before handAt are done and published; the successor runs from handAt.
+          handOver(loop);
+          loop = undefined;
+          handAt = -1;
+          continue;
+        }
         if (loop.retired()) {
           // Replaced (this thread was declared hung, and is about to be terminated): idle.
           loop = undefined;
@@ -134,6 +156,31 @@ function main(): void {
     // Sleep until the control thread posts a message or arms a run (both bump the wake word).
     Atomics.wait(wake, 0, seen);
     seen = Atomics.load(wake, 0);
+  }
+}
+
+/** Gives this thread's worker index to its successor (the next incarnation, WorkerWord.Owner). Not RT (once). */
+function handOver(loop: BlockLoop): void {
+  const words = loop.views.workerWords, at = loop.worker * WorkerWord.Count + WorkerWord.Owner;
+  Atomics.store(words, loop.worker * WorkerWord.Count + WorkerWord.Running, -1);
+  Atomics.add(words, at, 1);
+  Atomics.notify(words, at);
+}
+
+/**
+ * Waits (sleeping on WorkerWord.Owner) until the thread before this one has handed the worker index to
+ * this loop's incarnation; throws after waitMs, or when the engine stops. Not RT (once, before running).
+ */
+function takeOver(loop: BlockLoop, waitMs: number): void {
+  const words = loop.views.workerWords, at = loop.worker * WorkerWord.Count + WorkerWord.Owner, ctrl = loop.views.ctrl;
+  const until = performance.now() + waitMs;
+  for (;;) {
+    const owner = Atomics.load(words, at);
+    if (owner === loop.ownerId) return;
+    if (Atomics.load(ctrl, Ctrl.Stop) !== 0) throw new Error('the engine stopped before the hand-over');
+    const left = until - performance.now();
+    if (left <= 0) throw new Error(`no hand-over within ${waitMs} ms`);
+    Atomics.wait(words, at, owner, Math.min(left, 5));
   }
 }
 

@@ -68,6 +68,28 @@ export function setThreadPriorityAsync(tid: number, priority: number): Promise<b
   return new Promise((resolve) => execFile('chrt', chrtArgs(tid, priority), (err) => resolve(!err)));
 }
 
+let creating: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `make` (which creates a thread, e.g. `new Worker`) with this (main) thread at SCHED_OTHER when the
+ * process runs under SCHED_FIFO, so the new thread starts at SCHED_OTHER (threads inherit their
+ * creator's policy), then restores WORKER_PRIORITY. Creations are serialized: two at once could
+ * otherwise interleave so that one thread is created after the other restored FIFO. Control thread.
+ */
+export function createDemoted<T>(make: () => T): Promise<T> {
+  const run = creating.then(async () => {
+    const demote = processIsRealtime();
+    if (demote) await setThreadPriorityAsync(currentTid(), 0);
+    try {
+      return make();
+    } finally {
+      if (demote) await setThreadPriorityAsync(currentTid(), WORKER_PRIORITY);
+    }
+  });
+  creating = run.catch(() => undefined);
+  return run;
+}
+
 /** This thread's Linux tid (from /proc/thread-self), or -1. */
 export function currentTid(): number {
   try {

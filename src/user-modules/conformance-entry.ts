@@ -2,9 +2,12 @@
  * Entry of the module-test worker: a thread of its own (a fresh heap, as a DSP worker's, for the
  * allocation check; the nondeterminism traps never touch the engine's threads; a kernel that hangs is
  * ended by terminating the thread). Installs the traps, evaluates the source, runs the suite, posts
- * progress (`start`, so a hang is blamed on its check) and the results.
+ * progress (`start`, so a hang is blamed on its check) and the results. The source comes as its
+ * workerData, or, for a thread started ahead (a hot reload's, module-test.ts startTestThread), as the
+ * first message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { once } from 'node:events';
 import { allocationCheck, runSyncChecks, type CheckResult } from './conformance';
 import { installTraps } from './traps';
 import { describeSource, installUserModule } from './install';
@@ -21,7 +24,7 @@ async function main(): Promise<void> {
   const now = performance.now.bind(performance);
   const post = (m: FromTestWorker) => port.postMessage(m);
   installTraps();
-  const src = workerData as UserModuleSource;
+  const src = (workerData ?? ((await once(port, 'message')) as [UserModuleSource])[0]) as UserModuleSource;
   let desc;
   const t0 = now();
   try {

@@ -32,6 +32,12 @@ export function userModuleSources(): UserModuleSource[] {
   return [...installed.values()];
 }
 
+/** The user module type installed from a file ('' if none). */
+export function typeOfFile(file: string): string {
+  for (const [type, src] of installed) if (src.file === file) return type;
+  return '';
+}
+
 /** The source of a user module type, if one is installed. */
 export function sourceOf(type: string): UserModuleSource | undefined {
   return installed.get(type);

@@ -96,6 +96,18 @@ export class Panel {
     this.cpu.textContent = percent === undefined ? 'cpu —' : `cpu ${percent < 0.1 ? percent.toFixed(3) : percent.toFixed(1)}%${voices && voices > 1 ? ` · ${voices} voices` : ''}`;
   }
 
+  /** A hot reload's outcome for this module's type: shown in the panel's title bar for 5 s. */
+  note(text: string, ok: boolean): void {
+    this.element.dataset.reload = ok ? 'reloaded' : 'failed';
+    this.element.title = text;
+    this.element.classList.remove('reload-ok', 'reload-failed');
+    this.element.classList.add(ok ? 'reload-ok' : 'reload-failed');
+    clearTimeout(this.noteTimer);
+    this.noteTimer = window.setTimeout(() => this.element.classList.remove('reload-ok', 'reload-failed'), 5000);
+  }
+
+  private noteTimer = 0;
+
   /** State from the fault events: 'down' (faulted, being restarted), 'disabled', or back up. */
   setHealth(state: 'up' | 'down' | 'disabled' | 'restarted', detail = ''): void {
     this.element.classList.toggle('down', state === 'down');

@@ -120,6 +120,14 @@ export class Rack {
       case '/enabled':
         this.setHealth(a0 as string, 'up');
         break;
+      case '/module/reloaded':
+      case '/module/reload-failed': {
+        // Hot reload of a user module type (--module-dir): a note on each panel of that type for 5 s.
+        const ok = m.address === '/module/reloaded', type = ok ? a0 : rest[1];
+        for (const mod of this.patch.modules) if (mod.type === type) this.panels.get(mod.id)?.note(ok ? 'reloaded' : 'reload failed', ok);
+        if (!ok) this.onFail('/module/reload-failed', `${a0}: ${rest[0]}`);
+        break;
+      }
       case '/fail':
         if (a0 === '/param/set') this.unechoed.clear(); // a refused change has no echo
         if (a0 !== '/module/read') this.onFail(a0 as string, String(rest[0]));
