@@ -9,7 +9,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { FromWorker, ToWorker, WorkerInit } from '../realtime/worker-entry';
 import { userModuleSources } from '../user-modules/install';
-import { currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from '../threads/thread-policy';
+import { controlThreadPriority, currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from '../threads/thread-policy';
 
 /**
  * Heap limit of a DSP worker (old generation). Kernels keep their state in typed arrays (outside this
@@ -149,7 +149,7 @@ export class WorkerPool {
     try {
       thread = new Worker(ENTRY, { workerData: init, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     } finally {
-      if (demote) await setThreadPriorityAsync(currentTid(), WORKER_PRIORITY);
+      if (demote) await setThreadPriorityAsync(currentTid(), controlThreadPriority());
     }
     this.spawned++;
     const ready = await new Promise<Extract<FromWorker, { type: 'ready' }>>((resolve, reject) => {
