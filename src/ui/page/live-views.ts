@@ -3,7 +3,7 @@
  * bundle of `/module/read id` (the same command any OSC client uses), whose replies the server sends
  * back in one frame, drawn together on the next animation frame (one frame of the browser's pipeline
  * per round, however many views). At most one round is in flight; the next starts when it is answered
- * but no sooner than MIN_GAP_MS after the last (40 a second at most: the rack asks for 30 or more),
+ * but no sooner than MIN_GAP_MS after the last (45 a second at most: the rack asks for 30 or more),
  * so a slow browser or engine lowers the frame rate instead of queueing anything (the server also drops
  * readouts, not queues them, on a connection that is not reading: src/ui/ws-transport.ts). Nothing
  * runs while there is nothing to show: no animation-frame loop, a 4 Hz check for new views.
@@ -20,7 +20,7 @@ import type { Panel } from './panel.js';
 /** A round not answered within this is given up (a reply lost with a reconnect, or dropped). */
 const STALE_MS = 500;
 /** Shortest time between the starts of two rounds. */
-const MIN_GAP_MS = 25;
+const MIN_GAP_MS = 22;
 /** How often an idle page looks for views to read (a panel added, the link back). */
 const IDLE_CHECK_MS = 250;
 
@@ -82,7 +82,8 @@ export class LiveViews {
   /** Asks for every view's readout in one packet, unless a round is in flight (and not stale). */
   private round(): void {
     const now = performance.now();
-    if (this.timer || (this.roundAt && now - this.roundAt < STALE_MS) || now - this.lastRound < MIN_GAP_MS || !this.link.connected) return;
+    if (this.timer || (this.roundAt && now - this.roundAt < STALE_MS) || !this.link.connected) return;
+    if (now - this.lastRound < MIN_GAP_MS) return this.schedule(); // a timer may fire a little early
     this.pending.clear();
     for (const [id, p] of this.panels) if (p.view) this.pending.add(id);
     if (!this.pending.size) return;
