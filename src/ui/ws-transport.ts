@@ -12,9 +12,10 @@
  * connections (one more gets `/fail (connection) reason` and is closed), a connection that does not
  * read its replies (MAX_BUFFERED bytes waiting) is closed.
  *
- * What one packet from a connection makes the server send back on it while it is handled (its replies,
- * and the events it causes for this very connection) goes out as one frame: the packet itself when
- * there is one, else an OSC bundle of them, in order (timetag 1, "immediately"). Every frame costs the
+ * What the packets a connection sent in one turn of the event loop make the server send back on it
+ * before that turn ends (their replies, and the events they cause for this very connection) goes out
+ * as one frame: the packet itself when there is one, else an OSC bundle of them, in order (timetag 1,
+ * "immediately"); replies that come later (`/synced` once the audio has the change) go out alone. Every frame costs the
  * control thread a write system call and the browser a wake-up (measured: the WebSocket writes were 40 %
  * of the control thread's time with two live tabs), so a page that asks for all its live views in one
  * bundle gets them in one frame. Live-view readouts (`/read`) are dropped, not queued, while more than
@@ -73,8 +74,18 @@ export class WsTransport {
       }
       ws.send(packet, { binary: true });
     };
-    /** What the packet being handled sends back on this connection (undefined between packets). */
+    /**
+     * What the packets received in this turn of the event loop send back on this connection (commands
+     * answer after an await, in microtasks, so the batch is sent once they have run: setImmediate).
+     * Undefined between turns: later replies and other clients' events go out at once.
+     */
     let batch: Buffer[] | undefined;
+    const flush = () => {
+      const out = batch ?? [];
+      batch = undefined;
+      if (out.length === 1) write(out[0]);
+      else if (out.length > 1) write(bundle(out));
+    };
     const peer: Peer = {
       // `ws:` keeps a browser's client key apart from an OSC TCP client on the same ephemeral port.
       address: `ws:${req.socket.remoteAddress ?? '?'}`,
@@ -96,15 +107,11 @@ export class WsTransport {
         peer.stream!(encodeMessage('/fail', ['(packet)', 'malformed OSC packet: a text frame; send each OSC packet as one binary frame']));
         return;
       }
-      batch = [];
-      try {
-        this.osc.handle(buf, sender(peer.address, peer.port, buf.length, this.osc.limits.amplification, peer.stream));
-      } finally {
-        const out = batch;
-        batch = undefined;
-        if (out.length === 1) write(out[0]);
-        else if (out.length > 1) write(bundle(out));
+      if (!batch) {
+        batch = [];
+        setImmediate(flush);
       }
+      this.osc.handle(buf, sender(peer.address, peer.port, buf.length, this.osc.limits.amplification, peer.stream));
     });
     ws.on('error', () => undefined); // e.g. a frame over maxPayload: ws closes the connection itself
     ws.on('close', () => {
