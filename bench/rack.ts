@@ -23,6 +23,25 @@ const exe = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((p) =
 interface Run {
   underruns: number;
   load: number[];
+  /** Epoch ms at which frame 0 reached the device. */
+  firstFrameAt: number;
+  /** play's summary line, without its JSON (names when the first underruns happened). */
+  summary: string;
+}
+
+/** The machine's CPU time by kind, from /proc/stat (USER_HZ ticks, all CPUs): busy, idle, steal. */
+function cpuTicks(): { busy: number; idle: number; steal: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { busy: f[0] + f[1] + f[2] + f[5] + f[6], idle: f[3] + f[4], steal: f[7] ?? 0 };
+}
+
+/** What the machine did while `run` ran: busy and steal (a virtual CPU held off by its host) as % of all CPU time. */
+async function measured<T>(run: () => Promise<T>): Promise<T & { busyPct: number; stealPct: number }> {
+  const a = cpuTicks();
+  const r = await run();
+  const b = cpuTicks();
+  const total = b.busy - a.busy + (b.idle - a.idle) + (b.steal - a.steal) || 1;
+  return { ...r, busyPct: (100 * (b.busy - a.busy)) / total, stealPct: (100 * (b.steal - a.steal)) / total };
 }
 
 function play(patch: string, extra: string[], onUrl?: (url: string) => void): Promise<Run> {
@@ -41,7 +60,7 @@ function play(patch: string, extra: string[], onUrl?: (url: string) => void): Pr
     p.on('exit', () => {
       const m = /\[json\] (\{.*\})/.exec(out);
       if (!m) reject(new Error(`play printed no result: ${out}`));
-      else resolve(JSON.parse(m[1]) as Run);
+      else resolve({ ...(JSON.parse(m[1]) as Run), summary: /stopped after [^\n]*?(?= \[json\])/.exec(out)?.[0] ?? '' });
     });
   });
 }
@@ -88,12 +107,13 @@ async function main(): Promise<void> {
   const patch = join(dir, 'demo-scoped.json');
   writeFileSync(patch, JSON.stringify(demo));
   console.log(`bench rack: ${seconds} s each, load average before ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  const alone = await play(patch, ['--no-http']);
+  const alone = await measured(() => play(patch, ['--no-http']));
   console.log(`  no browser:        ${alone.underruns} underruns, load ${alone.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}`);
+  console.log(`    play: ${alone.summary}; machine busy ${alone.busyPct.toFixed(0)}%, steal ${alone.stealPct.toFixed(1)}%`);
   const browsers: Browser[] = [];
   let trips: { echo: number[]; synced: number[] } | undefined;
   const fps: number[] = [];
-  const withUi = await play(patch, ['--http', '127.0.0.1:0'], (url) => {
+  const withUi = await measured(() => play(patch, ['--http', '127.0.0.1:0'], (url) => {
     void (async () => {
       const pages: Page[] = [];
       for (let i = 0; i < 2; i++) {
@@ -112,9 +132,10 @@ async function main(): Promise<void> {
       f1.forEach((f, i) => fps.push(((f - f0[i]) * 1000) / (Date.now() - t0)));
       trips = await roundTrips(pages[0]);
     })().catch((e) => console.error(`bench rack: ${(e as Error).message}`));
-  });
+  }));
   await Promise.all(browsers.map((b) => b.close()));
   console.log(`  two browsers:      ${withUi.underruns} underruns, load ${withUi.load.map((l) => `${(l * 100).toFixed(1)}%`).join(' / ')}; scopes at ${fps.map((f) => f.toFixed(1)).join(' and ')} frames/s`);
+  console.log(`    play: ${withUi.summary}; machine busy ${withUi.busyPct.toFixed(0)}%, steal ${withUi.stealPct.toFixed(1)}%`);
   if (trips) {
     console.log(`  knob → echo:       median ${pct(trips.echo, 0.5).toFixed(2)} ms, p99 ${pct(trips.echo, 0.99).toFixed(2)} ms (${trips.echo.length} turns)`);
     console.log(`  set → synced:      median ${pct(trips.synced, 0.5).toFixed(2)} ms, p99 ${pct(trips.synced, 0.99).toFixed(2)} ms (${trips.synced.length})`);

@@ -24,6 +24,7 @@ import { UnderrunLog, watchPlayback, type WatchEnd } from './live-watch';
 import { summaryLine } from './live-summary';
 import { saveEmptyRecording, saveRecording } from './recording';
 import { RackUsageError, startRack } from '../ui/start-rack';
+import { lowerControlThreads, processThreads } from '../threads/thread-policy';
 import type { RackServer } from '../ui/rack-server';
 
 /** Longest a clean shutdown may take before `play` gives up on it (exit code 4). */
@@ -98,6 +99,7 @@ export class LiveRun {
 
   private async start(settings: DeviceSettings): Promise<void> {
     const { opts, stop, say } = this, sr = opts.sampleRate, B = opts.block;
+    const controlThreads = processThreads(); // before the engine's threads exist (see lowerControlThreads)
     const engine = (this.engine = await Engine.start({ workers: opts.workers, spares: opts.spares, faults: { maxFaults: opts.maxFaults, windowS: opts.faultWindow } }));
     this.underruns = new UnderrunLog(engine, sr);
     if (stop.signal) return;
@@ -128,6 +130,8 @@ export class LiveRun {
     const device = await openDevice(engine.arena!, this.tap, settings, opts, plan, this.path, say);
     this.sink = device.sink;
     this.deviceMs = device.deviceMs;
+    // The audio threads exist now; the control thread (OSC, the browser rack) and V8's helpers go below them.
+    await lowerControlThreads(controlThreads);
     if (stop.signal) return;
     this.midi!.attach(session, engine.firstReachableFrame(), say);
   }

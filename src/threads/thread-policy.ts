@@ -3,7 +3,14 @@
  *
  * Every thread inherits FIFO 5 from the process, and DSP workers stay there (isolated ones too: one
  * step lower, FIFO 4, was measured at 76 underruns in 6 s against 0, because that worker sits on the
- * output's critical path and FIFO 5 threads kept it from running). Two exceptions:
+ * output's critical path and FIFO 5 threads kept it from running). Three exceptions:
+ *   - once the device plays, the control thread and the threads that existed before the engine started
+ *     (V8's platform workers: garbage collection and compiles; Node's own) drop to FIFO 4
+ *     (CONTROL_PRIORITY, lowerControlThreads): still above every normal-priority process, but no longer
+ *     able to keep an audio thread off a core. Measured with the browser rack (ftrace, bench/rack.ts):
+ *     at FIFO 5 the control thread serving two browsers (page load, WebSocket traffic, its garbage
+ *     collections with the V8 workers helping) held both cores for 13-45 ms at a time while a DSP worker
+ *     and the device thread waited, runnable, behind it (equal FIFO priorities never preempt);
  *   - the watchdog thread runs at FIFO 6, so it can always pre-empt a hung worker
  *     (realtime/watchdog-entry.ts), and moves a hung worker to SCHED_OTHER;
  *   - a spare warmed while audio plays demotes itself to SCHED_OTHER for its ~400 ms of JIT warm-up,
@@ -12,7 +19,7 @@
  * under SCHED_FIFO before audio) changes go through it; otherwise `chrt` is spawned, which forks this
  * process (copy-on-write page faults in every thread: only before audio plays).
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { chrtArgs, PriorityHelper } from './priority-helper';
 
@@ -55,6 +62,42 @@ export function processIsRealtime(): boolean {
 
 /** FIFO priority of DSP workers (the process's, set by `play`). */
 export const WORKER_PRIORITY = 5;
+/** The control thread and the non-audio helper threads, once the device plays (lowerControlThreads). */
+export const CONTROL_PRIORITY = WORKER_PRIORITY - 1;
+
+/** The control thread's FIFO priority now: WORKER_PRIORITY until lowerControlThreads ran. */
+let controlPriority = WORKER_PRIORITY;
+export function controlThreadPriority(): number {
+  return controlPriority;
+}
+
+/** The Linux tids of this process's threads now ([] where /proc is not there). */
+export function processThreads(): number[] {
+  try {
+    return readdirSync('/proc/self/task').map(Number).filter((t) => t > 0);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Drops `tids` (the threads that existed before the engine started: the control thread, V8's platform
+ * workers, Node's own; see processThreads) and the control thread to FIFO CONTROL_PRIORITY, below the
+ * audio threads (DSP workers, the device's threads, the watchdog), which must already exist: threads
+ * inherit their creator's policy, so the device is opened first. Threads the control thread creates
+ * later inherit FIFO 4 (libuv's pool; a spare warmed in the background is raised to WORKER_PRIORITY
+ * when it takes over, see engine/pool.ts). Only under SCHED_FIFO, and only through the priority helper
+ * the engine started (never a fork while audio plays: without a helper nothing changes); resolves with
+ * how many threads were moved. Control thread.
+ */
+export async function lowerControlThreads(tids: readonly number[]): Promise<number> {
+  const h = processIsRealtime() ? (helper ?? (await helperStarting)) : undefined;
+  if (!h) return 0;
+  const all = [...new Set([currentTid(), ...tids])];
+  const done = await Promise.all(all.map((t) => h.set(t, CONTROL_PRIORITY)));
+  if (done[0]) controlPriority = CONTROL_PRIORITY;
+  return done.filter(Boolean).length;
+}
 /** The watchdog thread runs above the workers (see realtime/watchdog-entry.ts). */
 export const WATCHDOG_PRIORITY = WORKER_PRIORITY + 1;
 
@@ -73,7 +116,7 @@ let creating: Promise<unknown> = Promise.resolve();
 /**
  * Runs `make` (which creates a thread, e.g. `new Worker`) with this (main) thread at SCHED_OTHER when the
  * process runs under SCHED_FIFO, so the new thread starts at SCHED_OTHER (threads inherit their
- * creator's policy), then restores WORKER_PRIORITY. Creations are serialized: two at once could
+ * creator's policy), then restores the control thread's priority (controlThreadPriority()). Creations are serialized: two at once could
  * otherwise interleave so that one thread is created after the other restored FIFO. Control thread.
  */
 export function createDemoted<T>(make: () => T): Promise<T> {
@@ -83,7 +126,7 @@ export function createDemoted<T>(make: () => T): Promise<T> {
     try {
       return make();
     } finally {
-      if (demote) await setThreadPriorityAsync(currentTid(), WORKER_PRIORITY);
+      if (demote) await setThreadPriorityAsync(currentTid(), controlThreadPriority());
     }
   });
   creating = run.catch(() => undefined);

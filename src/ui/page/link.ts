@@ -4,7 +4,7 @@
  * nothing, for a command that replies only on failure); every other message (events, `/patch`,
  * `/read`, `/status.reply` …) goes to the listeners. Reconnects after a drop and re-subscribes.
  */
-import { decode, encode, type Arg, type Message } from './osc.js';
+import { decodePacket, encode, encodeBundle, type Arg, type Message } from './osc.js';
 
 export type Listener = (m: Message) => void;
 
@@ -28,13 +28,13 @@ export class Link {
     };
     ws.onmessage = (e) => {
       if (!(e.data instanceof ArrayBuffer)) return;
-      let m: Message;
+      let ms: Message[];
       try {
-        m = decode(e.data);
+        ms = decodePacket(e.data);
       } catch {
         return;
       }
-      this.route(m);
+      for (const m of ms) this.route(m);
     };
     ws.onclose = () => {
       if (this.ws === ws) this.ws = undefined;
@@ -71,6 +71,13 @@ export class Link {
   send(address: string, ...args: Arg[]): boolean {
     if (!this.connected) return false;
     this.ws!.send(encode(address, args));
+    return true;
+  }
+
+  /** Sends several commands as one packet (an OSC bundle, run on arrival, in order): one frame. */
+  sendBundle(messages: readonly Message[]): boolean {
+    if (!this.connected) return false;
+    this.ws!.send(messages.length === 1 ? encode(messages[0].address, messages[0].args) : encodeBundle(messages));
     return true;
   }
 

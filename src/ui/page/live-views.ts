@@ -1,22 +1,36 @@
 /**
- * Live views of `scope` and `meter` panels: each asks the engine for its module's readout
- * (`/module/read id`, the same command any OSC client uses; the reply is a binary frame) with at most
- * one request in flight, the next one sent as soon as a reply arrives but no sooner than MIN_GAP_MS
- * after the last (60 a second at most), and draws only the latest reply on the next animation frame.
- * A slow browser (or engine) therefore drops frames instead of queueing them.
+ * Live views of `scope` and `meter` panels. Every view of the page is read in one round: one OSC
+ * bundle of `/module/read id` (the same command any OSC client uses), whose replies the server sends
+ * back in one frame, drawn together on the next animation frame (one frame of the browser's pipeline
+ * per round, however many views). At most one round is in flight; the next starts when it is answered
+ * but no sooner than MIN_GAP_MS after the last (45 a second at most: the rack asks for 30 or more),
+ * so a slow browser or engine lowers the frame rate instead of queueing anything (the server also drops
+ * readouts, not queues them, on a connection that is not reading: src/ui/ws-transport.ts). Nothing
+ * runs while there is nothing to show: no animation-frame loop, a 4 Hz check for new views.
+ *
+ * Why so frugal: the page shares the machine with the engine. Two headless browsers drawing at 60 a
+ * second took most of a core on the 2-core test machines (bench/rack.ts), and on a virtual machine the
+ * busier its CPUs, the more often the host holds one off while an audio thread waits on it.
  * `stats` counts frames drawn per module (shown in each view; read by the tests).
  */
 import type { Link } from './link.js';
 import type { Message } from './osc.js';
 import type { Panel } from './panel.js';
 
-/** A request not answered within this is given up (a reply lost with a reconnect). */
+/** A round not answered within this is given up (a reply lost with a reconnect, or dropped). */
 const STALE_MS = 500;
-/** Shortest time between two requests of one view. */
-const MIN_GAP_MS = 16;
+/** Shortest time between the starts of two rounds. */
+const MIN_GAP_MS = 22;
+/** How often an idle page looks for views to read (a panel added, the link back). */
+const IDLE_CHECK_MS = 250;
 
 export class LiveViews {
-  private readonly inflight = new Map<string, number>();
+  /** Views asked for in the round in flight, and when it started (0: none in flight). */
+  private readonly pending = new Set<string>();
+  private roundAt = 0;
+  private lastRound = -Infinity;
+  private timer = 0;
+  private drawQueued = false;
   private readonly latest = new Map<string, (string | number)[]>();
   readonly stats = { frames: {} as Record<string, number>, fps: {} as Record<string, number> };
   private readonly fpsWindow = new Map<string, { t: number; n: number }>();
@@ -26,56 +40,55 @@ export class LiveViews {
     private readonly panels: Map<string, Panel>,
   ) {
     link.on((m) => this.message(m));
-    const tick = (t: number) => {
-      this.frame(t);
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
+    window.setInterval(() => this.round(), IDLE_CHECK_MS);
   }
 
   private message(m: Message): void {
+    let id: string | undefined;
     if (m.address === '/read') {
-      const id = m.args[0] as string;
-      this.inflight.delete(id);
-      this.latest.set(id, m.args.slice(1));
-      this.request(id, performance.now());
-    } else if (m.address === '/fail' && m.args[0] === '/module/read') {
-      const id = /module "([^"]+)"/.exec(String(m.args[1]))?.[1];
-      if (id) this.inflight.delete(id);
+      id = m.args[0] as string;
+      if (this.pending.has(id)) this.latest.set(id, m.args.slice(1));
+    } else if (m.address === '/fail' && m.args[0] === '/module/read') id = /module "([^"]+)"/.exec(String(m.args[1]))?.[1];
+    if (id === undefined || !this.pending.delete(id) || this.pending.size > 0) return;
+    // The round is complete: draw it, and start the next one when its time comes.
+    this.roundAt = 0;
+    if (this.latest.size && !this.drawQueued) {
+      this.drawQueued = true;
+      requestAnimationFrame((t) => this.draw(t));
     }
+    this.schedule();
   }
 
-  private frame(t: number): void {
-    for (const [id, p] of this.panels) {
-      if (!p.view) continue;
-      const data = this.latest.get(id);
-      if (data) {
-        this.latest.delete(id);
-        if (p.type.readout === 'scope') drawScope(p.view, data);
-        else drawMeter(p.view, data);
-        this.count(id, t);
-      }
-      const since = this.inflight.get(id);
-      if (since === undefined || t - since > STALE_MS) this.request(id, t);
+  private draw(t: number): void {
+    this.drawQueued = false;
+    for (const [id, data] of this.latest) {
+      const p = this.panels.get(id);
+      if (!p?.view) continue;
+      if (p.type.readout === 'scope') drawScope(p.view, data);
+      else drawMeter(p.view, data);
+      this.count(id, t);
     }
+    this.latest.clear();
   }
 
-  private readonly sent = new Map<string, number>();
-  private readonly timers = new Map<string, number>();
+  /** Starts the next round when MIN_GAP_MS have passed since the last one. */
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = this.lastRound + MIN_GAP_MS - performance.now();
+    if (wait <= 0) this.round();
+    else this.timer = window.setTimeout(() => ((this.timer = 0), this.round()), wait);
+  }
 
-  /** Asks for `id`'s readout now, or when MIN_GAP_MS have passed since the last ask. */
-  private request(id: string, now: number): void {
-    if (this.timers.has(id) || !this.link.connected || !this.panels.get(id)?.view) return;
-    const wait = (this.sent.get(id) ?? -Infinity) + MIN_GAP_MS - now;
-    const go = () => {
-      this.timers.delete(id);
-      const t = performance.now();
-      this.sent.set(id, t);
-      this.inflight.set(id, t);
-      this.link.send('/module/read', id);
-    };
-    if (wait <= 0) go();
-    else this.timers.set(id, window.setTimeout(go, wait));
+  /** Asks for every view's readout in one packet, unless a round is in flight (and not stale). */
+  private round(): void {
+    const now = performance.now();
+    if (this.timer || (this.roundAt && now - this.roundAt < STALE_MS) || !this.link.connected) return;
+    if (now - this.lastRound < MIN_GAP_MS) return this.schedule(); // a timer may fire a little early
+    this.pending.clear();
+    for (const [id, p] of this.panels) if (p.view) this.pending.add(id);
+    if (!this.pending.size) return;
+    this.roundAt = this.lastRound = now;
+    this.link.sendBundle([...this.pending].map((id) => ({ address: '/module/read', args: [id] })));
   }
 
   private count(id: string, t: number): void {
