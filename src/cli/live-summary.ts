@@ -3,7 +3,7 @@
  * worker, the faults, and the same figures as JSON for scripts. Control thread.
  */
 import type { EngineStats } from '../engine/engine';
-import type { FaultStatus } from '../engine/supervisor';
+import type { FaultStatus } from '../engine/supervision';
 import type { SinkCounters } from './live-watch';
 
 export interface RunFigures {

@@ -8,7 +8,7 @@
 import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { CommandRing } from '../memory/command-ring';
-import { readBlocks, writtenBlocks } from '../memory/output-ring';
+import { BlockCount, blockWord, Count31, NO_MARK } from '../memory/block-word';
 import { fillConstants } from '../realtime/runner';
 
 /** What a plan's workers measured (read from the arena without locks). */
@@ -40,23 +40,30 @@ export class Arena {
     readonly sab: SharedArrayBuffer,
     readonly layout: ArenaLayout,
     readonly views: ArenaViews,
+    /** The wrapping counters read as growing numbers (shared by both regions' Arena objects). */
+    private readonly counts: { read: BlockCount; written: BlockCount; frames: Count31; quanta: Count31 },
   ) {}
 
   /**
    * A new arena for `plan`, in region 0, with the control words set for a first run and the plan's
-   * constant buffers filled. `hangMs` is the watchdog's budget.
+   * constant buffers filled. `hangMs` is the watchdog's budget; `firstBlock` the block the first run
+   * starts at (0; tests start the shared counters near their 2³¹ wrap with it).
    */
-  static create(plan: RenderPlan, o: { ringBlocks: number; blockSize: number; poolWorkers: number; regionBytes: number; hangMs: number }): Arena {
+  static create(plan: RenderPlan, o: { ringBlocks: number; blockSize: number; poolWorkers: number; regionBytes: number; hangMs: number; firstBlock?: number }): Arena {
     const size = { moduleCount: plan.modules.length, workers: plan.workers, bufferFloats: plan.arenaFloats };
     const engineLayout = layoutEngine({ ringBlocks: o.ringBlocks, blockSize: o.blockSize, poolWorkers: o.poolWorkers, regionBytes: Math.max(o.regionBytes, 2 * planBytes(size)) });
     const layout = layoutPlan(engineLayout, 0, size);
     const sab = new SharedArrayBuffer(layout.byteLength);
     const views = arenaViews(sab, layout);
-    Atomics.store(views.ctrl, Ctrl.SwapAt, 0x7fffffff);
+    const first = o.firstBlock ?? 0;
+    Atomics.store(views.ctrl, Ctrl.SwapAt, NO_MARK);
+    Atomics.store(views.ctrl, Ctrl.RingRead, blockWord(first));
+    Atomics.store(views.ctrl, Ctrl.RingWritten, blockWord(first));
+    views.stamps.fill(first);
     Atomics.store(views.ctrl, Ctrl.HangMs, o.hangMs);
     for (let w = 0; w < engineLayout.poolWorkers; w++) Atomics.store(views.workerWords, w * WorkerWord.Count + WorkerWord.Running, -1);
     fillConstants(plan, views.buffers);
-    return new Arena(sab, layout, views);
+    return new Arena(sab, layout, views, { read: new BlockCount(first), written: new BlockCount(first), frames: new Count31(), quanta: new Count31() });
   }
 
   /**
@@ -72,7 +79,7 @@ export class Arena {
     views.stats.fill(0);
     views.buffers.fill(0);
     fillConstants(plan, views.buffers);
-    return new Arena(this.sab, next, views);
+    return new Arena(this.sab, next, views, this.counts);
   }
 
   get ctrl(): Int32Array {
@@ -90,7 +97,28 @@ export class Arena {
    * this read and the message's arrival (JACK takes a period at once), so one more ring of margin.
    */
   safeBlock(): number {
-    return readBlocks(this.views.ctrl) + 2 * this.layout.ringBlocks + 1;
+    return this.blocksRead() + 2 * this.layout.ringBlocks + 1;
+  }
+
+  /** Blocks the sink has taken (Ctrl.RingRead) as a block number, right past 2³¹ blocks. Control thread. */
+  blocksRead(): number {
+    return this.counts.read.read(Atomics.load(this.views.ctrl, Ctrl.RingRead));
+  }
+
+  /** Blocks the output stage has finished (Ctrl.RingWritten) as a block number, right past 2³¹. Control thread. */
+  blocksWritten(): number {
+    return this.counts.written.read(Atomics.load(this.views.ctrl, Ctrl.RingWritten));
+  }
+
+  /**
+   * Reads every wrapping counter once, so each stays exact however long nobody asks for it (a
+   * BlockCount needs a read every 2³¹ blocks, a Count31 every 2³¹ frames). The supervisor calls it on
+   * every tick. Control thread.
+   */
+  observe(): void {
+    this.blocksRead();
+    this.blocksWritten();
+    this.sinkCounters();
   }
 
   /** True when worker w (of the plan) has been declared dead and not yet replaced. */
@@ -102,9 +130,9 @@ export class Arena {
     const ctrl = this.views.ctrl;
     return {
       underruns: Atomics.load(ctrl, Ctrl.Underruns),
-      framesPlayed: Atomics.load(ctrl, Ctrl.SinkFrames),
-      deviceQuanta: Atomics.load(ctrl, Ctrl.DeviceQuanta),
-      blocksWritten: writtenBlocks(ctrl),
+      framesPlayed: this.counts.frames.read(Atomics.load(ctrl, Ctrl.SinkFrames)),
+      deviceQuanta: this.counts.quanta.read(Atomics.load(ctrl, Ctrl.DeviceQuanta)),
+      blocksWritten: this.blocksWritten(),
       paramsDropped: Atomics.load(ctrl, Ctrl.CmdDropped),
     };
   }

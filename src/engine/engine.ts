@@ -8,7 +8,7 @@ import { compilePatch, type RenderPlan } from '../plan/compile';
 import { partition, stickyPartition } from '../plan/partition';
 import type { Patch } from '../plan/patch';
 import type { ArenaLayout } from '../memory/layout';
-import type { FromWorker } from '../realtime/worker-entry';
+import type { FromWorker } from '../realtime/messages';
 import type { Backend } from './backend';
 import { LocalBackend, type OfflineResult, type StreamResult } from './local-backend';
 import { WorkerBackend } from './worker-backend';

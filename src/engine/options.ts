@@ -1,7 +1,7 @@
 /**
  * What an Engine is started and a patch is loaded with. Types only; control thread.
  */
-import type { SupervisorOptions } from './supervisor';
+import type { SupervisorOptions } from './supervision';
 
 export interface EngineOptions {
   /** DSP worker threads; 0 runs everything on the calling thread. */
@@ -36,4 +36,9 @@ export interface LoadOptions {
    * ring runs dry).
    */
   hangMs?: number;
+  /**
+   * The block the first run starts at (default 0). Offline renders only: tests start the shared block
+   * counters (stamps, the output ring's, RunTo, SwapAt) just below their 2³¹ wrap with it.
+   */
+  firstBlock?: number;
 }

@@ -7,7 +7,7 @@
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
-import type { FromWorker, ToWorker, WorkerInit } from '../realtime/worker-entry';
+import type { FromWorker, ToWorker, WorkerInit } from '../realtime/messages';
 import { userModuleSources } from '../user-modules/install';
 import { currentTid, processIsRealtime, setThreadPriorityAsync, WORKER_PRIORITY } from '../threads/thread-policy';
 

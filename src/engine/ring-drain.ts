@@ -5,6 +5,7 @@
  */
 import { Ctrl } from '../memory/layout';
 import { waitAtLeast, publish } from '../memory/wait';
+import { markWord } from '../memory/block-word';
 import { publishRead, releaseProducer, ringSlots, waitWritten } from '../memory/output-ring';
 import type { Arena } from './arena';
 import type { BlockSink } from './block-sink';
@@ -38,10 +39,10 @@ export function drainRing(space: Arena, workers: number, first: number, frames: 
   waitAtLeast(ctrl, Ctrl.WorkersDone, workers);
 }
 
-/** Arms an offline run of the workers up to block `end` (then kick the pool). */
+/** Arms an offline run of the workers up to block `end` (then kick the pool): RunTo is a mark (memory/block-word.ts). */
 export function armRun(ctrl: Int32Array, end: number, runGen: number): void {
   Atomics.store(ctrl, Ctrl.WorkersDone, 0);
-  Atomics.store(ctrl, Ctrl.RunTo, end);
+  Atomics.store(ctrl, Ctrl.RunTo, markWord(end));
   Atomics.store(ctrl, Ctrl.RunGen, runGen);
 }
 

@@ -1,9 +1,8 @@
 /**
  * The supervisor: watches module health while the engine streams, reports faults and brings modules
- * back. Control thread only; it sleeps on Ctrl.Faults (Atomics.waitAsync: a worker that takes a module
- * down notifies it), wakes at once when the watchdog reports a hang or a worker exits, and looks once
- * every SAFETY_MS anyway (a new arena, a missed wake-up). It used to poll every 2 ms: 500 wake-ups a
- * second of an idle engine.
+ * back. Control thread only; it sleeps on Ctrl.Faults (fault-waker.ts), wakes at once when the
+ * watchdog reports a hang or a worker exits, and looks ten times a second anyway. Its events, status
+ * and crash-loop policy are in supervision.ts.
  *
  * - A module that threw or output NaN/±Inf on a healthy worker is restarted in place: the worker gets a
  *   `restart` message and a Ctrl.Service bump, makes a fresh kernel with the params the module has, and
@@ -18,10 +17,14 @@
 import { ringWorker, type RenderPlan } from '../plan/compile';
 import type { WorkerPool } from './pool';
 import { Ctrl, WorkerWord } from '../memory/layout';
-import { writtenBlocks } from '../memory/output-ring';
+import { unwrapBlock } from '../memory/block-word';
 import type { Arena } from './arena';
 import { FAULT_NAMES, FaultKind, type FaultName, type HealthTable } from '../memory/health';
 import { FaultTable } from '../realtime/faults';
+import { FaultWaker } from './fault-waker';
+import { CrashLoop, type FaultEvent, type FaultStatus, type SupervisorOptions } from './supervision';
+
+export type { FaultEvent, FaultStatus, SupervisorOptions } from './supervision';
 
 export interface SupervisorHost {
   /** The plan playing, and the arena it plays in. */
@@ -34,38 +37,6 @@ export interface SupervisorHost {
   hangReport?(w: number): string | undefined;
 }
 
-export interface SupervisorOptions {
-  /** Faults within `windowS` after which a module stays disabled (default 3). */
-  maxFaults: number;
-  /** Seconds (default 10). */
-  windowS: number;
-}
-
-export type FaultEvent =
-  | { type: 'fault'; id: string; kind: FaultName; block: number; detail?: string }
-  /** Back up: playing again from `block`; `downBlocks` blocks were silent; `ms` from detection. */
-  | { type: 'restarted'; id: string; block: number; downBlocks: number; ms: number; replacedWorker: boolean }
-  | { type: 'disabled'; id: string; kind: FaultName; faults: number; windowS: number }
-  | { type: 'enabled'; id: string }
-  | { type: 'error'; message: string };
-
-export interface FaultStatus {
-  faults: number;
-  restarts: number;
-  workersReplaced: number;
-  /** Modules down now (waiting for a restart, or disabled). */
-  down: string[];
-  disabled: string[];
-}
-
-/** Longest sleep of the supervisor between looks at shared memory (ms). */
-const SAFETY_MS = 100;
-
-/** Atomics.waitAsync (Node ≥ 16; typed here, the project's lib predates it). */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
-
 interface Down {
   block: number;
   detectedAt: number;
@@ -77,9 +48,13 @@ export class Supervisor {
   workersReplaced = 0;
   /** Disabled module ids and the kind of their last fault. */
   readonly disabled = new Map<string, FaultName>();
-  private readonly history = new Map<string, number[]>();
+  private readonly crashes: CrashLoop;
   private readonly listeners: ((e: FaultEvent) => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly waker = new FaultWaker(
+    () => this.host.arena?.views.ctrl,
+    () => this.faultsSeen,
+    () => this.tick(),
+  );
   private plan: RenderPlan | undefined;
   private table: FaultTable | undefined;
   /** Per plan position: 1 once its current fault is being handled. */
@@ -94,6 +69,7 @@ export class Supervisor {
     private readonly host: SupervisorHost,
     readonly options: SupervisorOptions,
   ) {
+    this.crashes = new CrashLoop(options);
     host.pool.onExit = (w, error) => {
       if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
       this.sync();
@@ -107,35 +83,11 @@ export class Supervisor {
   }
 
   start(): void {
-    this.stop();
-    this.running = true;
-    this.sleep();
+    this.waker.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private running = false;
-
-  /** Waits for a fault (a notify on Ctrl.Faults) or SAFETY_MS, then ticks and sleeps again. */
-  private sleep(): void {
-    if (!this.running) return;
-    const again = () => {
-      this.timer = undefined;
-      if (!this.running) return;
-      this.tick();
-      this.sleep();
-    };
-    const ctrl = this.host.arena?.views.ctrl;
-    const waiter = ctrl ? waitAsync(ctrl, Ctrl.Faults, this.faultsSeen, SAFETY_MS) : undefined;
-    if (waiter?.async) void waiter.value.then(again);
-    else {
-      this.timer = setTimeout(again, waiter ? 1 : SAFETY_MS); // not-equal: a fault since the last tick
-      this.timer.unref();
-    }
+    this.waker.stop();
   }
 
   status(): FaultStatus {
@@ -148,7 +100,7 @@ export class Supervisor {
    */
   enable(id: string): boolean {
     if (!this.disabled.delete(id)) return false;
-    this.history.delete(id);
+    this.crashes.forget(id);
     this.emit({ type: 'enabled', id });
     this.sync();
     const p = this.plan?.modules.findIndex((m) => m.id === id) ?? -1;
@@ -177,9 +129,9 @@ export class Supervisor {
     });
   }
 
+  /** Blocks the output stage has finished, as a block number (past 2³¹ too). */
   private currentBlock(): number {
-    const v = this.host.arena?.views;
-    return v ? writtenBlocks(v.ctrl) : 0;
+    return this.host.arena?.blocksWritten() ?? 0;
   }
 
   /** Checks at once (the watchdog just declared a worker hung). */
@@ -189,6 +141,7 @@ export class Supervisor {
 
   private tick(): void {
     this.sync();
+    this.host.arena?.observe(); // keeps its wrapping counters exact (Arena.observe)
     const plan = this.plan, views = this.host.arena?.views;
     if (!plan || !views) return;
     const words = views.workerWords, now = performance.now();
@@ -213,7 +166,7 @@ export class Supervisor {
       if (arena.workerDead(m.worker)) return; // replace() handles it
       this.handled[p] = 1;
       const kind = health.kind(p);
-      if (this.record(m.id, kind, health.block(p), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
+      if (this.record(m.id, kind, unwrapBlock(health.block(p), this.currentBlock()), now)) restart.set(m.worker, [...(restart.get(m.worker) ?? []), m.id]);
     });
     for (const [w, ids] of restart) this.restartInPlace(w, ids);
   }
@@ -225,12 +178,10 @@ export class Supervisor {
     this.downs.set(id, { block, detectedAt: now });
     this.emit({ type: 'fault', id, kind: name, block, ...(detail ? { detail } : {}) });
     if (kind === FaultKind.Lost) return true; // collateral: not the module's own fault
-    const times = (this.history.get(id) ?? []).filter((t) => now - t < this.options.windowS * 1000);
-    times.push(now);
-    this.history.set(id, times);
-    if (times.length < this.options.maxFaults) return true;
+    const faults = this.crashes.count(id, now);
+    if (faults === 0) return true;
     this.disabled.set(id, name);
-    this.emit({ type: 'disabled', id, kind: name, faults: times.length, windowS: this.options.windowS });
+    this.emit({ type: 'disabled', id, kind: name, faults, windowS: this.options.windowS });
     const p = this.plan!.modules.findIndex((m) => m.id === id);
     if (p >= 0) this.table!.setKind(p, FaultKind.Disabled);
     return false;
@@ -299,7 +250,7 @@ export class Supervisor {
         }
         this.handled[p] = 1;
         const detail = kind === FaultKind.Hang ? hangDetail : undefined;
-        if (!this.record(m.id, kind, table.block(p), detectedAt, detail)) keepDown.push(m.id);
+        if (!this.record(m.id, kind, unwrapBlock(table.block(p), this.currentBlock()), detectedAt, detail)) keepDown.push(m.id);
       }
       this.outOfMemory.delete(w);
       if (host.plan !== plan) return undefined; // the patch changed meanwhile: the swap rebuilt every worker's modules
@@ -307,7 +258,7 @@ export class Supervisor {
       // A worker other than the ring's joins at a block no other worker has reached. The ring's worker
       // must go on from the first block it has not published: nothing else advances the ring, so a
       // later block would wait forever for room (the ring only drains what that worker writes).
-      const at = w === ringWorker(plan) ? writtenBlocks(host.arena!.views.ctrl) : host.arena!.safeBlock();
+      const at = w === ringWorker(plan) ? host.arena!.blocksWritten() : host.arena!.safeBlock();
       const stamps = host.arena!.views.stamps;
       for (const p of table.positionsOf(w)) stamps.set(p, at);
       // The thread starts at `at` or later: a consumer on another worker may have passed `at` before

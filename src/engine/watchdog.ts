@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { RenderPlan } from '../plan/compile';
 import type { ArenaLayout } from '../memory/layout';
-import type { FromWatchdog, ToWatchdog, WatchdogInit } from '../realtime/watchdog-entry';
+import type { FromWatchdog, ToWatchdog, WatchdogInit } from '../realtime/messages';
 import { acquirePriorityHelper, releasePriorityHelper, setThreadPriorityAsync, WATCHDOG_PRIORITY } from '../threads/thread-policy';
 
 const ENTRY = join(__dirname, '../realtime/watchdog-entry.js');

@@ -6,10 +6,10 @@
  */
 import type { RenderPlan } from '../plan/compile';
 import { Ctrl } from '../memory/layout';
-import { publish } from '../memory/wait';
+import { loadMark, setMark } from '../memory/block-word';
 import { EVENT_INDEX } from '../realtime/runner';
 import { FaultTable } from '../realtime/faults';
-import type { FromWorker } from '../realtime/worker-entry';
+import type { FromWorker } from '../realtime/messages';
 import { WorkerPool } from './pool';
 import { Supervisor } from './supervisor';
 import { Watchdog } from './watchdog';
@@ -86,14 +86,14 @@ export class WorkerBackend implements Backend {
   /** Workers keep their threads; only their plan changes. */
   async install(plan: RenderPlan, opts: LoadOptions): Promise<void> {
     this.plan = plan;
-    this.nextBlock = 0;
+    this.nextBlock = opts.firstBlock ?? 0;
     const pool = this.pool;
     // Isolated modules may need more workers than the pool has (spawned cold, at load time).
     await pool.grow(plan.workers);
     const ringBlocks = opts.ringBlocks ?? 64;
     const ringMs = (ringBlocks * opts.blockSize * 1000) / opts.sampleRate;
     const hangMs = Math.max(1, Math.round(opts.hangMs ?? Math.max(3, ringMs / 2)));
-    const arena = Arena.create(plan, { ringBlocks, blockSize: opts.blockSize, poolWorkers: pool.workers.length, regionBytes: opts.regionBytes ?? 16 * 2 ** 20, hangMs });
+    const arena = Arena.create(plan, { ringBlocks, blockSize: opts.blockSize, poolWorkers: pool.workers.length, regionBytes: opts.regionBytes ?? 16 * 2 ** 20, hangMs, firstBlock: this.nextBlock });
     const { sab, layout } = arena;
     this.loadOpts = opts;
     this.streaming = false;
@@ -101,7 +101,7 @@ export class WorkerBackend implements Backend {
     this.runGen = 0;
     await Promise.all(
       pool.workers.map((_, w) =>
-        w < plan.workers ? pool.request(w, { type: 'load', sab, layout, plan, worker: w, warmBlocks: opts.warmBlocks ?? 0 }, 'loaded') : Promise.resolve(pool.send(w, { type: 'unload' })),
+        w < plan.workers ? pool.request(w, { type: 'load', sab, layout, plan, worker: w, warmBlocks: opts.warmBlocks ?? 0, firstBlock: this.nextBlock }, 'loaded') : Promise.resolve(pool.send(w, { type: 'unload' })),
       ),
     );
     this.rewatch();
@@ -121,11 +121,12 @@ export class WorkerBackend implements Backend {
 
   startStreaming(frameLimit: number): void {
     if (!this.space) throw new Error('streaming needs at least one worker and a loaded patch');
+    if (this.loadOpts?.firstBlock) throw new Error('firstBlock is for offline renders: the device starts at block 0');
     const ctrl = this.space.ctrl;
     setSinkLimit(ctrl, frameLimit);
     Atomics.store(ctrl, Ctrl.Stop, 0);
     Atomics.store(ctrl, Ctrl.WorkersDone, 0);
-    Atomics.store(ctrl, Ctrl.RunTo, 0x7fffffff);
+    setMark(ctrl, Ctrl.RunTo, Infinity); // no end
     streamingConsumer(ctrl); // the device never sleeps on RingWritten
     Atomics.store(ctrl, Ctrl.RunGen, ++this.runGen);
     this.streaming = true;
@@ -167,7 +168,7 @@ export class WorkerBackend implements Backend {
     // before its plan arrives waits there for it (worker-entry.ts) instead of running on with the old
     // plan. (Published after those steps, a worker could pass the block unaware and the edit never
     // completed: a `/module/add` with no `/done`, seen in CI under load.)
-    if (this.streaming) publish(ctrl, Ctrl.SwapAt, at);
+    if (this.streaming) setMark(ctrl, Ctrl.SwapAt, at);
     // The caller's last word before anything changes (the session log is written here, before the
     // edit can be heard); if it throws, the edit is not applied: SwapAt is withdrawn (it is at least a
     // ring ahead, so no worker has reached its fade yet unless the hook stalled that long).
@@ -175,7 +176,7 @@ export class WorkerBackend implements Backend {
       beforeSwap?.(at);
     } catch (e) {
       if (this.streaming) {
-        publish(ctrl, Ctrl.SwapAt, 0x7fffffff);
+        setMark(ctrl, Ctrl.SwapAt, Infinity);
         this.pool.kick();
       }
       throw e;
@@ -183,14 +184,14 @@ export class WorkerBackend implements Backend {
     const next = space.nextRegion(plan, at);
     this.supervisor.markDisabled(plan, new FaultTable(plan, next.views.buffers, next.views.health));
     const replies = Array.from({ length: plan.workers }, (_, w) => this.pool.request(w, { type: 'swap', layout: next.layout, plan, worker: w, atBlock: at }, 'swapped'));
-    publish(ctrl, Ctrl.SwapAt, at);
+    setMark(ctrl, Ctrl.SwapAt, at);
     if (armedAhead) {
       // The workers swap when a later render reaches `at`; SwapAt is cleared after that render.
       this.pendingSwap = replies;
     } else {
       this.pool.kick();
       await Promise.all(replies);
-      Atomics.store(ctrl, Ctrl.SwapAt, 0x7fffffff);
+      setMark(ctrl, Ctrl.SwapAt, Infinity);
     }
     this.plan = plan;
     this.space = next;
@@ -200,11 +201,10 @@ export class WorkerBackend implements Backend {
 
   async settle(): Promise<void> {
     if (!this.pendingSwap || !this.space) return;
-    const swapAt = Atomics.load(this.space.ctrl, Ctrl.SwapAt);
-    if (this.nextBlock <= swapAt) return;
+    if (this.nextBlock <= loadMark(this.space.ctrl, Ctrl.SwapAt, this.nextBlock)) return;
     await Promise.all(this.pendingSwap);
     this.pendingSwap = undefined;
-    Atomics.store(this.space.ctrl, Ctrl.SwapAt, 0x7fffffff);
+    setMark(this.space.ctrl, Ctrl.SwapAt, Infinity);
   }
 
   setParam(position: number, param: string, value: number, atFrame: number): boolean {

@@ -122,7 +122,10 @@ export class HealthTable {
     return Atomics.load(this.health, p * Health.Count + Health.Kind) as FaultKind;
   }
 
-  /** The block in which position p last went down. RT-safe, any thread. */
+  /**
+   * The block in which position p last went down: its low 32 bits, as stored (unwrapBlock beside the
+   * current block gives the block number, memory/block-word.ts). RT-safe, any thread.
+   */
   block(p: number): number {
     return Atomics.load(this.health, p * Health.Count + Health.Block);
   }

@@ -13,15 +13,15 @@ import { STAMP_STRIDE, stampBytes, Stamps } from './stamps';
 
 /** Control word indices (Int32). */
 export const enum Ctrl {
-  /** Blocks the sink (main thread or device) has consumed from the output ring. */
+  /** Blocks the sink (main thread or device) has consumed from the output ring (wrapping count, memory/output-ring.ts). */
   RingRead = 0,
-  /** Blocks the output stage has written into the output ring. */
+  /** Blocks the output stage has written into the output ring (wrapping count). */
   RingWritten = 1,
-  /** Exclusive end of the current run (block index); workers stop before it. */
+  /** Exclusive end of the current run, a block mark (memory/block-word.ts; NO_MARK: no end, streaming); workers stop before it. */
   RunTo = 2,
   /** Generation of the current run; bumped to wake and restart workers. */
   RunGen = 3,
-  /** Faults published by workers (see realtime/faults.ts); the supervisor polls it. */
+  /** Faults published by workers (memory/health.ts bumps and notifies it); the supervisor sleeps on it (engine/fault-waker.ts). */
   Faults = 4,
   /** Workers that finished the current run. */
   WorkersDone = 5,
@@ -29,22 +29,22 @@ export const enum Ctrl {
   Stop = 6,
   /** Device quanta that found the ring short (filled with silence instead). Written by the sink. */
   Underruns = 7,
-  /** Frames the device sink has taken from the ring (low 31 bits). Written by the sink. */
+  /** Frames the device sink has taken from the ring, modulo 2³¹ (Arena reads it as a growing count). Written by the sink. */
   SinkFrames = 8,
   /** The sink plays silence once it has taken this many frames (--seconds); 0x7fffffff = no limit. */
   SinkLimit = 9,
-  /** Block at which every worker switches to the plan it was sent (0x7fffffff: none pending). */
+  /** Block at which every worker switches to the plan it was sent: a block mark (memory/block-word.ts; NO_MARK: none pending). */
   SwapAt = 10,
   /** Parameter records dropped because a worker's command ring was full. */
   CmdDropped = 11,
   /** Bumped by the control thread when a worker has a control message it must act on mid-run. */
   Service = 12,
   /**
-   * Hang budget in ms: a worker found inside the same `process` call this long by a worker waiting
-   * for it is declared hung (see realtime/faults.ts). Set by the control thread at load.
+   * Hang budget in ms: a worker the watchdog thread finds inside the same `process` call this long
+   * (spinning) is declared hung (realtime/watchdog-entry.ts). Set by the control thread at load.
    */
   HangMs = 13,
-  /** Render quanta the device has asked for, silent ones included (low 31 bits). Written by the sink. */
+  /** Render quanta the device has asked for, silent ones included, modulo 2³¹. Written by the sink. */
   DeviceQuanta = 14,
   /**
    * The RingWritten value the main thread's offline render sleeps for: the output stage notifies only
@@ -58,7 +58,8 @@ export const enum Ctrl {
 /**
  * Per pool worker (Int32, WorkerWord.Count each): the heartbeat the watchdog thread
  * (realtime/watchdog-entry.ts) reads to find a hung worker. Written by the worker on the audio path
- * (Atomics.store), read by the watchdog, other workers and the supervisor.
+ * (Running with Atomics.store; Beat a plain increment, its only writer), read by the watchdog, other
+ * workers and the supervisor.
  */
 export const enum WorkerWord {
   /** Plan position of the module being processed, or -1 (between modules, waiting or idle). */
@@ -82,7 +83,7 @@ export const enum Health {
   State = 0,
   /** FaultKind of the last fault. */
   Kind = 1,
-  /** Block in which it went down. */
+  /** Block in which it went down: the block number's low 32 bits (memory/block-word.ts). */
   Block = 2,
   Count = 3,
 }

@@ -22,9 +22,9 @@
  * 128 frames), like the command ring's (memory/command-ring.ts): every comparison uses the wrapping
  * difference `(a − b) | 0` (ringAhead), which is right across the wrap while the two are less than
  * 2³¹ apart (they are at most ringBlocks apart). Each side keeps its own position as a plain number
- * (exact to 2⁵³): only the shared counters wrap. `writtenBlocks`/`readBlocks` return a counter as a
- * block number for the control side's scheduling (swap and restart blocks); that is exact below 2³¹
- * blocks, where every streaming run ends (Ctrl.RunTo).
+ * (exact to 2⁵³): only the shared counters wrap. `writtenBlocks`/`readBlocks` return a counter word;
+ * the control side reads them as block numbers for its scheduling (swap and restart blocks) through
+ * a BlockCount (memory/block-word.ts; Arena.blocksWritten, Arena.blocksRead), right past 2³¹ blocks.
  *
  * Sleeping. The producer sleeps on RingRead, which the consumer notifies. A consumer that sleeps for
  * blocks (the offline drain) names the count it waits for in Ctrl.RingWant, and the producer notifies
@@ -151,14 +151,14 @@ export function releaseProducer(ctrl: Int32Array): void {
   publishRead(ctrl, (Atomics.load(ctrl, Ctrl.RingWritten) + 0x40000000) | 0);
 }
 
-// ---- The counters as block numbers (control side: scheduling swaps and restarts) ----
+// ---- The counter words (the control side unwraps them: BlockCount, memory/block-word.ts) ----
 
-/** Blocks finished (RingWritten) as a block number: exact below 2³¹ blocks (see the header). Any thread, RT-safe. */
+/** Blocks finished (RingWritten): the count's low 32 bits (see the header). Any thread, RT-safe. */
 export function writtenBlocks(ctrl: Int32Array): number {
   return Atomics.load(ctrl, Ctrl.RingWritten);
 }
 
-/** Blocks taken (RingRead) as a block number: exact below 2³¹ blocks. Any thread, RT-safe. */
+/** Blocks taken (RingRead): the count's low 32 bits. Any thread, RT-safe. */
 export function readBlocks(ctrl: Int32Array): number {
   return Atomics.load(ctrl, Ctrl.RingRead);
 }

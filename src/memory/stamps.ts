@@ -14,10 +14,14 @@
  * sequentially consistent atomics either the producer sees the waiter and notifies, or the waiter sees
  * the new value and does not sleep. A waiter that is never notified still wakes after its slice.
  *
+ * Wrap. A stamp holds the low 32 bits of a block count (memory/block-word.ts): every comparison with
+ * a target block is the wrapping difference (`reached`), so stamps stay right past 2³¹ blocks.
+ *
  * Thread and real-time rules: every method is RT-safe (no allocation, no locks of ours). `publish`,
  * `value` and `waitSlice` run on the audio path (workers); `set`, `fill` and `wakeAll` run on the
  * control thread or the watchdog (a fault wakes the waiters of the module that went down).
  */
+import { blockAhead } from './block-word';
 
 /** Int32 words per stamp: one cache line. */
 export const STAMP_STRIDE = 16;
@@ -37,9 +41,14 @@ export class Stamps {
     return (this.words.length / STAMP_STRIDE) | 0;
   }
 
-  /** Blocks module p has completed. */
+  /** Blocks module p has completed: the count's low 32 bits (unwrapBlock gives the block number). */
   value(p: number): number {
     return Atomics.load(this.words, p * STAMP_STRIDE);
+  }
+
+  /** True when module p has completed at least `target` blocks (a block number), across the wrap. */
+  reached(p: number, target: number): boolean {
+    return blockAhead(Atomics.load(this.words, p * STAMP_STRIDE), target) >= 0;
   }
 
   /** Publishes a new stamp for module p and wakes its sleepers, if it has any. */
@@ -64,16 +73,19 @@ export class Stamps {
     Atomics.notify(this.words, p * STAMP_STRIDE);
   }
 
-  /** Releases every stamp (stop): each reads "done forever" and every sleeper wakes. */
+  /**
+   * Releases every stamp (stop): each moves 2³⁰ blocks ahead, past any target a worker can wait for
+   * (at most a few blocks ahead of it), and every sleeper wakes.
+   */
   releaseAll(): void {
     for (let p = 0; p < this.length; p++) {
-      Atomics.store(this.words, p * STAMP_STRIDE, 0x7fffffff);
+      Atomics.store(this.words, p * STAMP_STRIDE, (Atomics.load(this.words, p * STAMP_STRIDE) + 0x40000000) | 0);
       Atomics.notify(this.words, p * STAMP_STRIDE);
     }
   }
 
   /**
-   * One bounded wait for stamp p ≥ target: spins `spinLoads` loads (0: none), then sleeps once until
+   * One bounded wait for stamp p ≥ target (a block number; compared across the wrap): spins `spinLoads` loads (0: none), then sleeps once until
    * notified or `sliceMs` passes. Returns 0 when satisfied without sleeping, 1 when satisfied after
    * sleeping, -1 when not satisfied yet (the caller checks whatever else it waits for and calls again).
    * Never reads the clock (performance.now allocates in Node 20). Pass `sliceMs` as an integer.
@@ -81,15 +93,15 @@ export class Stamps {
   waitSlice(p: number, target: number, sliceMs: number, spinLoads: number): number {
     const words = this.words, at = p * STAMP_STRIDE;
     let v = Atomics.load(words, at);
-    if (v >= target) return 0;
+    if (blockAhead(v, target) >= 0) return 0;
     for (let s = 0; s < spinLoads; s++) {
       v = Atomics.load(words, at);
-      if (v >= target) return 0;
+      if (blockAhead(v, target) >= 0) return 0;
     }
     Atomics.add(words, at + 1, 1);
     v = Atomics.load(words, at);
-    if (v < target) Atomics.wait(words, at, v, sliceMs);
+    if (blockAhead(v, target) < 0) Atomics.wait(words, at, v, sliceMs);
     Atomics.sub(words, at + 1, 1);
-    return Atomics.load(words, at) >= target ? 1 : -1;
+    return blockAhead(Atomics.load(words, at), target) >= 0 ? 1 : -1;
   }
 }

@@ -248,6 +248,7 @@ export const Adsr = defineModule(spec, {
   version: 1,
   title: 'ADSR',
   category: 'envelope',
+  boundedOutputs: true,
   poly: ['gate'],
   doc:
     'Envelope generator, 0..10 V. Attack, decay and release from 1 ms to 10 s with exponential segments that end ' +

@@ -55,6 +55,11 @@ export function findModule(type: string): AnyModule | undefined {
   return byType.get(type) ?? userTypes.get(type);
 }
 
+/** True for a built-in module type (one of MODULES), false for user module types and unknown names. */
+export function isBuiltIn(type: string): boolean {
+  return byType.has(type);
+}
+
 /** Registers (or, on a hot reload, replaces) a user module type. Throws on a built-in's name. */
 export function registerUserModule(desc: AnyModule): void {
   if (byType.has(desc.type)) throw new Error(`"${desc.type}" is a built-in module type`);

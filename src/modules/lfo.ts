@@ -163,6 +163,7 @@ export const Lfo = defineModule(spec, {
   version: 1,
   title: 'LFO',
   category: 'modulation',
+  boundedOutputs: true,
   poly: ['rate'],
   doc:
     'Low-frequency oscillator with sine, triangle, saw and square outputs, ±5 V or 0..10 V (unipolar). Rate in Hz ' +

@@ -198,6 +198,7 @@ export const Vcf = defineModule(spec, {
   version: 1,
   title: 'VCF (ladder)',
   category: 'filter',
+  boundedOutputs: true,
   poly: ['in'],
   doc:
     '4-pole resonant ladder low-pass (zero-delay-feedback model of the Moog ladder, saturating input stage) with a ' +

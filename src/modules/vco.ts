@@ -350,6 +350,7 @@ export const Vco = defineModule(spec, {
   version: 1,
   title: 'VCO',
   category: 'source',
+  boundedOutputs: true,
   poly: ['pitch'],
   doc:
     'Band-limited oscillator with sine, triangle, saw and pulse outputs (±5 V). Pitch is 1 V/oct (0 V = C4 = 261.63 Hz) ' +

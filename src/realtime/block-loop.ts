@@ -12,6 +12,8 @@
  * Every wait targets an event strictly earlier in (block, plan position) order, so the protocol cannot
  * deadlock, and workers may drift up to SLOTS − 1 blocks apart, which absorbs jitter without a global
  * barrier.
+ * Block numbers are plain numbers here; the shared words (stamps, SwapAt, the ring's counters) hold
+ * them wrapped and are compared across the wrap (memory/block-word.ts), so nothing stops at 2³¹ blocks.
  * The output ring (memory/output-ring.ts) bounds everything: block b is started only when its slot is
  * free (b < RingRead + ringBlocks); the output stage writes the slot and publishes RingWritten.
  *
@@ -25,12 +27,17 @@
  * block (param-queue.ts), the swap fades (swap-fade.ts), the output ring (memory/output-ring.ts).
  *
  * Construction is not RT-safe; `run` is the audio path: no allocation, no messages, no logging.
+ *
+ * Length (~320 lines, over the project's ~300): `run` and the waits it makes are one piece of the
+ * protocol described above, and the service points (restart, revive, join) must see the same private
+ * tables; what could stand alone already does (see "Its parts").
  */
 import { ringWorker, type RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { SPIN_LOADS } from '../memory/wait';
 import { hasRoom, publishWritten, ringSlots, waitForRoom } from '../memory/output-ring';
 import { CommandRing } from '../memory/command-ring';
+import { isMark, loadMark, unwrapBlock } from '../memory/block-word';
 import { FaultTable } from './faults';
 import { Runner, type RunnerModule } from './runner';
 import { crossWaits } from './cross-waits';
@@ -155,7 +162,7 @@ export class BlockLoop {
       if (Atomics.load(words, ownerWord) !== this.owner) break;
       // At the swap block the caller installs the new plan, then resumes here (the resumed call starts
       // at that block, hence `b !== from`).
-      if (b !== from && Atomics.load(ctrl, Ctrl.SwapAt) === b) break;
+      if (b !== from && isMark(Atomics.load(ctrl, Ctrl.SwapAt), b)) break;
       const params = this.params;
       params.takeDue(b * B, B);
       const dueCount = params.dueCount, due = params.due;
@@ -172,7 +179,7 @@ export class BlockLoop {
           Atomics.store(words, running, -1); // waiting, not running: the watchdog must not count this as module time
           for (let w = w0; w < w1; w += 2) {
             const idx = waitData[w], target = b + waitData[w + 1];
-            if (stamps.value(idx) < target) waited += this.waitModule(idx, target, timed);
+            if (!stamps.reached(idx, target)) waited += this.waitModule(idx, target, timed);
           }
         }
         if (m === outputAt && out) {
@@ -220,7 +227,7 @@ export class BlockLoop {
   /** Applies the swap fades to block b's ring slot (swap-fade.ts). RT-safe. */
   private fade(b: number): void {
     const R = this.layout.ringBlocks;
-    applySwapFade(this.ringLeft[b % R], this.ringRight[b % R], b, Atomics.load(this.views.ctrl, Ctrl.SwapAt), this.startedAt, this.layout.blockSize);
+    applySwapFade(this.ringLeft[b % R], this.ringRight[b % R], b, loadMark(this.views.ctrl, Ctrl.SwapAt, b), this.startedAt, this.layout.blockSize);
   }
 
   /** Takes over the param records another loop (the plan this one replaces) still held, by module id. Not RT (swap time). */
@@ -303,7 +310,7 @@ export class BlockLoop {
     if (this.advancesRing) return atBlock;
     const stamps = this.views.stamps;
     let at = atBlock;
-    for (let k = 0; k < this.consumers.length; k++) at = Math.max(at, stamps.value(this.consumers[k]) + 1);
+    for (let k = 0; k < this.consumers.length; k++) at = Math.max(at, unwrapBlock(stamps.value(this.consumers[k]), atBlock) + 1);
     if (at > atBlock) for (let k = 0; k < this.positions.length; k++) stamps.publish(this.positions[k], at);
     return at;
   }

@@ -20,39 +20,24 @@
  * Sleeping. When every worker is waiting (none inside a call) and the output ring is full, no worker
  * can start a module before the device frees a slot, and the device notifies Ctrl.RingRead as it does
  * (memory/output-ring.ts). Then the watchdog sleeps on that word instead of its 1 ms tick (at most
- * IDLE_CHECK_MS, half the hang budget, which also bounds how late it sees a message), so an idle
+ * IDLE_CHECK_SHARE of the hang budget, which also bounds how late it sees a message), so an idle
  * engine costs it about two wake-ups per block (the device's notify, then one tick while the block is
  * rendered) instead of one per millisecond. A call that begins while it sleeps on RingRead can only be
  * one started in the instant between a worker's ring publication and its next module; it is seen at the
  * next slot the device frees (one block later) at the latest.
  *
- * Messages (control plane only): `watch` (a new plan, arena and worker thread ids), `quit`; the port
- * is read only when the control thread bumped the wake word (it does after each post).
+ * Messages (control plane only, realtime/messages.ts): `watch` (a new plan, arena and worker thread
+ * ids), `quit`; the port is read only when the control thread bumped the wake word (it does after
+ * each post).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { RenderPlan } from '../plan/compile';
-import { arenaViews, Ctrl, WorkerWord, type ArenaLayout } from '../memory/layout';
+import { arenaViews, Ctrl, WorkerWord } from '../memory/layout';
 import { ringAhead, writtenBlocks } from '../memory/output-ring';
 import { currentTid } from '../threads/thread-policy';
 import { PriorityPipe } from '../threads/priority-helper';
 import { FaultTable } from './faults';
 import { ThreadState } from '../threads/thread-state';
-
-export interface WatchdogInit {
-  /** Wake word: bumped by the control thread when it posts a message. */
-  mailbox: SharedArrayBuffer;
-  /** The priority helper's request pipe (under SCHED_FIFO), through which a hung thread is demoted. */
-  priorityPipe?: string;
-}
-
-export type ToWatchdog =
-  | { type: 'watch'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; tids: number[] }
-  | { type: 'quit' };
-
-export type FromWatchdog =
-  | { type: 'ready'; tid: number }
-  /** `why`: what the watchdog saw (how long in one call, the thread's state), for the fault report. */
-  | { type: 'hung'; worker: number; block: number; demoted: boolean; why: string };
+import type { FromWatchdog, ToWatchdog, WatchdogInit } from './messages';
 
 /** Milliseconds between heartbeat checks. */
 export const CHECK_MS = 1;
@@ -86,6 +71,7 @@ function main(): void {
   let tids: number[] = [];
   let workers = 0;
   let grace = 0;
+  let armed = false; // latched: SinkFrames is kept modulo 2³¹ and reads small again after 12.4 h
   // Last heartbeat seen per worker, and since when (ms).
   let running = new Int32Array(0), beat = new Int32Array(0), since = new Float64Array(0);
   // Per worker: its scheduler-state reader, and since when (ms) it has not been seen waiting.
@@ -113,6 +99,7 @@ function main(): void {
       workers = m.plan.workers;
       ringBlocks = m.layout.ringBlocks;
       grace = Math.round(GRACE_S * m.plan.sampleRate);
+      armed = false;
       running = new Int32Array(workers).fill(-1);
       beat = new Int32Array(workers);
       since = new Float64Array(workers);
@@ -128,7 +115,8 @@ function main(): void {
     // Idle (see "Sleeping"): every worker waits and the ring is full. RingRead is read first, so a slot
     // freed meanwhile ends the sleep at once.
     let idle = false, read = 0;
-    if (table && words && ctrl && Atomics.load(ctrl, Ctrl.SinkFrames) >= grace) {
+    if (ctrl && !armed) armed = Atomics.load(ctrl, Ctrl.SinkFrames) >= grace;
+    if (table && words && ctrl && armed) {
       read = Atomics.load(ctrl, Ctrl.RingRead);
       idle = ringAhead(Atomics.load(ctrl, Ctrl.RingWritten), read) >= ringBlocks;
       const now = performance.now();

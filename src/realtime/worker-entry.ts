@@ -4,50 +4,17 @@
  * The thread never returns to its event loop while the engine lives: it sleeps on the pool's wake word
  * (Atomics.wait), reads control messages synchronously with receiveMessageOnPort when woken, and runs
  * blocks when a run is armed. Messages are control-plane only (load a plan, report, quit); no audio and
- * nothing per block travels by message.
+ * nothing per block travels by message. The messages: realtime/messages.ts.
  */
-import { receiveMessageOnPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, threadId, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import type { RenderPlan } from '../plan/compile';
-import { Ctrl, type ArenaLayout } from '../memory/layout';
+import { Ctrl } from '../memory/layout';
+import { isMark, loadMark } from '../memory/block-word';
 import { BlockLoop } from './block-loop';
 import { warmPlan, warmUp } from './warmup';
 import { currentTid } from '../threads/thread-policy';
 import { installUserModules } from '../user-modules/install';
-import type { UserModuleSource } from '../user-modules/source';
-
-export interface WorkerInit {
-  /** Pool mailbox: Int32Array [wake generation]. */
-  mailbox: SharedArrayBuffer;
-  port: MessagePort;
-  index: number;
-  /** Run the JIT warm-up before reporting ready (false for offline renders). */
-  warm: boolean;
-  /** User module sources (--module-dir) to install before warming up: the control thread's code. */
-  userModules?: UserModuleSource[];
-}
-
-export type ToWorker =
-  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number }
-  | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
-  /** Restart these modules if they are down (fault recovery on a healthy worker). */
-  | { type: 'restart'; ids: string[]; atBlock: number }
-  /** A replacement worker (loaded with `load`) joins the running stream at `atBlock` or later (BlockLoop.join); `started` says where. */
-  | { type: 'start'; atBlock: number; keepDown: string[] }
-  | { type: 'unload' }
-  | { type: 'describe'; module: string }
-  | { type: 'heap' }
-  | { type: 'quit' };
-
-export type FromWorker =
-  | { type: 'ready'; threadId: number; tid: number; warmMs: number }
-  | { type: 'loaded'; modules: number; buildMs: number }
-  | { type: 'swapped'; atBlock: number; kept: number; created: number }
-  | { type: 'restarted'; ids: string[]; atBlock: number }
-  | { type: 'started'; atBlock: number }
-  | { type: 'described'; inputs: { name: string; byteOffset: number; isShared: boolean; first: number }[]; outputs: { name: string; byteOffset: number; isShared: boolean }[] }
-  | { type: 'heap'; usedHeap: number; totalHeap: number }
-  | { type: 'error'; message: string };
+import type { FromWorker, ToWorker, WorkerInit } from './messages';
 
 function main(): void {
   const { mailbox, port, warm, userModules } = workerData as WorkerInit;
@@ -87,7 +54,7 @@ function main(): void {
           sab = m.sab;
           loop = new BlockLoop(m.plan, m.sab, m.layout, m.worker, undefined, -1, m.owner);
           gen = Atomics.load(loop.views.ctrl, Ctrl.RunGen);
-          next = 0;
+          next = m.firstBlock ?? 0;
           resume = false;
           port.postMessage({ type: 'loaded', modules: loop.positions.length, buildMs: performance.now() - t0 } satisfies FromWorker);
         } else if (m.type === 'swap') {
@@ -124,16 +91,16 @@ function main(): void {
       const g = Atomics.load(ctrl, Ctrl.RunGen);
       if (g !== gen || resume) {
         gen = g;
-        next = loop.run(next, Atomics.load(ctrl, Ctrl.RunTo));
+        next = loop.run(next, loadMark(ctrl, Ctrl.RunTo, next)); // RunTo: Infinity while streaming
         if (loop.retired()) {
           // Replaced (this thread was declared hung, and is about to be terminated): idle.
           loop = undefined;
           continue;
         }
-        if (next < Atomics.load(ctrl, Ctrl.RunTo) && Atomics.load(ctrl, Ctrl.Stop) === 0) {
+        if (next < loadMark(ctrl, Ctrl.RunTo, next) && Atomics.load(ctrl, Ctrl.Stop) === 0) {
           // Stopped early at a swap block or for a service message: install the new plan (held, or
           // still in the queue), read the messages, and go on from the same block.
-          if (Atomics.load(ctrl, Ctrl.SwapAt) === next) {
+          if (isMark(Atomics.load(ctrl, Ctrl.SwapAt), next)) {
             if (deferred && deferred.atBlock === next) {
               swapNow(deferred);
               deferred = undefined;
@@ -151,7 +118,7 @@ function main(): void {
           Atomics.add(ctrl, Ctrl.WorkersDone, 1);
           Atomics.notify(ctrl, Ctrl.WorkersDone);
         }
-      } else if (holding && (Atomics.load(ctrl, Ctrl.SwapAt) !== next || Atomics.load(ctrl, Ctrl.Stop) !== 0)) {
+      } else if (holding && (!isMark(Atomics.load(ctrl, Ctrl.SwapAt), next) || Atomics.load(ctrl, Ctrl.Stop) !== 0)) {
         // The swap was withdrawn (its session log could not be written) or the engine stops: go on.
         holding = false;
         resume = true;

@@ -179,6 +179,14 @@ export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpe
    * the built-in modules all keep it (test/modules/conformance.test.ts).
    */
   readonly blockSizeInvariant?: boolean;
+  /**
+   * Every output sample is finite whatever the inputs and params hold (inputs sanitized, outputs bounded
+   * by construction), so the runner skips its per-block scan of these outputs for NaN and ±Inf. Honoured
+   * for built-in modules only: a user module's outputs are always scanned. Each built-in that declares
+   * it is checked by test/modules/conformance.test.ts with inputs up to ±FLT_MAX, NaN and ±Inf and
+   * params at both ends of their ranges.
+   */
+  readonly boundedOutputs?: boolean;
   /** Multi-line reference text: contract, ranges, limitations. */
   readonly doc: string;
   /** Values the control plane can read (analysis modules): size and how to present them. */

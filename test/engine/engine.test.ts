@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { parsePatch, validatePatch, type Patch } from '../../src/plan/patch';
 import { canonicalPatch } from '../../bench/canonical';
+import { feedbackPatch } from '../support/patches';
 import { ROOT } from '../support/cli';
 
 const SR = 48000;
@@ -29,25 +30,6 @@ function examples(): [string, Patch][] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .map((f) => [f, parsePatch(readFileSync(join(dir, f), 'utf8'))]);
-}
-
-/** A patch with a feedback loop whose two halves land on different workers when forced apart. */
-function feedbackPatch(): Patch {
-  return validatePatch({
-    format: 'modsynth-patch', version: 1, seed: 3,
-    modules: [
-      { id: 'osc', type: 'vco', params: { coarse: -12 } },
-      { id: 'sum', type: 'mixer', params: { level2: 0.7 } },
-      { id: 'filt', type: 'vcf', params: { cutoff: 1, res: 0.3 } },
-      { id: 'hiss', type: 'noise' },
-      { id: 'mix', type: 'mixer', params: { level2: 0.05 } },
-      { id: 'out', type: 'output' },
-    ],
-    cables: [
-      { from: 'osc.saw', to: 'sum.in1' }, { from: 'sum.out', to: 'filt.in' }, { from: 'filt.lp', to: 'sum.in2' },
-      { from: 'filt.lp', to: 'mix.in1' }, { from: 'hiss.pink', to: 'mix.in2' }, { from: 'mix.out', to: 'out.left' },
-    ],
-  });
 }
 
 test('engine: output is bit-identical with 0, 1, 2 and 4 workers (every example and the canonical workload)', async () => {

@@ -1,7 +1,7 @@
 /**
  * The command ring (memory/command-ring.ts) on its own: fill and order, the Int32 wrap of its
  * positions (counters started just below 2³¹), canaries around the region, and a real two-thread run
- * (a worker thread consuming while this thread produces) with a sequence verifier over a million
+ * (a worker thread consuming while this thread produces) with a sequence verifier over four million
  * records that crosses the wrap.
  */
 import { test } from 'node:test';
@@ -69,10 +69,10 @@ test('a capacity that is not a power of two is refused', () => {
   assert.throws(() => new CommandRing(a.index, a.records, 0, 6), /power of two/);
 });
 
-test('two threads: a million records in order across the wrap, none lost or repeated', async () => {
-  const cap = 1024, total = 1_000_000;
+test('two threads: four million records in order across the wrap, none lost or repeated; canaries and the other ring untouched', async () => {
+  const cap = 1024, total = 4_000_000;
   const a = arena(cap);
-  a.index[0] = a.index[1] = 2147483647 - 500_000; // the wrap falls in the middle of the run
+  a.index[0] = a.index[1] = 2147483647 - 2_000_000; // the wrap falls in the middle of the run
   const done = new Int32Array(new SharedArrayBuffer(8));
   const consumer = new Worker(
     `
@@ -101,4 +101,6 @@ test('two threads: a million records in order across the wrap, none lost or repe
   assert.equal(ring.pending(), 0);
   assert.deepEqual([...a.guard], [CANARY, CANARY, CANARY, CANARY]);
   assert.deepEqual([...a.tail], new Array(16).fill(CANARY));
+  assert.deepEqual([a.index[2], a.index[3]], [0, 0], "ring 1's positions untouched");
+  assert.ok(a.records.subarray(cap * CMD_FIELDS).every((v) => v === 0), "ring 1's records untouched");
 });

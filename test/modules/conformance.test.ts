@@ -95,6 +95,34 @@ for (const desc of MODULES) {
     for (const [name, x] of Object.entries(render(desc, clean, 64))) assert.ok(allFinite(x), `${name} after garbage`);
   });
 
+  if (desc.boundedOutputs) {
+    // The runner does not scan these outputs for NaN and ±Inf (ModuleDescriptor.boundedOutputs), so
+    // they must be finite for anything at all in the inputs, at both ends of every param's range.
+    test(`conformance ${desc.type}: declares bounded outputs, and they stay finite for any input (±FLT_MAX, NaN, ±Inf) and params at their ends`, () => {
+      const FLT_MAX = 3.4028234663852886e38;
+      const values = [NaN, Infinity, -Infinity, FLT_MAX, -FLT_MAX, 1e30, -1e30, 1e-45, 0, 10];
+      const names = Object.keys(desc.params);
+      const paramSets: Record<string, number>[] = [
+        {},
+        Object.fromEntries(names.map((n) => [n, desc.params[n].min])),
+        Object.fromEntries(names.map((n) => [n, desc.params[n].max])),
+        Object.fromEntries(names.map((n, k) => [n, k % 2 ? desc.params[n].min : desc.params[n].max])),
+        Object.fromEntries(names.map((n, k) => [n, k % 2 ? desc.params[n].max : desc.params[n].min])),
+      ];
+      const rng = new Random(77);
+      const mixed = Float32Array.from({ length: FRAMES }, () => values[Math.floor(rng.nextFloat() * values.length)]);
+      for (const params of paramSets) {
+        const sources: Record<string, InputSource>[] = values.map((v) => Object.fromEntries(Object.keys(desc.inputs).map((n) => [n, v])));
+        sources.push(Object.fromEntries(Object.keys(desc.inputs).map((n, k) => [n, (i: number) => mixed[(i + 7 * k) % FRAMES]])));
+        for (const inputs of sources) {
+          const kernel = desc.create({ sampleRate: SR, seed: 5, maxBlock: 64 });
+          const out = runKernel(desc, kernel, { inputs, frames: 2048, block: 64, params });
+          for (const [name, x] of Object.entries(out)) assert.ok(allFinite(x), `${name} with params ${JSON.stringify(params)} and inputs ${JSON.stringify(Object.values(inputs).map(String))}`);
+        }
+      }
+    });
+  }
+
   test(`conformance ${desc.type}: output identical for block sizes 1, 64, 128 and 256`, () => {
     const inputs = signalsFor(desc, 11);
     const ref = render(desc, inputs, 128);

@@ -7,9 +7,14 @@ import { amplitudeAt, cents, zeroCrossingHz, toDb, peak } from '../support/analy
 
 const SR = 48000;
 
-test('vco: 0 V is C4 = 261.6256 Hz', () => {
+test('vco: 0 V is C4 = 261.6256 Hz (the VCO run at 0 V, sine and saw)', () => {
   assert.ok(Math.abs(C4_HZ - 261.6256) < 1e-4);
   assert.ok(Math.abs(voltsToHz(0.75) - 440) < 1e-9);
+  const { out } = renderModule(Vco, { inputs: { pitch: 0 }, frames: SR * 2 });
+  for (const wave of ['sin', 'saw'] as const) {
+    const hz = zeroCrossingHz(out[wave], SR, 1000);
+    assert.ok(Math.abs(cents(hz, 261.6256)) < 0.5, `${wave} at 0 V: ${hz.toFixed(4)} Hz`);
+  }
 });
 
 test('vco: pitch within 1 cent from C1 to C7 (sine and saw, 1 V/oct input)', () => {
@@ -59,10 +64,21 @@ test('vco: amplitude is ±5 V', () => {
   assert.ok(peak(out.sqr, 100) > 5 && peak(out.sqr, 100) < 6);
 });
 
-test('vco: linear FM through zero keeps the waveform bounded and the mean frequency', () => {
+test('vco: linear FM through zero keeps the waveform bounded', () => {
   const { out } = renderModule(Vco, { params: { linFm: 2 }, inputs: { linfm: (n) => 5 * Math.sin((2 * Math.PI * 3 * n) / SR) }, frames: SR });
   assert.ok(peak(out.saw) < 7);
   assert.ok(peak(out.sqr) < 7);
+});
+
+test('vco: linear FM keeps the mean frequency (f · (1 + 0.5 · sin), 3 Hz, over whole modulator periods)', () => {
+  const { out } = renderModule(Vco, { params: { linFm: 0.5 }, inputs: { linfm: (n) => 5 * Math.sin((2 * Math.PI * 3 * n) / SR) }, frames: 2 * SR });
+  // Upward zero crossings of the sine over exactly 6 modulator periods: the mean frequency times 2 s.
+  let ups = 0;
+  for (let i = 1; i < 2 * SR; i++) if (out.sin[i - 1] < 0 && out.sin[i] >= 0) ups++;
+  assert.ok(Math.abs(ups - 2 * C4_HZ) <= 1.5, `${ups} cycles in 2 s, expected ${(2 * C4_HZ).toFixed(1)}`);
+  // The frequency really moved: the first modulator half-period runs faster than the second.
+  const fast = zeroCrossingHz(out.sin, SR, 0, SR / 6), slow = zeroCrossingHz(out.sin, SR, SR / 6, SR / 3);
+  assert.ok(fast > 1.2 * C4_HZ && slow < 0.8 * C4_HZ, `${fast.toFixed(1)} Hz then ${slow.toFixed(1)} Hz`);
 });
 
 test('vco: hard sync locks the period to the sync source', () => {

@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode, Bundle } from 'node-osc';
@@ -15,25 +15,12 @@ import { BIN, ROOT } from '../support/cli';
 import { client, ensureStopped, serve, stopServers } from '../support/osc';
 import { killGroup } from '../support/group';
 import { readWav } from '../../src/io/wav';
-import { COMMANDS, replyAddress } from '../../src/protocol/commands';
+import { assertEventsDocumented } from '../support/events-doc';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modsynth-faults-'));
 after(stopServers);
 const SR = 48000, SECONDS = 4, B = 128; // serve's default block
 const KINDS = ['throw', 'nan', 'hang', 'heap'] as const;
-
-/**
- * Every event a /notify subscriber received is in docs/osc.md's events table: anything received that
- * is not a reply (to a command's reply address, or /fail) is an event, and must be documented there.
- */
-function assertEventsDocumented(received: readonly { address: string }[]): void {
-  const doc = readFileSync(join(ROOT, 'docs/osc.md'), 'utf8');
-  const events = doc.slice(doc.indexOf('## Events'), doc.indexOf('## /status'));
-  const replies = new Set(['/fail', ...Object.values(COMMANDS).map((spec) => replyAddress(spec))]);
-  const sent = [...new Set(received.map((r) => r.address).filter((a) => !replies.has(a)))];
-  assert.ok(sent.length > 0, 'some events were received');
-  for (const address of sent) assert.ok(events.includes(`| \`${address}\` |`), `${address} is sent to subscribers but missing from docs/osc.md's events`);
-}
 
 let reference: Float32Array[] | undefined;
 /** The fault-free render of examples/fault.json. */
