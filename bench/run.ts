@@ -1,7 +1,10 @@
 /**
  * `npm run bench`: the whole benchmark suite. Prints tables (with machine and settings) and writes JSON
  * to bench/results/. Options: --quick (short renders, for a smoke run), --seconds S, --repeats R,
- * --only a,b, --voices 64,256 (parallel, peers).
+ * --only a,b, --voices 64,256 (parallel, peers). `--only adversarial` (issue 17) takes --parts
+ * loads,edits,amplification,idle,faults (default all; each part fits a 5-minute hold of the CPU lock
+ * except the 5,000 edits), --edits N, --idle-patch FILE, --idle-seconds S, --fault-kinds
+ * throw,nan,hang,heap and --fault-repeats N.
  * `--only peers` (bench/peers.ts: Modsynth beside scsynth/supernova, issue #12) runs only when named:
  * at the defaults (60 s, 64 and 256 voices, 3 repeats) it takes about an hour.
  */
@@ -74,7 +77,13 @@ async function main(): Promise<void> {
   if (want('faults')) add(await faultRecovery(quick ? 2 : 5));
   if (want('pulse-loss')) add(await pulseLoss(8, quick ? 1 : 5));
   if (want('latency')) for (const s of await latency(quick ? 5 : seconds, arg('--starts', quick ? 3 : 10))) add(s);
-  if (want('adversarial')) for (const s of await adversarial({ quick })) add(s);
+  if (want('adversarial')) {
+    const list = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1].split(',') : undefined);
+    const num = (name: string) => (process.argv.includes(name) ? arg(name, NaN) : undefined);
+    const idlePatch = process.argv.includes('--idle-patch') ? process.argv[process.argv.indexOf('--idle-patch') + 1] : undefined;
+    const o = { quick, parts: list('--parts'), edits: num('--edits'), idlePatch, idleSeconds: num('--idle-seconds'), faultKinds: list('--fault-kinds'), faultRepeats: num('--fault-repeats') };
+    for (const s of await adversarial(o)) add(s);
+  }
   if (want('reload')) for (const s of await reloadSwaps(quick ? 4 : 12, 3000)) add(s);
   if (only?.includes('peers')) for (const s of await peers({ voices, seconds, repeats })) add(s);
   console.log(`\nJSON: ${writeResults(sections)}`);

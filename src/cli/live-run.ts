@@ -121,7 +121,8 @@ export class LiveRun {
         throw new UsageError(`cannot start the OSC server on ${host}:${port}: ${(e as Error).message} (another engine on this port? --osc HOST:PORT picks another, --no-osc runs without)`);
       }
       const a = this.server.address;
-      say(`OSC on udp://${a.host}:${a.port}${this.server.tcp ? ` and tcp://${a.host}:${this.server.tcp.port}` : ''} (patch directory ${session.patchDir})`);
+      const h = a.host.includes(':') ? `[${a.host}]` : a.host; // an IPv6 address in brackets, as in a URL
+      say(`OSC on udp://${h}:${a.port}${this.server.tcp ? ` and tcp://${h}:${this.server.tcp.port}` : ''} (patch directory ${session.patchDir})`);
     }
     if (this.server) this.rack = await startRack(opts.http, this.server, say).catch((e) => Promise.reject(e instanceof RackUsageError ? new UsageError(e.message) : e));
     reportFaults(engine, this.server, say, B, sr);

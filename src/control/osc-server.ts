@@ -8,6 +8,7 @@
  * only; nothing here touches the audio path directly.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { decodePacket, OscDecodeError, type OscItem } from './osc-decode';
 import { OSC_LIMITS, type OscLimits } from './osc-limits';
 import { checkArgs, COMMANDS, replyAddress, SHORT_PARAM_FORM, type ArgValue, type CommandAddress } from '../protocol/commands';
@@ -62,7 +63,8 @@ export class OscServer {
 
   private constructor(private readonly opts: OscServerOptions) {
     // A large receive buffer absorbs bursts (tens of thousands of messages per second) without loss.
-    this.socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 2 ** 20 });
+    // An IPv6 address (--osc [::1]:PORT) needs a udp6 socket: a udp4 one refuses to bind it (EINVAL).
+    this.socket = createSocket({ type: isIPv6(opts.host) ? 'udp6' : 'udp4', recvBufferSize: 4 * 2 ** 20 });
     const s = opts.session;
     this.limits = { ...OSC_LIMITS, ...opts.limits };
     this.clients = new OscClients(this.socket, this.limits, opts.clock);
@@ -107,7 +109,7 @@ export class OscServer {
         warn(`warning: no OSC over TCP: cannot listen on ${bound.host}:${bound.port} (${(e as Error).message}); UDP only`);
       }
     }
-    if (!/^127\./.test(bound.host)) {
+    if (!/^127\./.test(bound.host) && bound.host !== '::1') {
       server.warning = `warning: OSC on ${bound.host}:${bound.port} (UDP${server.tcp ? ' and TCP' : ''}) is reachable from other machines: anyone who can reach it can change the patch, and load and save patches in ${opts.session.patchDir} (use --osc 127.0.0.1:PORT to keep it local)`;
       warn(server.warning);
     }

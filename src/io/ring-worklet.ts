@@ -11,10 +11,12 @@
  *
  * RT rules: no allocation, no messages, no logging in `process`.
  * This file is loaded by the worklet scope (a Node worker that provides AudioWorkletProcessor and
- * registerProcessor, and imports this file from disk, so its own imports resolve: only memory/ leaves).
+ * registerProcessor, and imports this file from disk, so its own imports resolve: only memory/ leaves
+ * and io/worklet-poll.ts).
  */
 import { Ctrl } from '../memory/layout';
 import { OutputRingReader, sinkLimit } from '../memory/output-ring';
+import { installWorkletPoll, markServed } from './worklet-poll';
 
 interface RingOptions {
   sab: SharedArrayBuffer;
@@ -32,41 +34,9 @@ interface RingOptions {
 declare const AudioWorkletProcessor: { new (): { port: unknown } };
 declare function registerProcessor(name: string, ctor: unknown): void;
 
-/**
- * The worklet scope's poll, made to sleep. node-web-audio-api 1.0.9 runs this scope on a Node worker
- * that polls the device thread for render requests (a non-blocking receive, then `setImmediate` to
- * poll again), and raises that worker to the highest priority its policy allows: under `chrt -f` that
- * is SCHED_FIFO 99, a thread spinning at the top real-time priority. Measured: one core gone for an
- * idle sine, the PulseAudio server (normal priority) starved into audible gaps, two engines on two
- * cores unable to run their own control threads at all. This wraps the scope's `setImmediate` so that
- * a poll that found no render request sleeps before the next: NAP_MIN_MS after the first empty poll,
- * doubling up to NAP_MAX_MS while the device stays quiet; a poll right after a render does not sleep
- * (a device period of several render quanta asks for them back to back). A request thus waits at most
- * NAP_MAX_MS for the worklet, well inside a 2.67 ms render quantum. Measured on an idle sine: the
- * worklet thread from 65-100 % of a core to ~5 %.
- * Runs once, when the worklet scope loads this file (not on the audio path).
- */
-const NAP_MIN_MS = 0.125, NAP_MAX_MS = 0.5;
-/** Set by `process`, cleared by the poll wrapper: a render request was served since the last poll. */
-let served = false;
-{
-  const scope = globalThis as unknown as { setImmediate?: (fn: (...a: unknown[]) => void, ...args: unknown[]) => unknown };
-  const realSetImmediate = scope.setImmediate;
-  if (typeof realSetImmediate === 'function') {
-    const nap = new Int32Array(new SharedArrayBuffer(4));
-    let napMs = NAP_MIN_MS;
-    scope.setImmediate = (fn: (...a: unknown[]) => void, ...args: unknown[]) =>
-      realSetImmediate(() => {
-        if (served) napMs = NAP_MIN_MS;
-        else {
-          Atomics.wait(nap, 0, 0, napMs);
-          napMs = Math.min(NAP_MAX_MS, napMs * 2);
-        }
-        served = false;
-        fn(...args);
-      });
-  }
-}
+// The scope's poll for render requests sleeps until the device is due (worklet-poll.ts: it would
+// otherwise spin at the top real-time priority, or wake ~6 times per quantum).
+installWorkletPoll(globalThis as never);
 
 /** Zeroes frames [from, n) of both channels. */
 function silence(outL: Float32Array, outR: Float32Array, from: number, n: number): void {
@@ -99,7 +69,7 @@ class RingReader extends AudioWorkletProcessor {
   }
 
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
-    served = true;
+    markServed();
     const outL = outputs[0][0], outR = outputs[0][1]; // outputChannelCount: [2]
     const n = outL.length;
     this.quanta = (this.quanta + 1) & 0x7fffffff;

@@ -2,7 +2,8 @@
  * Entry point of the watchdog thread: the hang detector.
  *
  * Every millisecond it reads each DSP worker's heartbeat (WorkerWord.Running and Beat, stored around
- * every module call). A worker found inside the same `process` call, not seen waiting in the kernel
+ * every module call) while a worker is inside a call or has a block it may start (idle engines: see
+ * "Sleeping" below). A worker found inside the same `process` call, not seen waiting in the kernel
  * for Ctrl.HangMs ms and using at least half a CPU meanwhile (it spins; a thread sleeping on a lock or
  * kept off its core is stalled, not hung, until STALL_LIMIT_MS), is declared dead:
  * all its modules go down at once (outputs zeroed, waiters woken; realtime/faults.ts), so the rest of
@@ -16,12 +17,22 @@
  * watchdog runs one step above the workers (FIFO 6), sleeps in Atomics.wait between checks, and so
  * always gets the CPU it needs (microseconds per check).
  *
+ * Sleeping. When every worker is waiting (none inside a call) and the output ring is full, no worker
+ * can start a module before the device frees a slot, and the device notifies Ctrl.RingRead as it does
+ * (memory/output-ring.ts). Then the watchdog sleeps on that word instead of its 1 ms tick (at most
+ * IDLE_CHECK_SHARE of the hang budget, which also bounds how late it sees a message), so an idle
+ * engine costs it about two wake-ups per block (the device's notify, then one tick while the block is
+ * rendered) instead of one per millisecond. A call that begins while it sleeps on RingRead can only be
+ * one started in the instant between a worker's ring publication and its next module; it is seen at the
+ * next slot the device frees (one block later) at the latest.
+ *
  * Messages (control plane only, realtime/messages.ts): `watch` (a new plan, arena and worker thread
- * ids), `quit`.
+ * ids), `quit`; the port is read only when the control thread bumped the wake word (it does after
+ * each post).
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { arenaViews, Ctrl, WorkerWord } from '../memory/layout';
-import { writtenBlocks } from '../memory/output-ring';
+import { ringAhead, writtenBlocks } from '../memory/output-ring';
 import { currentTid } from '../threads/thread-policy';
 import { PriorityPipe } from '../threads/priority-helper';
 import { FaultTable } from './faults';
@@ -30,6 +41,8 @@ import type { FromWatchdog, ToWatchdog, WatchdogInit } from './messages';
 
 /** Milliseconds between heartbeat checks. */
 export const CHECK_MS = 1;
+/** Longest sleep on Ctrl.RingRead while the engine is idle, as a share of the hang budget. */
+export const IDLE_CHECK_SHARE = 0.5;
 /** Seconds of played audio before the watchdog is armed. */
 export const GRACE_S = 1;
 /**
@@ -66,9 +79,13 @@ function main(): void {
   let spinning = new Float64Array(0);
   // Per worker: since when (ms, NaN: not measuring) and from what CPU time (ns) its CPU use is measured.
   let cpuAt = new Float64Array(0), cpuNs = new Float64Array(0);
-  let seen = Atomics.load(wake, 0);
+  let ringBlocks = 0;
+  let drained = -1;
   for (;;) {
-    for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) {
+    const seen = Atomics.load(wake, 0);
+    // The port only when something was posted since the last look (the control thread posts, then
+    // bumps the wake word): receiving costs a lock and a call per check otherwise.
+    for (let msg = seen !== drained ? receiveMessageOnPort(port) : undefined; msg; msg = receiveMessageOnPort(port)) {
       const m = msg.message as ToWatchdog;
       if (m.type === 'quit') {
         pipe?.close();
@@ -80,6 +97,7 @@ function main(): void {
       ctrl = views.ctrl;
       tids = m.tids;
       workers = m.plan.workers;
+      ringBlocks = m.layout.ringBlocks;
       grace = Math.round(GRACE_S * m.plan.sampleRate);
       armed = false;
       running = new Int32Array(workers).fill(-1);
@@ -93,14 +111,21 @@ function main(): void {
     }
     // Armed once the device has played the grace period: start-up (JIT tier-up of the first blocks, a
     // loaded machine) once kept a healthy worker in one call past the budget (a false hang in CI).
+    drained = seen;
+    // Idle (see "Sleeping"): every worker waits and the ring is full. RingRead is read first, so a slot
+    // freed meanwhile ends the sleep at once.
+    let idle = false, read = 0;
     if (ctrl && !armed) armed = Atomics.load(ctrl, Ctrl.SinkFrames) >= grace;
     if (table && words && ctrl && armed) {
+      read = Atomics.load(ctrl, Ctrl.RingRead);
+      idle = ringAhead(Atomics.load(ctrl, Ctrl.RingWritten), read) >= ringBlocks;
       const now = performance.now();
       const budget = Atomics.load(ctrl, Ctrl.HangMs);
       for (let w = 0; w < workers; w++) {
         const base = w * WorkerWord.Count;
         if (Atomics.load(words, base + WorkerWord.Dead) !== 0) continue;
         const r = Atomics.load(words, base + WorkerWord.Running), b = Atomics.load(words, base + WorkerWord.Beat);
+        if (r >= 0) idle = false;
         if (r < 0 || r !== running[w] || b !== beat[w]) {
           running[w] = r;
           beat[w] = b;
@@ -142,8 +167,8 @@ function main(): void {
         }
       }
     }
-    Atomics.wait(wake, 0, seen, CHECK_MS);
-    seen = Atomics.load(wake, 0);
+    if (idle && ctrl) Atomics.wait(ctrl, Ctrl.RingRead, read, Math.max(CHECK_MS, IDLE_CHECK_SHARE * Atomics.load(ctrl, Ctrl.HangMs)));
+    else Atomics.wait(wake, 0, seen, CHECK_MS);
   }
 }
 
