@@ -1,3 +1,8 @@
+/**
+ * The VCO: descriptor and kernel. Over 300 lines for a reason: the kernel's fast paths (the saw-only
+ * loop at a fixed or held frequency) and its general path share one phase, BLEP ring and sync state,
+ * and are kept beside each other so that they stay bit-identical (test/modules/vco.test.ts).
+ */
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { HALF_WIDTH, RING, ringRamp, ringStep } from '../dsp/blep';
 import { clamp, finiteOr0, sin2pi } from '../dsp/numeric';

@@ -3,10 +3,14 @@
  *
  * Construction (not RT-safe: creates kernels, views and BlockIO objects) happens when a plan is
  * installed. `runRange` is the audio path: one `process` call per module per block, inside a try, then
- * a pass over the module's used outputs that checks every sample is finite. A module that throws or
+ * a pass over the module's used outputs that checks every sample is finite (skipped for built-ins that
+ * declare `boundedOutputs`, proven by the conformance tests; never for user modules). A module that throws or
  * outputs NaN/±Inf goes down (realtime/faults.ts): its outputs read 0 V and it is skipped until it is
  * restarted. No allocation (except the error object a throwing kernel makes), no closures, no
  * string-keyed lookups, no logging.
+ *
+ * Over 300 lines for a reason: construction lays out the flat views that runRange walks (see the comment
+ * on kernelsFlat), and keeping both in one class keeps that layout and its one reader side by side.
  */
 import { makeBlockIO, makeParams } from '../sdk/block-io';
 import { SLOTS, type RenderPlan } from '../plan/compile';
