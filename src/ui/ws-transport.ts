@@ -80,9 +80,12 @@ export class WsTransport {
      * Undefined between turns: later replies and other clients' events go out at once.
      */
     let batch: Buffer[] | undefined;
+    /** Bytes in `batch`: not yet in ws.bufferedAmount, but on their way there. */
+    let batchBytes = 0;
     const flush = () => {
       const out = batch ?? [];
       batch = undefined;
+      batchBytes = 0;
       if (out.length === 1) write(out[0]);
       else if (out.length > 1) write(bundle(out));
     };
@@ -91,12 +94,16 @@ export class WsTransport {
       address: `ws:${req.socket.remoteAddress ?? '?'}`,
       port: req.socket.remotePort ?? 0,
       stream: (packet) => {
-        if (ws.bufferedAmount > DROP_READ_BYTES && packet.subarray(0, READ_ADDRESS.length).equals(READ_ADDRESS)) {
+        // The batch counts too: packets that arrive together (one turn of the event loop) would
+        // otherwise all pass this check and leave as one frame past maxBuffered, closing the connection.
+        if (ws.bufferedAmount + batchBytes > DROP_READ_BYTES && packet.subarray(0, READ_ADDRESS.length).equals(READ_ADDRESS)) {
           this.dropped++;
           return;
         }
-        if (batch) batch.push(packet);
-        else write(packet);
+        if (batch) {
+          batch.push(packet);
+          batchBytes += packet.length;
+        } else write(packet);
       },
     };
     ws.on('message', (data, isBinary) => {
