@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { decode, encode, Message } from 'node-osc';
 import { readWav } from '../src/io/wav';
 import { machine, median, printSection, writeResults, type BenchSection } from './report';
+import { scaleModuleSource } from '../test/support/scale-module';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/modsynth.js');
@@ -35,25 +36,7 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const moduleSource = (k: number) => `import { defineModule, ports, type BlockIO, type Kernel } from 'modsynth/sdk';
-const spec = ports({
-  params: { level: { unit: 'gain', min: 0, max: 1, default: 1, doc: 'level' } },
-  inputs: { in: { signal: 'audio', doc: 'signal' } },
-  outputs: { out: { signal: 'audio', doc: 'in times level times K' } },
-});
-const K = ${k};
-class ScaleKernel implements Kernel<typeof spec> {
-  process(io: BlockIO<typeof spec>, start: number, end: number): void {
-    const x = io.in.in, y = io.out.out, g = io.params.level * K;
-    for (let i = start; i < end; i++) {
-      const v = x[i];
-      y[i] = v !== v ? 0 : v > 100 ? 100 * g : v < -100 ? -100 * g : v * g;
-    }
-  }
-  reset(): void {}
-}
-export default defineModule(spec, { type: 'scale', version: 1, title: 'Scale', category: 'utility', blockSizeInvariant: true, doc: 'out = in · level · K', create: () => new ScaleKernel() });
-`;
+const moduleSource = scaleModuleSource;
 
 const PATCH = {
   format: 'modsynth-patch',

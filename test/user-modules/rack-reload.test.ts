@@ -11,31 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureStopped, stopServers } from '../support/osc';
 import { closeBrowser, openRack, serveRack } from '../ui/browser';
+import { scaleModuleSource } from '../support/scale-module';
 
 after(async () => {
   await closeBrowser();
   stopServers();
 });
 
-const moduleSource = (k: string) => `import { defineModule, ports, type BlockIO, type Kernel } from 'modsynth/sdk';
-const spec = ports({
-  params: { level: { unit: 'gain', min: 0, max: 1, default: 1, doc: 'level' } },
-  inputs: { in: { signal: 'audio', doc: 'signal' } },
-  outputs: { out: { signal: 'audio', doc: 'in times level times K' } },
-});
-const K = ${k};
-class ScaleKernel implements Kernel<typeof spec> {
-  process(io: BlockIO<typeof spec>, start: number, end: number): void {
-    const x = io.in.in, y = io.out.out, g = io.params.level * K;
-    for (let i = start; i < end; i++) {
-      const v = x[i];
-      y[i] = v !== v ? 0 : v > 100 ? 100 * g : v < -100 ? -100 * g : v * g;
-    }
-  }
-  reset(): void {}
-}
-export default defineModule(spec, { type: 'scale', version: 1, title: 'Scale', category: 'utility', blockSizeInvariant: true, doc: 'out = in · level · K', create: () => new ScaleKernel() });
-`;
+const moduleSource = scaleModuleSource;
 
 test('rack: a hot reload marks the panels of that module type "reloaded"; a refused edit marks them "reload failed" with the reason in the message bar', async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'modsynth-rack-reload-'));

@@ -22,47 +22,15 @@ import { modsynth } from '../support/cli';
 import { client, ensureStopped, serve, stopServers } from '../support/osc';
 import { killGroup } from '../support/group';
 import { readWav } from '../../src/io/wav';
+import { scaleModuleSource, scalePatch } from '../support/scale-module';
 
 after(stopServers);
 
 const SR = 48000, B = 128, MAX_SECONDS = 30;
 
-const moduleSource = (k: string) => `import { defineModule, ports, type BlockIO, type Kernel } from 'modsynth/sdk';
-const spec = ports({
-  params: { level: { unit: 'gain', min: 0, max: 1, default: 1, doc: 'level' } },
-  inputs: { in: { signal: 'audio', doc: 'signal' } },
-  outputs: { out: { signal: 'audio', doc: 'in times level times K' } },
-});
-const K = ${k};
-class ScaleKernel implements Kernel<typeof spec> {
-  process(io: BlockIO<typeof spec>, start: number, end: number): void {
-    const x = io.in.in, y = io.out.out, g = io.params.level * K;
-    for (let i = start; i < end; i++) {
-      const v = x[i];
-      y[i] = v !== v ? 0 : v > 100 ? 100 * g : v < -100 ? -100 * g : v * g;
-    }
-  }
-  reset(): void {}
-}
-export default defineModule(spec, { type: 'scale', version: 1, title: 'Scale', category: 'utility', blockSizeInvariant: true, doc: 'out = in · level · K', create: () => new ScaleKernel() });
-`;
+const moduleSource = scaleModuleSource;
 
-const PATCH = {
-  format: 'modsynth-patch',
-  version: 1,
-  name: 'hot reload',
-  seed: 3,
-  modules: [
-    { id: 'osc', type: 'vco', params: { coarse: -3 } },
-    { id: 's', type: 'user/scale', params: { level: 0.8 } },
-    { id: 'out', type: 'output' },
-  ],
-  cables: [
-    { from: 'osc.sin', to: 's.in' },
-    { from: 's.out', to: 'out.left' },
-    { from: 'osc.sin', to: 'out.right' },
-  ],
-};
+const PATCH = scalePatch('hot reload');
 
 function until<T extends { address: string }>(list: T[], pred: (r: T) => boolean, what: string, ms = 20_000): Promise<T> {
   const t0 = Date.now();
