@@ -1,4 +1,4 @@
-import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
+import { defineModule, ports, type BlockIO, type InitContext, type SinkKernel } from '../sdk';
 import { clamp } from '../dsp/numeric';
 
 const spec = ports({
@@ -26,11 +26,11 @@ function limit(v: number): number {
 /**
  * The output stage: the one place where the patch meets the device. Maps ±5 V to ±1.0 full scale,
  * applies the smoothed master level, and limits: samples beyond ±1.0 are hard-clipped, NaN and ±Inf
- * become 0. It is the only module that limits. It writes into `target` (views set by the engine onto
- * the output ring or the render buffer), never into a cable.
+ * become 0. It is the only module that limits. A sink (SinkKernel): it writes into `left` and `right`,
+ * never into a cable; the engine knows it only as the patch's sink (ModuleDescriptor.sink).
  */
-export class OutputKernel implements Kernel<typeof spec> {
-  /** Where the stage writes: set by the engine when the plan is built. Not RT: assign between blocks. */
+export class OutputKernel implements SinkKernel<typeof spec> {
+  /** Where the stage writes (its own buffers, or views the engine sets; SinkKernel's thread rule). */
   left: Float32Array;
   right: Float32Array;
   private readonly coef: number;
@@ -72,6 +72,7 @@ export const Output = defineModule(spec, {
   version: 1,
   title: 'Audio output',
   category: 'io',
+  sink: true,
   channels: () => [],
   doc:
     'Stereo output to the device or file. ±5 V maps to ±1.0 full scale; the master level is smoothed over 5 ms; ' +
