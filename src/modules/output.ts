@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type SinkKernel } from '../sdk';
 import { clamp } from '../dsp/numeric';
+import { onePole, SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -16,7 +17,6 @@ type IO = BlockIO<typeof spec>;
 
 /** ±5 V on a cable is ±1.0 full scale at the device or in the WAV file. */
 export const VOLTS_TO_FULL_SCALE = 0.2;
-const SMOOTH_SECONDS = 0.005;
 
 /** Hard limit to ±1.0 full scale; NaN and ±Inf become 0. */
 function limit(v: number): number {
@@ -39,7 +39,7 @@ export class OutputKernel implements SinkKernel<typeof spec> {
   constructor(ctx: InitContext) {
     this.left = new Float32Array(ctx.maxBlock);
     this.right = new Float32Array(ctx.maxBlock);
-    this.coef = 1 - Math.exp(-1 / (SMOOTH_SECONDS * ctx.sampleRate));
+    this.coef = smoothingCoef(SMOOTH_SECONDS, ctx.sampleRate);
   }
 
   reset(): void {
@@ -56,7 +56,7 @@ export class OutputKernel implements SinkKernel<typeof spec> {
     const target = clamp(io.params.level, 0, 2) * VOLTS_TO_FULL_SCALE;
     let g = this.level === this.level ? this.level : target;
     for (let i = start; i < end; i++) {
-      g += (target - g) * a;
+      g = onePole(g, target, a);
       let l = inL[i], r = inR[i];
       for (let c = 1, at = i + B; c < nl; c++, at += B) l += inL[at];
       for (let c = 1, at = i + B; c < nr; c++, at += B) r += inR[at];
