@@ -27,7 +27,11 @@ export const enum Ctrl {
   WorkersDone = 5,
   /** Stop request (1 = stop at the next block boundary). */
   Stop = 6,
-  /** Device quanta that found the ring short (filled with silence instead). Written by the sink. */
+  /**
+   * Device quanta that found the ring short (filled with silence instead). Bumped by the sink with
+   * Atomics.add: past 2³¹ − 1 the word reads negative, so readers take it as a wrapping count
+   * (Count32 in memory/block-word.ts; Arena.sinkCounters).
+   */
   Underruns = 7,
   /** Frames the device sink has taken from the ring, modulo 2³¹ (Arena reads it as a growing count). Written by the sink. */
   SinkFrames = 8,
@@ -35,7 +39,10 @@ export const enum Ctrl {
   SinkLimit = 9,
   /** Block at which every worker switches to the plan it was sent: a block mark (memory/block-word.ts; NO_MARK: none pending). */
   SwapAt = 10,
-  /** Parameter records dropped because a worker's command ring was full. */
+  /**
+   * Parameter records dropped because a worker's command ring was full. Bumped by the control thread
+   * with Atomics.add; a wrapping count like Underruns (read through Count32).
+   */
   CmdDropped = 11,
   /** Bumped by the control thread when a worker has a control message it must act on mid-run. */
   Service = 12,
