@@ -1,13 +1,16 @@
 /**
  * The shared-memory arena: one SharedArrayBuffer holding control words, the output ring, parameter
- * command rings, and (per plan) completion stamps, statistics and every cable buffer. Offsets are
- * computed by the control thread; every thread builds its typed-array views from the same numbers, so a
- * consumer's input view and its producer's output view are the same bytes (zero copy).
+ * command rings, the workers' heartbeat words, and (per plan) completion stamps, module health,
+ * statistics and every cable buffer. Offsets are computed by the control thread; every thread builds
+ * its typed-array views from the same numbers, so a consumer's input view and its producer's output
+ * view are the same bytes (zero copy). Each protocol on these words has its own file in memory/ with
+ * its thread rules: output-ring.ts, command-ring.ts, stamps.ts, health.ts, block-word.ts (block
+ * numbers and counters past 2³¹), wait.ts.
  *
- * Thread rules: control words and stamps are only touched with Atomics. Buffers are plain Float32 views:
- * the stamp protocol (see realtime/block-loop.ts) orders every write before the reads it feeds. Stats
- * are written by one thread each and read by the control thread without locks (a torn read of a
- * statistic is harmless).
+ * Thread rules: control words are only touched with Atomics (the counters among them wrap: see each).
+ * Buffers are plain Float32 views: the stamp protocol (memory/stamps.ts, described in
+ * realtime/block-loop.ts) orders every write before the reads it feeds. Stats are written by one
+ * thread each and read by the control thread without locks (a torn read of a statistic is harmless).
  */
 import { STAMP_STRIDE, stampBytes, Stamps } from './stamps';
 
