@@ -4,9 +4,12 @@
  * unity gain at DC; for a step, y reaches 1 − 1/e of it after `seconds` (smoothingCoef), and the
  * low-pass made with cutoffCoef(hz) is 3 dB down at hz for hz well below fs/2. Pure.
  *
- * The coefficient comes from here; the step itself, `y += (x - y) * a`, is written inline in each
- * kernel's sample loop: called as a function from another file it cost 4–15 % of a kernel's time
- * (snare, reverb, meter, sum, measured old against new in one process), although V8 inlines it.
+ * Kernels take the coefficient from here when they are created. Two things stay inline in the kernels,
+ * for V8's sake: the step itself, `y += (x - y) * a` (called as a function from another file it cost
+ * 4–15 % of a kernel's time: snare, reverb, meter, sum, old against new in one process), and a
+ * coefficient recomputed every block (delay's tone, reverb's damping, meter's window): a call V8 does
+ * not inline returns its double boxed, an allocation on the audio path (reverb: 32 bytes a block in
+ * half of the allocation probe's runs).
  */
 import type { Hz, Seconds } from './units';
 

@@ -1,6 +1,5 @@
 import { defineModule, MAX_CHANNELS, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { finiteOr0 } from '../dsp/numeric';
-import { smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -40,7 +39,7 @@ class MeterKernel implements Kernel<typeof spec> {
     const x = io.in.in, out = io.out.out, B = io.blockSize, r = io.readout;
     const n = io.inChannels[0] > 1 ? io.inChannels[0] : 1;
     const w = io.params.window > 0.01 ? io.params.window : 0.01;
-    const a = smoothingCoef(w, this.sampleRate);
+    const a = 1 - Math.exp(-1 / (w * this.sampleRate)); // smoothingCoef, inline (dsp/one-pole.ts)
     const fall = Math.exp(-1 / (5 * w * this.sampleRate));
     const ms = this.ms, pk = this.peak;
     for (let c = 0, base = 0; c < n; c++, base += B) {
