@@ -19,21 +19,11 @@ import { canonicalPatch } from './canonical';
 import { median, type BenchSection } from './report';
 import { nestedBundles } from './osc-packets';
 import { faultRecovery } from './faults';
+import { prng } from '../test/support/prng'; // seeded: the garbage is the same in every run
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/modsynth.js');
 
-/** mulberry32: a seeded PRNG (the garbage is the same in every run). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 
 interface Peer {

@@ -12,10 +12,10 @@
  *   - underruns during the whole run (goal 0).
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
-import { Bundle, decode, encode, Message } from 'node-osc';
+import { Bundle, encode } from 'node-osc';
 import { median, type BenchSection } from './report';
+import { servePeer } from './serve-peer';
 
 const ROOT = join(__dirname, '../..');
 const BIN = join(ROOT, 'bin/modsynth.js');
@@ -41,33 +41,8 @@ export async function faultRecovery(repeats: number, kinds: readonly string[] = 
     proc.stderr.on('data', () => undefined);
     setTimeout(() => reject(new Error('serve did not start')), 30_000).unref();
   });
-  const sock = createSocket('udp4');
-  const got: { address: string; args: unknown[]; at: number }[] = [];
-  sock.on('message', (b) => {
-    const m = decode(b) as { address: string; args: { value: unknown }[] };
-    got.push({ address: m.address, args: m.args.map((a) => a.value), at: performance.now() });
-  });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const send = (buf: Buffer) => sock.send(buf, port, '127.0.0.1');
-  const msg = (address: string, ...args: (string | number)[]) => send(encode(new Message(address, ...args)));
-  const next = async (pred: (r: (typeof got)[number]) => boolean, from: number, what: string) => {
-    const end = Date.now() + 15_000;
-    for (;;) {
-      const r = got.slice(from).find(pred);
-      if (r) return r;
-      if (Date.now() > end) {
-        proc.kill('SIGKILL');
-        throw new Error(`no ${what} from the server within 15 s; server output:\n${log}`);
-      }
-      await new Promise((res) => setTimeout(res, 2));
-    }
-  };
-  const status = async () => {
-    const from = got.length;
-    msg('/status');
-    const a = (await next((x) => x.address === '/status.reply', from, '/status reply')).args;
-    return (key: string) => a[a.indexOf(key) + 1] as number;
-  };
+  const peer = await servePeer(proc, port, () => log);
+  const { got, send, msg, next, status } = peer;
   msg('/notify', 1);
   await new Promise((r) => setTimeout(r, 1500));
   // The pool warms its spare in the background after start-up (engine/pool.ts): wait for it.
@@ -105,7 +80,7 @@ export async function faultRecovery(repeats: number, kinds: readonly string[] = 
     rows.push([kind, repeats, median(detected).toFixed(1), median(silent).toFixed(1), median(back).toFixed(1), Math.max(...back).toFixed(1), replaced ? 'replaced' : 'in place', spare.length ? (median(spare) / 1000).toFixed(2) : '-', underruns]);
   }
   proc.kill('SIGTERM');
-  sock.close();
+  peer.close();
   return {
     name: 'fault recovery (examples/fault.json on `serve`, null sink, real time; medians)',
     settings: { repeats, server: settings.replace(/^playing \S+ — /, ''), note: 'ms of audio from engine frames; spare ready = wall time; underruns = during that kind\'s injections' },

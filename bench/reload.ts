@@ -18,13 +18,12 @@
  * Prints the table and writes bench/results/reload-*.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decode, encode, Message } from 'node-osc';
 import { readWav } from '../src/io/wav';
 import { machine, median, printSection, writeResults, type BenchSection } from './report';
+import { servePeer } from './serve-peer';
 import { scaleModuleSource } from '../test/support/scale-module';
 
 const ROOT = join(__dirname, '../..');
@@ -103,32 +102,8 @@ export async function reloadSwaps(swaps: number, gapMs: number): Promise<BenchSe
     });
     setTimeout(() => reject(new Error(`serve did not start: ${out}${err}`)), 30_000).unref();
   });
-  const sock = createSocket('udp4');
-  const got: { address: string; args: unknown[]; at: number }[] = [];
-  sock.on('message', (b) => {
-    const m = decode(b) as { address: string; args: { value: unknown }[] };
-    got.push({ address: m.address, args: m.args.map((a) => a.value), at: performance.now() });
-  });
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-  const msg = (address: string, ...args: (string | number)[]) => sock.send(encode(new Message(address, ...args)), port, '127.0.0.1');
-  const next = async (pred: (r: (typeof got)[number]) => boolean, from: number, what: string, ms = 30_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const r = got.slice(from).find(pred);
-      if (r) return r;
-      if (Date.now() > end) {
-        proc.kill('SIGKILL');
-        throw new Error(`no ${what} within ${ms / 1000} s; server output:\n${out}${err}`);
-      }
-      await new Promise((res) => setTimeout(res, 1));
-    }
-  };
-  const status = async () => {
-    const from = got.length;
-    msg('/status');
-    const a = (await next((x) => x.address === '/status.reply', from, '/status reply')).args;
-    return (key: string) => a[a.indexOf(key) + 1] as number;
-  };
+  const peer = await servePeer(proc, port, () => out + err, 30_000, 1);
+  const { got, msg, next, status } = peer;
   msg('/notify', 1);
   await new Promise((r) => setTimeout(r, 1000));
   // Baseline: the machine's own underruns over as long as the swap phase will take.
@@ -172,7 +147,7 @@ export async function reloadSwaps(swaps: number, gapMs: number): Promise<BenchSe
   }
   proc.kill('SIGTERM');
   const code = await exited;
-  sock.close();
+  peer.close();
   if (code !== 0) throw new Error(`serve exited with ${code}: ${err}`);
   // The server's split of each reload.
   const splits = [...out.matchAll(/reloaded: .*?(\d+) ms after the file settled \(read (\d+), then module-test (\d+) beside the new thread's start (\d+), then warm-up and hand-over (\d+) ms\)/g)].map((m) => m.slice(1).map(Number));

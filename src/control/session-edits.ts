@@ -35,7 +35,7 @@ export function withModule(patch: Patch, type: string, id: string, params: reado
   if (!desc) throw new CommandError(unknownTypeMessage(type));
   if (!ID_PATTERN.test(id)) throw new CommandError(`bad module id "${id}": a letter, then letters, digits, "_" or "-"`);
   if (patch.modules.some((m) => m.id === id)) throw new CommandError(`module "${id}" already exists`);
-  if (type === 'output' && patch.modules.some((m) => m.type === 'output')) throw new CommandError('a patch has at most one output module');
+  if (desc.sink === true && patch.modules.some((m) => findModule(m.type)?.sink === true)) throw new CommandError('a patch has at most one output module');
   const values: Record<string, number> = {};
   for (const [name, value] of params) {
     const why = checkParam(desc, name, value);

@@ -8,7 +8,7 @@
 import type { RenderPlan } from '../plan/compile';
 import { arenaViews, Ctrl, layoutEngine, layoutPlan, planBytes, WorkerStat, WorkerWord, type ArenaLayout, type ArenaViews } from '../memory/layout';
 import { CommandRing } from '../memory/command-ring';
-import { BlockCount, blockWord, Count31, NO_MARK } from '../memory/block-word';
+import { BlockCount, blockWord, Count31, Count32, NO_MARK } from '../memory/block-word';
 import { fillConstants } from '../realtime/runner';
 
 /** What a plan's workers measured (read from the arena without locks). */
@@ -41,7 +41,7 @@ export class Arena {
     readonly layout: ArenaLayout,
     readonly views: ArenaViews,
     /** The wrapping counters read as growing numbers (shared by both regions' Arena objects). */
-    private readonly counts: { read: BlockCount; written: BlockCount; frames: Count31; quanta: Count31 },
+    private readonly counts: { read: BlockCount; written: BlockCount; frames: Count31; quanta: Count31; underruns: Count32; dropped: Count32 },
   ) {}
 
   /**
@@ -63,7 +63,7 @@ export class Arena {
     Atomics.store(views.ctrl, Ctrl.HangMs, o.hangMs);
     for (let w = 0; w < engineLayout.poolWorkers; w++) Atomics.store(views.workerWords, w * WorkerWord.Count + WorkerWord.Running, -1);
     fillConstants(plan, views.buffers);
-    return new Arena(sab, layout, views, { read: new BlockCount(first), written: new BlockCount(first), frames: new Count31(), quanta: new Count31() });
+    return new Arena(sab, layout, views, { read: new BlockCount(first), written: new BlockCount(first), frames: new Count31(), quanta: new Count31(), underruns: new Count32(), dropped: new Count32() });
   }
 
   /**
@@ -129,11 +129,11 @@ export class Arena {
   sinkCounters(): SinkCounters {
     const ctrl = this.views.ctrl;
     return {
-      underruns: Atomics.load(ctrl, Ctrl.Underruns),
+      underruns: this.counts.underruns.read(Atomics.load(ctrl, Ctrl.Underruns)),
       framesPlayed: this.counts.frames.read(Atomics.load(ctrl, Ctrl.SinkFrames)),
       deviceQuanta: this.counts.quanta.read(Atomics.load(ctrl, Ctrl.DeviceQuanta)),
       blocksWritten: this.blocksWritten(),
-      paramsDropped: Atomics.load(ctrl, Ctrl.CmdDropped),
+      paramsDropped: this.counts.dropped.read(Atomics.load(ctrl, Ctrl.CmdDropped)),
     };
   }
 

@@ -12,50 +12,30 @@
  *   current params) and joins the stream at the first block no other worker can have reached.
  * - Crash loops back off: a module with `maxFaults` faults within `windowS` seconds stays down
  *   (disabled) until `enable` (OSC /module/enable).
- * Every fault, restart, disable and enable is an event for /notify, the log and /status.
+ * Every fault, restart, disable and enable is an event for /notify, the log and /status (FaultLedger,
+ * supervision.ts). A hot reload's gapless hand-over of a worker's modules to a new thread is `handover`
+ * (its messages: handover.ts).
+ *
+ * A little over 300 lines for a reason: restart in place, worker replacement and a reload's renew share
+ * one view of the plan (its health table, the per-position `handled` flags, the `replacing` guard), and
+ * splitting them would put that state behind getters again.
  */
 import { ringWorker, type RenderPlan } from '../plan/compile';
-import type { PoolWorker, WorkerPool } from './pool';
+import type { PoolWorker } from './pool';
 import { Ctrl, WorkerWord } from '../memory/layout';
 import { unwrapBlock } from '../memory/block-word';
-import type { Arena } from './arena';
-import { FAULT_NAMES, FaultKind, type FaultName, type HealthTable } from '../memory/health';
+import { FaultKind, type HealthTable } from '../memory/health';
 import { FaultTable } from '../realtime/faults';
 import { FaultWaker } from './fault-waker';
-import { CrashLoop, type FaultEvent, type FaultStatus, type SupervisorOptions } from './supervision';
+import { FaultLedger, type FaultEvent, type FaultStatus, type SupervisorHost, type SupervisorOptions } from './supervision';
+import { handOverSeamlessly, type HandoverResult } from './handover';
 
-export type { FaultEvent, FaultStatus, SupervisorOptions } from './supervision';
-
-export interface SupervisorHost {
-  /** The plan playing, and the arena it plays in. */
-  readonly plan: RenderPlan | undefined;
-  readonly arena: Arena | undefined;
-  readonly pool: WorkerPool;
-  /** Points the watchdog at the current workers (after a replacement). */
-  rewatch(): void;
-  /** What the watchdog saw when it declared worker w hung (taken once), if it did. */
-  hangReport?(w: number): string | undefined;
-}
-
-/** A hot reload's hand-over (Supervisor.handover): the block the new code plays from, or why not. */
-export type HandoverResult = { ok: true; block: number | undefined; seamless: boolean } | { ok: false; reason: string };
-
-/** Longest a hot reload's new thread waits for the old one to hand over (ms). */
-const TAKEOVER_MS = 2000;
-
-interface Down {
-  block: number;
-  detectedAt: number;
-}
+export type { FaultEvent, FaultStatus, SupervisorHost, SupervisorOptions } from './supervision';
+export type { HandoverResult } from './handover';
 
 export class Supervisor {
-  faults = 0;
-  restarts = 0;
-  workersReplaced = 0;
-  /** Disabled module ids and the kind of their last fault. */
-  readonly disabled = new Map<string, FaultName>();
-  private readonly crashes: CrashLoop;
-  private readonly listeners: ((e: FaultEvent) => void)[] = [];
+  /** Counts, downs, disabled modules and the crash-loop history; every event goes out through it. */
+  private readonly ledger: FaultLedger;
   private readonly waker = new FaultWaker(
     () => this.host.arena?.views.ctrl,
     () => this.faultsSeen,
@@ -65,8 +45,6 @@ export class Supervisor {
   private table: FaultTable | undefined;
   /** Per plan position: 1 once its current fault is being handled. */
   private handled = new Uint8Array(0);
-  /** Down modules by id, until they are back. */
-  private readonly downs = new Map<string, Down>();
   private faultsSeen = 0;
   private readonly replacing = new Set<number>();
   /**
@@ -81,7 +59,7 @@ export class Supervisor {
     private readonly host: SupervisorHost,
     readonly options: SupervisorOptions,
   ) {
-    this.crashes = new CrashLoop(options);
+    this.ledger = new FaultLedger(options);
     host.pool.onExit = (w, error) => {
       if (error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
       this.sync();
@@ -91,7 +69,7 @@ export class Supervisor {
   }
 
   onEvent(listener: (e: FaultEvent) => void): void {
-    this.listeners.push(listener);
+    this.ledger.onEvent(listener);
   }
 
   start(): void {
@@ -103,7 +81,7 @@ export class Supervisor {
   }
 
   status(): FaultStatus {
-    return { faults: this.faults, restarts: this.restarts, workersReplaced: this.workersReplaced, down: [...this.downs.keys()], disabled: [...this.disabled.keys()] };
+    return this.ledger.status();
   }
 
   /**
@@ -111,9 +89,8 @@ export class Supervisor {
    * fault history is cleared.
    */
   enable(id: string): boolean {
-    if (!this.disabled.delete(id)) return false;
-    this.crashes.forget(id);
-    this.emit({ type: 'enabled', id });
+    if (!this.ledger.disabled.has(id)) return false;
+    this.ledger.forgive(id);
     this.sync();
     const p = this.plan?.modules.findIndex((m) => m.id === id) ?? -1;
     if (p >= 0) this.restartInPlace(this.plan!.modules[p].worker, [id]);
@@ -128,16 +105,16 @@ export class Supervisor {
     this.table = new FaultTable(plan, views.buffers, views.health, views.ctrl, views.workerWords);
     this.handled = new Uint8Array(plan.modules.length);
     this.faultsSeen = Atomics.load(views.ctrl, Ctrl.Faults);
-    for (const id of [...this.downs.keys()]) if (!this.disabled.has(id)) this.downs.delete(id);
+    this.ledger.newPlan();
     plan.modules.forEach((m, p) => {
-      if (this.disabled.has(m.id)) this.handled[p] = 1;
+      if (this.ledger.disabled.has(m.id)) this.handled[p] = 1;
     });
   }
 
   /** Marks the disabled modules of a plan down before it starts (Engine, at a swap). Not RT. */
   markDisabled(plan: RenderPlan, health: HealthTable): void {
     plan.modules.forEach((m, p) => {
-      if (this.disabled.has(m.id)) health.markDisabled(p);
+      if (this.ledger.disabled.has(m.id)) health.markDisabled(p);
     });
   }
 
@@ -185,15 +162,7 @@ export class Supervisor {
 
   /** Counts a fault; returns false when the module is now disabled (not to be restarted). */
   private record(id: string, kind: FaultKind, block: number, now: number, detail?: string): boolean {
-    const name = FAULT_NAMES[kind] ?? 'throw';
-    this.faults++;
-    this.downs.set(id, { block, detectedAt: now });
-    this.emit({ type: 'fault', id, kind: name, block, ...(detail ? { detail } : {}) });
-    if (kind === FaultKind.Lost) return true; // collateral: not the module's own fault
-    const faults = this.crashes.count(id, now);
-    if (faults === 0) return true;
-    this.disabled.set(id, name);
-    this.emit({ type: 'disabled', id, kind: name, faults, windowS: this.options.windowS });
+    if (this.ledger.fault(id, kind, block, now, detail)) return true;
     const p = this.plan!.modules.findIndex((m) => m.id === id);
     if (p >= 0) this.table!.setKind(p, FaultKind.Disabled);
     return false;
@@ -219,10 +188,7 @@ export class Supervisor {
   private back(id: string, block: number, replacedWorker: boolean): void {
     const p = this.plan?.modules.findIndex((m) => m.id === id) ?? -1;
     if (p >= 0) this.handled[p] = 0;
-    const d = this.downs.get(id);
-    this.downs.delete(id);
-    this.restarts++;
-    this.emit({ type: 'restarted', id, block, downBlocks: d ? block - d.block : 0, ms: d ? performance.now() - d.detectedAt : 0, replacedWorker });
+    this.ledger.back(id, block, replacedWorker);
   }
 
   /**
@@ -242,14 +208,14 @@ export class Supervisor {
       const owner = Atomics.add(words, w * WorkerWord.Count + WorkerWord.Owner, 1) + 1;
       const { old } = await host.pool.replace(w, given);
       if (old.error?.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory.add(w);
-      this.workersReplaced++;
+      this.ledger.workersReplaced++;
       const keepDown: string[] = [];
       const hangDetail = host.hangReport?.(w);
       for (const p of table.positionsOf(w)) {
         const m = plan.modules[p];
         let kind = table.kind(p);
         if (this.handled[p]) {
-          if (this.disabled.has(m.id)) keepDown.push(m.id);
+          if (this.ledger.disabled.has(m.id)) keepDown.push(m.id);
           continue; // already down before the worker died (restart pending, or disabled)
         }
         if (reload) {
@@ -281,7 +247,7 @@ export class Supervisor {
         if (keepDown.includes(plan.modules[p].id)) continue;
         if (reload) this.handled[p] = 0;
         // A module that was down from a fault (a rollback after the new version faulted) is back too.
-        if (!reload || this.downs.has(plan.modules[p].id)) this.back(plan.modules[p].id, from, true);
+        if (!reload || this.ledger.isDown(plan.modules[p].id)) this.back(plan.modules[p].id, from, true);
       }
       return from;
     } finally {
@@ -305,76 +271,41 @@ export class Supervisor {
     this.sync();
     if (forgive && this.plan) {
       // A rollback: the faults were the new version's; the restored one starts with a clean history.
-      for (const p of this.table!.positionsOf(w)) {
-        const id = this.plan.modules[p].id;
-        this.crashes.forget(id);
-        if (this.disabled.delete(id)) this.emit({ type: 'enabled', id });
-      }
+      for (const p of this.table!.positionsOf(w)) this.ledger.forgive(this.plan.modules[p].id);
     }
     return this.replace(w, true, given);
   }
 
   /**
    * Hot reload without a gap: the thread playing worker w hands its modules over to `fresh` (spawned
-   * with the user module code installed now, not yet in the pool) at a block edge no worker has reached.
-   * `fresh` loads the plan's share of w first, warming those modules on a private arena (a module that
-   * faults there is refused: the old thread has not stopped, so nothing changed); then the old thread
-   * runs up to the hand-over block and stops, and `fresh` runs from it. The rest of the patch never
-   * waits on a module that is down: the swap is seamless, sample for sample, apart from the module's
-   * own new code (fresh kernels, same params). Not a fault: no event, no count. Falls back to `renew`
-   * (a gap of a few blocks) when a module of w is down or the worker is being replaced.
-   * Control thread.
+   * with the user module code installed now, not yet in the pool) at a block edge no worker has
+   * reached (handover.ts). Seamless, sample for sample, apart from the module's own new code (fresh
+   * kernels, same params). Not a fault: no event, no count. Falls back to `renew` (a gap of a few
+   * blocks) when a module of w is down or the worker is being replaced. Control thread.
    */
   async handover(w: number, fresh: PoolWorker, warmBlocks: number): Promise<HandoverResult> {
     this.sync();
-    const plan = this.plan, host = this.host, arena = host.arena;
+    const plan = this.plan, host = this.host, arena = host.arena, pool = host.pool;
     if (!plan || !arena || w >= plan.workers) return { ok: false, reason: 'the patch changed' };
     const positions = this.table!.positionsOf(w);
     if (this.replacing.has(w) || arena.workerDead(w) || positions.some((p) => !this.table!.isUp(p))) {
-      host.pool.discard([fresh]);
-      await host.pool.renewSpares(1); // the replacement's spare must have the new code
+      pool.discard([fresh]);
+      await pool.renewSpares(1); // the replacement's spare must have the new code
       return { ok: true, block: await this.renew(w), seamless: false };
     }
     this.replacing.add(w);
+    const withGap = async () => {
+      this.replacing.delete(w);
+      await pool.renewSpares(1);
+      return this.replace(w, true);
+    };
+    const site = { pool, arena, plan, current: () => host.plan, withGap, error: (message: string) => this.emit({ type: 'error', message }) };
     try {
-      const words = arena.views.workerWords;
-      const owner = Atomics.load(words, w * WorkerWord.Count + WorkerWord.Owner) + 1;
-      const loaded = await host.pool.requestOn(fresh, { type: 'load', sab: arena.sab, layout: arena.layout, plan, worker: w, warmBlocks, owner, warmOwn: true }, 'loaded');
-      const refused = loaded.warmFaults?.length
-        ? `faulted in its first blocks on the patch (warm-up, before the swap): ${loaded.warmFaults.join(', ')}`
-        : host.plan !== plan ? 'the patch changed during the reload' : undefined;
-      if (refused) {
-        host.pool.discard([fresh]);
-        return { ok: false, reason: refused };
-      }
-      // The old thread reads 'handover' at its next block (Ctrl.Service makes it look); the block it
-      // stops at is one no worker has reached (safeBlock), or the one it is at if it was later.
-      const handing = host.pool.request(w, { type: 'handover', atBlock: arena.safeBlock() }, 'handing');
-      Atomics.add(arena.views.ctrl, Ctrl.Service, 1);
-      host.pool.kick();
-      const { atBlock } = await handing;
-      // From here messages for worker w go to the new thread (it reads them once it runs).
-      const params = Object.fromEntries(positions.map((p) => [plan.modules[p].id, { ...plan.modules[p].params }]));
-      const started = host.pool.requestOn(fresh, { type: 'takeover', atBlock, waitMs: TAKEOVER_MS, params }, 'started');
-      const old = host.pool.install(w, fresh);
-      this.workersReplaced++;
-      try {
-        await started;
-      } catch (e) {
-        host.pool.discard([old]);
-        // No hand-over came (the engine stops, or the old thread died meanwhile): start it the way a
-        // replacement starts, with a gap.
-        this.replacing.delete(w);
-        if (Atomics.load(arena.views.ctrl, Ctrl.Stop) !== 0) return { ok: false, reason: (e as Error).message };
-        this.emit({ type: 'error', message: `worker ${w}: the hot reload's hand-over did not happen (${(e as Error).message}); replacing it with a gap` });
-        await host.pool.renewSpares(1);
-        return { ok: true, block: await this.replace(w, true), seamless: false };
-      }
-      host.pool.discard([old]); // idle since the hand-over
-      host.rewatch();
-      return { ok: true, block: atBlock, seamless: true };
+      const r = await handOverSeamlessly(site, w, fresh, warmBlocks, positions, () => this.ledger.workersReplaced++);
+      if (r.ok && r.seamless) host.rewatch();
+      return r;
     } catch (e) {
-      if (!host.pool.workers.includes(fresh)) host.pool.discard([fresh]);
+      if (!pool.workers.includes(fresh)) pool.discard([fresh]);
       return { ok: false, reason: (e as Error).message };
     } finally {
       this.replacing.delete(w);
@@ -382,6 +313,6 @@ export class Supervisor {
   }
 
   private emit(e: FaultEvent): void {
-    for (const l of this.listeners) l(e);
+    this.ledger.emit(e);
   }
 }

@@ -94,3 +94,18 @@ export class Count31 {
     return (this.last += (word - this.last) & 0x7fffffff);
   }
 }
+
+/**
+ * A counter bumped with Atomics.add on an Int32 word (Ctrl.Underruns, Ctrl.CmdDropped), read as a
+ * growing count: the word wraps from 2³¹ − 1 to −2³¹ (Atomics.add is modulo 2³²), and each read adds
+ * how far it moved forward modulo 2³². Exact for any counter read at least once every 2³² steps (the
+ * supervisor reads them ten times a second). One reader per instance.
+ */
+export class Count32 {
+  constructor(private last = 0) {}
+
+  /** The count of `word`. RT-safe. */
+  read(word: number): number {
+    return (this.last += (word - this.last) >>> 0);
+  }
+}

@@ -1,13 +1,16 @@
 /**
  * The shared-memory arena: one SharedArrayBuffer holding control words, the output ring, parameter
- * command rings, and (per plan) completion stamps, statistics and every cable buffer. Offsets are
- * computed by the control thread; every thread builds its typed-array views from the same numbers, so a
- * consumer's input view and its producer's output view are the same bytes (zero copy).
+ * command rings, the workers' heartbeat words, and (per plan) completion stamps, module health,
+ * statistics and every cable buffer. Offsets are computed by the control thread; every thread builds
+ * its typed-array views from the same numbers, so a consumer's input view and its producer's output
+ * view are the same bytes (zero copy). Each protocol on these words has its own file in memory/ with
+ * its thread rules: output-ring.ts, command-ring.ts, stamps.ts, health.ts, block-word.ts (block
+ * numbers and counters past 2³¹), wait.ts.
  *
- * Thread rules: control words and stamps are only touched with Atomics. Buffers are plain Float32 views:
- * the stamp protocol (see realtime/block-loop.ts) orders every write before the reads it feeds. Stats
- * are written by one thread each and read by the control thread without locks (a torn read of a
- * statistic is harmless).
+ * Thread rules: control words are only touched with Atomics (the counters among them wrap: see each).
+ * Buffers are plain Float32 views: the stamp protocol (memory/stamps.ts, described in
+ * realtime/block-loop.ts) orders every write before the reads it feeds. Stats are written by one
+ * thread each and read by the control thread without locks (a torn read of a statistic is harmless).
  */
 import { STAMP_STRIDE, stampBytes, Stamps } from './stamps';
 
@@ -27,7 +30,11 @@ export const enum Ctrl {
   WorkersDone = 5,
   /** Stop request (1 = stop at the next block boundary). */
   Stop = 6,
-  /** Device quanta that found the ring short (filled with silence instead). Written by the sink. */
+  /**
+   * Device quanta that found the ring short (filled with silence instead). Bumped by the sink with
+   * Atomics.add: past 2³¹ − 1 the word reads negative, so readers take it as a wrapping count
+   * (Count32 in memory/block-word.ts; Arena.sinkCounters).
+   */
   Underruns = 7,
   /** Frames the device sink has taken from the ring, modulo 2³¹ (Arena reads it as a growing count). Written by the sink. */
   SinkFrames = 8,
@@ -35,7 +42,10 @@ export const enum Ctrl {
   SinkLimit = 9,
   /** Block at which every worker switches to the plan it was sent: a block mark (memory/block-word.ts; NO_MARK: none pending). */
   SwapAt = 10,
-  /** Parameter records dropped because a worker's command ring was full. */
+  /**
+   * Parameter records dropped because a worker's command ring was full. Bumped by the control thread
+   * with Atomics.add; a wrapping count like Underruns (read through Count32).
+   */
   CmdDropped = 11,
   /** Bumped by the control thread when a worker has a control message it must act on mid-run. */
   Service = 12,

@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
+import { onePole, SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -16,8 +17,6 @@ const spec = ports({
   },
 });
 
-const SMOOTH_SECONDS = 0.005;
-
 /**
  * Crossfader: x = clamp(mix + cv/10 V, 0, 1); linear: out = a·(1−x) + b·x; equal power:
  * out = a·cos(πx/2) + b·sin(πx/2). The mix param is smoothed (5 ms one-pole); the CV is not.
@@ -27,7 +26,7 @@ class CrossfadeKernel implements Kernel<typeof spec> {
   private readonly mix = new Float64Array(1).fill(NaN);
 
   constructor(ctx: InitContext) {
-    this.coef = 1 - Math.exp(-1 / (SMOOTH_SECONDS * ctx.sampleRate));
+    this.coef = smoothingCoef(SMOOTH_SECONDS, ctx.sampleRate);
   }
 
   reset(): void {
@@ -39,7 +38,7 @@ class CrossfadeKernel implements Kernel<typeof spec> {
     const a = io.in.a, b = io.in.b, cv = io.in.cv, out = io.out.out, k = this.coef;
     let m = this.mix[0] === this.mix[0] ? this.mix[0] : target;
     for (let i = start; i < end; i++) {
-      m += (target - m) * k;
+      m = onePole(m, target, k);
       const x = clamp(m + finiteOr0(cv[i]) * 0.1, 0, 1);
       const ga = power ? Math.cos(x * Math.PI * 0.5) : 1 - x;
       const gb = power ? Math.sin(x * Math.PI * 0.5) : x;

@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0, flushDenormal } from '../dsp/numeric';
+import { cutoffCoef, onePole, smoothingCoef } from '../dsp/one-pole';
 import { SchmittTrigger } from '../dsp/schmitt';
 
 /** Longest delay, seconds. */
@@ -49,7 +50,7 @@ class DelayKernel implements Kernel<typeof spec> {
     this.fs = ctx.sampleRate;
     this.size = Math.ceil(MAX_DELAY_S * ctx.sampleRate) + 8;
     this.line = new Float32Array(this.size);
-    this.smooth = 1 - Math.exp(-1 / (TIME_SMOOTH_SECONDS * ctx.sampleRate));
+    this.smooth = smoothingCoef(TIME_SMOOTH_SECONDS, ctx.sampleRate);
     this.reset();
   }
 
@@ -66,7 +67,7 @@ class DelayKernel implements Kernel<typeof spec> {
     const tone = clamp(p.tone, -1, 1);
     // One-pole coefficient: low-pass from 20 kHz (tone 0) down to 200 Hz, high-pass from 20 Hz up to 2 kHz.
     const fc = tone < 0 ? 20000 * Math.pow(0.01, -tone) : 20 * Math.pow(100, tone);
-    const a = 1 - Math.exp((-2 * Math.PI * Math.min(fc, 0.45 * fs)) / fs);
+    const a = cutoffCoef(Math.min(fc, 0.45 * fs), fs);
     const x = io.in.in, cv = io.in.time, clock = io.in.clock, out = io.out.out, wetOut = io.out.wet;
     const cvOn = io.connected.time, clocked = io.connected.clock;
     let w = s[0], d = s[1], lp = s[2], since = s[3], period = s[4];
@@ -81,7 +82,7 @@ class DelayKernel implements Kernel<typeof spec> {
       let target = (clocked && period > 0 ? period / fs : 1) * time * fs;
       if (cvOn) target *= Math.pow(2, -clamp(finiteOr0(cv[i]), -10, 10));
       target = clamp(target, 1, size - 4);
-      d = d === d ? d + (target - d) * this.smooth : target;
+      d = d === d ? onePole(d, target, this.smooth) : target;
       // Read at w − d with cubic Hermite interpolation over 4 samples.
       const r = w - d;
       const ri = Math.floor(r), f = r - ri;
@@ -91,10 +92,10 @@ class DelayKernel implements Kernel<typeof spec> {
       const raw = ((c3 * f + c2) * f + c1) * f + y1;
       let wet = raw;
       if (tone < 0) {
-        lp += (raw - lp) * a;
+        lp = onePole(lp, raw, a);
         wet = lp;
       } else if (tone > 0) {
-        lp += (raw - lp) * a;
+        lp = onePole(lp, raw, a);
         wet = raw - lp;
       }
       const dry = finiteOr0(x[i]);

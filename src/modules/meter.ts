@@ -1,5 +1,6 @@
 import { defineModule, MAX_CHANNELS, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { finiteOr0 } from '../dsp/numeric';
+import { onePole, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -39,14 +40,14 @@ class MeterKernel implements Kernel<typeof spec> {
     const x = io.in.in, out = io.out.out, B = io.blockSize, r = io.readout;
     const n = io.inChannels[0] > 1 ? io.inChannels[0] : 1;
     const w = io.params.window > 0.01 ? io.params.window : 0.01;
-    const a = 1 - Math.exp(-1 / (w * this.sampleRate));
+    const a = smoothingCoef(w, this.sampleRate);
     const fall = Math.exp(-1 / (5 * w * this.sampleRate));
     const ms = this.ms, pk = this.peak;
     for (let c = 0, base = 0; c < n; c++, base += B) {
       for (let i = base + start; i < base + end; i++) {
         const v = finiteOr0(x[i]);
         out[i] = v;
-        ms[c] += (v * v - ms[c]) * a;
+        ms[c] = onePole(ms[c], v * v, a);
         const m = v < 0 ? -v : v;
         pk[c] = m > pk[c] * fall ? m : pk[c] * fall;
       }

@@ -1,5 +1,6 @@
-import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
+import { defineModule, ports, type BlockIO, type InitContext, type SinkKernel } from '../sdk';
 import { clamp } from '../dsp/numeric';
+import { onePole, SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -16,7 +17,6 @@ type IO = BlockIO<typeof spec>;
 
 /** ±5 V on a cable is ±1.0 full scale at the device or in the WAV file. */
 export const VOLTS_TO_FULL_SCALE = 0.2;
-const SMOOTH_SECONDS = 0.005;
 
 /** Hard limit to ±1.0 full scale; NaN and ±Inf become 0. */
 function limit(v: number): number {
@@ -26,11 +26,11 @@ function limit(v: number): number {
 /**
  * The output stage: the one place where the patch meets the device. Maps ±5 V to ±1.0 full scale,
  * applies the smoothed master level, and limits: samples beyond ±1.0 are hard-clipped, NaN and ±Inf
- * become 0. It is the only module that limits. It writes into `target` (views set by the engine onto
- * the output ring or the render buffer), never into a cable.
+ * become 0. It is the only module that limits. A sink (SinkKernel): it writes into `left` and `right`,
+ * never into a cable; the engine knows it only as the patch's sink (ModuleDescriptor.sink).
  */
-export class OutputKernel implements Kernel<typeof spec> {
-  /** Where the stage writes: set by the engine when the plan is built. Not RT: assign between blocks. */
+export class OutputKernel implements SinkKernel<typeof spec> {
+  /** Where the stage writes (its own buffers, or views the engine sets; SinkKernel's thread rule). */
   left: Float32Array;
   right: Float32Array;
   private readonly coef: number;
@@ -39,7 +39,7 @@ export class OutputKernel implements Kernel<typeof spec> {
   constructor(ctx: InitContext) {
     this.left = new Float32Array(ctx.maxBlock);
     this.right = new Float32Array(ctx.maxBlock);
-    this.coef = 1 - Math.exp(-1 / (SMOOTH_SECONDS * ctx.sampleRate));
+    this.coef = smoothingCoef(SMOOTH_SECONDS, ctx.sampleRate);
   }
 
   reset(): void {
@@ -56,7 +56,7 @@ export class OutputKernel implements Kernel<typeof spec> {
     const target = clamp(io.params.level, 0, 2) * VOLTS_TO_FULL_SCALE;
     let g = this.level === this.level ? this.level : target;
     for (let i = start; i < end; i++) {
-      g += (target - g) * a;
+      g = onePole(g, target, a);
       let l = inL[i], r = inR[i];
       for (let c = 1, at = i + B; c < nl; c++, at += B) l += inL[at];
       for (let c = 1, at = i + B; c < nr; c++, at += B) r += inR[at];
@@ -72,6 +72,7 @@ export const Output = defineModule(spec, {
   version: 1,
   title: 'Audio output',
   category: 'io',
+  sink: true,
   channels: () => [],
   doc:
     'Stereo output to the device or file. ±5 V maps to ±1.0 full scale; the master level is smoothed over 5 ms; ' +

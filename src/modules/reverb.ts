@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
+import { cutoffCoef, onePole } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -62,7 +63,7 @@ class ReverbKernel implements Kernel<typeof spec> {
     const damping = clamp(p.damping, 0, 1);
     const fc = 20000 * Math.pow(0.075, damping);
     // Damping 0 bypasses the loop filter (a one-pole at 20 kHz would still shorten the tail).
-    const a = damping <= 0 ? 1 : 1 - Math.exp((-2 * Math.PI * Math.min(fc, 0.45 * fs)) / fs);
+    const a = damping <= 0 ? 1 : cutoffCoef(Math.min(fc, 0.45 * fs), fs);
     const len = this.len, gain = this.gain, v = this.v, lp = this.lp, pos = this.pos, lines = this.lines, maxLen = this.maxLen;
     for (let k = 0; k < N; k++) {
       len[k] = Math.max(2, Math.min(maxLen[k] - 1, Math.round((LENGTHS_MS[k] / 1000) * fs * (0.25 + 0.75 * size))));
@@ -80,7 +81,7 @@ class ReverbKernel implements Kernel<typeof spec> {
         let read = pos[k] - len[k];
         if (read < 0) read += maxLen[k];
         const y = line[read];
-        lp[k] += (y - lp[k]) * a;
+        lp[k] = onePole(lp[k], y, a);
         v[k] = lp[k] * gain[k];
         sum += v[k];
       }

@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, sin2pi } from '../dsp/numeric';
+import { cutoffCoef, onePole } from '../dsp/one-pole';
 import { SchmittTrigger } from '../dsp/schmitt';
 import { bipolarInto, Random } from '../dsp/random';
 
@@ -35,7 +36,7 @@ class SnareKernel implements Kernel<typeof spec> {
 
   constructor(private readonly ctx: InitContext) {
     this.dt = 1 / ctx.sampleRate;
-    this.hp = 1 - Math.exp((-2 * Math.PI * 1000) / ctx.sampleRate);
+    this.hp = cutoffCoef(1000, ctx.sampleRate);
     this.rng = new Random(ctx.seed);
     this.reset();
   }
@@ -58,7 +59,7 @@ class SnareKernel implements Kernel<typeof spec> {
         t = 0;
       }
       bipolarInto(this.rng, s, 3);
-      lp += (s[3] - lp) * hpA;
+      lp = onePole(lp, s[3], hpA);
       if (t < 0) {
         out[i] = 0;
         continue;

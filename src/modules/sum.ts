@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
+import { onePole, SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -13,8 +14,6 @@ const spec = ports({
   },
 });
 
-const SMOOTH_SECONDS = 0.005;
-
 /** Polyphonic to mono: the sum of every channel, times a smoothed level. */
 class SumKernel implements Kernel<typeof spec> {
   private readonly coef: number;
@@ -22,7 +21,7 @@ class SumKernel implements Kernel<typeof spec> {
   private readonly g = new Float64Array([NaN]);
 
   constructor(ctx: InitContext) {
-    this.coef = 1 - Math.exp(-1 / (SMOOTH_SECONDS * ctx.sampleRate));
+    this.coef = smoothingCoef(SMOOTH_SECONDS, ctx.sampleRate);
   }
 
   reset(): void {
@@ -36,7 +35,7 @@ class SumKernel implements Kernel<typeof spec> {
     const st = this.g;
     if (st[0] !== st[0]) st[0] = target;
     for (let i = start; i < end; i++) {
-      st[0] += (target - st[0]) * a;
+      st[0] = onePole(st[0], target, a);
       let s = 0;
       for (let c = 0, at = i; c < n; c++, at += B) s += finiteOr0(x[at]);
       out[i] = s * st[0];

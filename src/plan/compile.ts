@@ -78,7 +78,7 @@ export interface RenderPlan {
   constants: { offset: number; value: number }[];
   /** Floats the arena needs for all buffers. */
   arenaFloats: number;
-  /** Index in `modules` of the output module, or -1. */
+  /** Index in `modules` of the patch's sink (the output module: ModuleDescriptor.sink), or -1. */
   output: number;
   workers: number;
 }
@@ -173,7 +173,7 @@ export function compilePatch(
     feedback: edges.filter((e) => e.feedback).map((e) => ({ ...e.cable })),
     constants,
     arenaFloats: next,
-    output: modules.findIndex((m) => m.type === 'output'),
+    output: modules.findIndex((m) => mustFind(m.type).sink === true),
     workers,
   };
 }

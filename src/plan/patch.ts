@@ -158,7 +158,7 @@ export function validatePatch(raw: unknown, source = 'patch'): Patch {
       modules.push({ id: m.id, type: m.type, params: {} });
       return;
     }
-    if (desc.type === 'output') {
+    if (desc.sink === true) {
       if (outputAt >= 0) problems.push({ path: at('type'), message: `a patch has at most one output module (first at $.modules[${outputAt}])` });
       else outputAt = i;
     }

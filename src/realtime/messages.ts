@@ -1,78 +1,26 @@
 /**
- * Every message between the control thread and the audio side's threads, in one place: the DSP
- * workers' (realtime/worker-entry.ts) and the watchdog's (realtime/watchdog-entry.ts), each with its
- * start-up data. Control plane only: plans, layouts, restarts, reports. No audio and nothing per block
- * travels by message (that is the arena's job, memory/). Types only.
- *
- * They live beside the entries rather than in protocol/ because they carry a RenderPlan (plan/) and an
- * ArenaLayout (memory/), and protocol/ is a leaf: the engine (control side) imports them downward.
+ * The worker and watchdog messages (declared in protocol/worker-messages.ts and
+ * protocol/watchdog-messages.ts) bound to the types they carry: the compiled plan (plan/), the arena
+ * layout (memory/) and a user module's source (user-modules/). protocol/ is a leaf and cannot import
+ * them; this folder is the lowest that sees all three, and both ends (the entries here, engine/ above)
+ * import the bound types from here. Types only.
  */
-import type { MessagePort } from 'node:worker_threads';
 import type { RenderPlan } from '../plan/compile';
 import type { ArenaLayout } from '../memory/layout';
 import type { UserModuleSource } from '../user-modules/source';
+import type * as W from '../protocol/worker-messages';
+import type * as D from '../protocol/watchdog-messages';
 
-export interface WorkerInit {
-  /** Pool mailbox: Int32Array [wake generation]. */
-  mailbox: SharedArrayBuffer;
-  port: MessagePort;
-  index: number;
-  /** Run the JIT warm-up before reporting ready (false for offline renders). */
-  warm: boolean;
-  /** User module sources (--module-dir) to install before warming up: the control thread's code. */
-  userModules?: UserModuleSource[];
+/** What the messages carry, for the generic declarations of protocol/. */
+export interface EngineCarried {
+  plan: RenderPlan;
+  layout: ArenaLayout;
+  userModule: UserModuleSource;
 }
 
-export type ToWorker =
-  /** `warmOwn`: warm only this worker's modules (a hot reload's thread, spawned without the generic warm-up). */
-  | { type: 'load'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; worker: number; warmBlocks: number; owner?: number; firstBlock?: number; warmOwn?: boolean }
-  | { type: 'swap'; layout: ArenaLayout; plan: RenderPlan; worker: number; atBlock: number }
-  /** Restart these modules if they are down (fault recovery on a healthy worker). */
-  | { type: 'restart'; ids: string[]; atBlock: number }
-  /** A replacement worker (loaded with `load`) joins the running stream at `atBlock` or later (BlockLoop.join); `started` says where. */
-  | { type: 'start'; atBlock: number; keepDown: string[] }
-  /**
-   * Hot reload, to the thread that plays worker index w now: run up to `atBlock` (or the block it is at,
-   * if later; `handing` says which), then give the index to its successor (bump WorkerWord.Owner and
-   * notify it) and idle until terminated.
-   */
-  | { type: 'handover'; atBlock: number }
-  /**
-   * Hot reload, to the successor (loaded with `load` and the next `owner`): wait until the thread
-   * before it has handed the index over at `atBlock`, then run from there, with no block skipped and
-   * none silent; `started` when it runs. An `error` when the hand-over has not come within `waitMs`.
-   * `params`: the modules' params now (changed since the load, while the old thread played on).
-   */
-  | { type: 'takeover'; atBlock: number; waitMs: number; params: Record<string, Record<string, number>> }
-  | { type: 'unload' }
-  | { type: 'describe'; module: string }
-  | { type: 'heap' }
-  | { type: 'quit' };
-
-export type FromWorker =
-  | { type: 'ready'; threadId: number; tid: number; warmMs: number }
-  /** warmFaults: modules that faulted while warming (`warmOwn`), as "id (kind in warm-up block N)". */
-  | { type: 'loaded'; modules: number; buildMs: number; warmFaults?: string[] }
-  | { type: 'swapped'; atBlock: number; kept: number; created: number }
-  | { type: 'restarted'; ids: string[]; atBlock: number }
-  | { type: 'started'; atBlock: number }
-  | { type: 'handing'; atBlock: number }
-  | { type: 'described'; inputs: { name: string; byteOffset: number; isShared: boolean; first: number }[]; outputs: { name: string; byteOffset: number; isShared: boolean }[] }
-  | { type: 'heap'; usedHeap: number; totalHeap: number }
-  | { type: 'error'; message: string };
-
-export interface WatchdogInit {
-  /** Wake word: bumped by the control thread when it posts a message. */
-  mailbox: SharedArrayBuffer;
-  /** The priority helper's request pipe (under SCHED_FIFO), through which a hung thread is demoted. */
-  priorityPipe?: string;
-}
-
-export type ToWatchdog =
-  | { type: 'watch'; sab: SharedArrayBuffer; layout: ArenaLayout; plan: RenderPlan; tids: number[] }
-  | { type: 'quit' };
-
-export type FromWatchdog =
-  | { type: 'ready'; tid: number }
-  /** `why`: what the watchdog saw (how long in one call, the thread's state), for the fault report. */
-  | { type: 'hung'; worker: number; block: number; demoted: boolean; why: string };
+export type WorkerInit = W.WorkerInit<EngineCarried>;
+export type ToWorker = W.ToWorker<EngineCarried>;
+export type FromWorker = W.FromWorker;
+export type WatchdogInit = D.WatchdogInit;
+export type ToWatchdog = D.ToWatchdog<EngineCarried>;
+export type FromWatchdog = D.FromWatchdog;

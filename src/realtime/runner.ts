@@ -9,53 +9,20 @@
  * restarted. No allocation (except the error object a throwing kernel makes), no closures, no
  * string-keyed lookups, no logging.
  *
- * Over 300 lines for a reason: construction lays out the flat views that runRange walks (see the comment
- * on kernelsFlat), and keeping both in one class keeps that layout and its one reader side by side.
+ * Each module's kernels and BlockIO views are built by realtime/runner-module.ts; this class lays out
+ * the flat views that runRange walks (see the comment on kernelsFlat) beside their one reader.
  */
-import { makeBlockIO, makeParams } from '../sdk/block-io';
 import { SLOTS, type RenderPlan } from '../plan/compile';
-import { polyReadOf, type BlockIO, type Kernel } from '../sdk/module-api';
+import { sinkOf, type BlockIO, type Kernel, type SinkKernel } from '../sdk/module-api';
 import { findModule, isBuiltIn } from '../modules';
-import { OutputKernel } from '../modules/output';
 import { Health } from '../memory/layout';
-import { hashSeed } from '../dsp/random';
 import { FaultKind, FaultTable, HealthState } from './faults';
+import { buildRunnerModule, voiceSeed, type RunnerModule, type SummedInput } from './runner-module';
+
+export { voiceSeed, type RunnerModule } from './runner-module';
 
 /** Param index of a command record that carries an event (Kernel.event) instead of a param value. */
 export const EVENT_INDEX = -1;
-
-export interface RunnerModule {
-  readonly id: string;
-  readonly type: string;
-  /** One kernel per voice (a `poly` module's channels; else one). Replaced on a restart after a fault. */
-  kernels: Kernel[];
-  /** Plan position. */
-  readonly position: number;
-  /** Param names in declaration order (index → name for param records). */
-  readonly paramNames: readonly string[];
-  /** The params object every BlockIO of this module (every voice) shares. */
-  readonly params: Record<string, number>;
-  /** BlockIO of voice v for block b at io[b % SLOTS][v] (one shared row when no port has several slots). */
-  readonly io: readonly (readonly BlockIO[])[];
-  /** Inputs that sum a polyphonic cable (InputSpec.polyRead): what the kernel reads; empty for most. */
-  readonly sums: readonly SummedInput[];
-}
-
-/**
- * A polyphonic cable into a summing input of a mono module: before each run the channels of the
- * cable (its view for the block's slot) are added into `into`, the view the kernel reads.
- */
-interface SummedInput {
-  readonly into: Float32Array;
-  /** The cable's view per slot (every channel). */
-  readonly from: readonly Float32Array[];
-  readonly channels: number;
-}
-
-/** Seed of voice v of a module: voice 0 keeps the module's seed, so a mono patch is unchanged. */
-export function voiceSeed(seed: number, voice: number): number {
-  return voice === 0 ? seed : hashSeed(seed, `voice ${voice}`);
-}
 
 export class Runner {
   readonly modules: RunnerModule[] = [];
@@ -63,8 +30,8 @@ export class Runner {
   private readonly pos: Int32Array;
   /** Faults this runner saw (throw or non-finite output). */
   faults = 0;
-  /** Set when the plan has an output module run by this runner. */
-  output: OutputKernel | undefined;
+  /** The kernel of the plan's sink (ModuleDescriptor.sink) when this runner runs it. */
+  output: SinkKernel | undefined;
   readonly table: FaultTable;
   private readonly health: Int32Array;
   /** First block each module runs after a restart (0: no restart pending). */
@@ -104,55 +71,14 @@ export class Runner {
     carry?: ReadonlyMap<string, RunnerModule>,
     faults?: FaultTable,
   ) {
-    const B = plan.blockSize;
-    const view = (off: number, channels = 1) => arena.subarray(off, off + B * channels);
-    const zero = plan.constants.find((c) => Object.is(c.value, 0))!.offset;
-    let output: OutputKernel | undefined;
+    let output: SinkKernel | undefined;
     for (const pos of positions) {
       const pm = plan.modules[pos];
       const desc = findModule(pm.type);
       if (!desc) throw new Error(`unknown module type "${pm.type}"`);
-      const kept = carry?.get(pm.id);
-      const kernels = Array.from({ length: pm.voices }, (_, v) =>
-        kept && kept.type === pm.type && kept.kernels[v] ? kept.kernels[v] : desc.create({ sampleRate: plan.sampleRate, seed: voiceSeed(pm.seed, v), maxBlock: B }),
-      );
-      const params = makeParams(desc, pm.params);
-      const whole = desc.channels !== undefined; // the kernel sees every channel
-      const readout = arena.subarray(pm.readout.offset, pm.readout.offset + pm.readout.floats);
-      const shape = { inChannels: pm.inputs.map((i) => i.channels), outChannels: pm.outputs.map((o) => o.channels), blockSize: B, readout };
-      // A mono module's summing inputs fed a polyphonic cable read a buffer of this runner's own, filled
-      // before each run (made here, once per plan: nothing is allocated per block).
-      const inSpecs = Object.values(desc.inputs);
-      const sums: SummedInput[] = [];
-      const summed = pm.inputs.map((inp, k) => {
-        if (whole || desc.poly || inp.channels <= 1 || polyReadOf(inSpecs[k]) !== 'sum') return undefined;
-        const s: SummedInput = { into: new Float32Array(B), from: inp.offsets.map((o) => view(o, inp.channels)), channels: inp.channels };
-        sums.push(s);
-        return s.into;
-      });
-      const inView = (off: number, channels: number, v: number, k: number) => {
-        if (summed[k]) return summed[k]!;
-        if (whole) return view(off, Math.max(1, channels));
-        if (channels <= 1) return view(off); // mono (broadcast to every voice), or the unpatched normal
-        return v < channels ? view(off + v * B) : view(zero); // missing channels read 0 V
-      };
-      const make = (slot: number, v: number) =>
-        makeBlockIO(
-          desc,
-          pm.inputs.map((inp, k) => inView(inp.offsets[slot], inp.channels, v, k)),
-          pm.outputs.map((o) => (whole ? view(o.offsets[slot], o.channels) : view(o.offsets[slot] + v * B))),
-          params,
-          pm.inputs.map((inp) => inp.connected),
-          pm.outputs.map((o) => o.used),
-          shape,
-        );
-      const slotted = (offs: number[]) => offs.some((o) => o !== offs[0]);
-      const multi = pm.inputs.some((i) => slotted(i.offsets)) || pm.outputs.some((o) => slotted(o.offsets));
-      const row = (slot: number) => kernels.map((_, v) => make(slot, v));
-      const first = row(0);
-      const io = Array.from({ length: SLOTS }, (_, s) => (s === 0 || !multi ? first : row(s)));
-      this.modules.push({ id: pm.id, type: pm.type, kernels, position: pos, paramNames: Object.keys(desc.params), params, io, sums });
-      if (kernels[0] instanceof OutputKernel) output = kernels[0];
+      const rm = buildRunnerModule(plan, arena, pos, desc, carry?.get(pm.id));
+      this.modules.push(rm);
+      output = sinkOf(desc, rm.kernels[0]) ?? output;
     }
     this.pos = Int32Array.from(positions);
     this.startAt = new Float64Array(positions.length);
@@ -203,7 +129,7 @@ export class Runner {
       rm.kernels[v] = desc.create({ sampleRate: this.plan.sampleRate, seed: voiceSeed(pm.seed, v), maxBlock: this.plan.blockSize });
       this.kernelsFlat[this.voiceStart[m] + v] = rm.kernels[v];
     }
-    if (rm.kernels[0] instanceof OutputKernel) this.output = rm.kernels[0];
+    this.output = sinkOf(desc, rm.kernels[0]) ?? this.output;
     this.table.zero(rm.position);
     this.table.markUp(rm.position);
   }

@@ -11,6 +11,7 @@ export {
   defineModule,
   ports,
   polyReadOf,
+  sinkOf,
   MAX_CHANNELS,
   type AnyModule,
   type BlockIO,
@@ -26,6 +27,7 @@ export {
   type ParamUnit,
   type PortSpec,
   type SignalKind,
+  type SinkKernel,
 } from './module-api';
 /** The seeded random source kernels use (never Math.random): `new Random(ctx.seed)` in `create`. */
 export { Random } from '../dsp/random';

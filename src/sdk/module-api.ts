@@ -149,6 +149,18 @@ export interface Kernel<S extends PortSpec = PortSpec> {
 }
 
 /**
+ * The kernel of a `sink` module (ModuleDescriptor.sink): it writes each block's stereo frames, in full
+ * scale, into `left` and `right` rather than into output ports. It allocates both with `maxBlock`
+ * floats in `create` (so it runs on its own, as offline renders and tests run it); the engine may point
+ * them elsewhere, e.g. at the block of the output ring that block fills. Thread rule: only the thread
+ * that runs the kernel assigns them, between its process calls (plain fields, never shared).
+ */
+export interface SinkKernel<S extends PortSpec = PortSpec> extends Kernel<S> {
+  left: Float32Array;
+  right: Float32Array;
+}
+
+/**
  * Polyphony, by VCV Rack's rules: a cable carries 1 to 16 channels.
  * - A module with `poly` runs one kernel per channel (a voice). The channel count is the largest
  *   among the `poly` inputs (at least 1); every output carries that many channels. Each voice sees
@@ -187,6 +199,13 @@ export interface ModuleDescriptor<S extends PortSpec = PortSpec> extends PortSpe
    * params at both ends of their ranges.
    */
   readonly boundedOutputs?: boolean;
+  /**
+   * The patch's sink: what its kernel (a SinkKernel) writes is what the device plays and the file
+   * holds. A patch has at most one; without one it renders silence. It has no outputs. Built-in
+   * modules only (the `output` module): a user module that declares it is refused, since what a sink
+   * writes goes to the device without the runner's scan for NaN and ±Inf.
+   */
+  readonly sink?: boolean;
   /** Multi-line reference text: contract, ranges, limitations. */
   readonly doc: string;
   /** Values the control plane can read (analysis modules): size and how to present them. */
@@ -230,3 +249,14 @@ export function ports<const S extends PortSpec>(spec: S): S {
 
 /** Erases the exact port types for code that handles every module alike (compiler, runner). */
 export type AnyModule = ModuleDescriptor<PortSpec>;
+
+/**
+ * The kernel as a SinkKernel when its descriptor declares `sink`, else undefined; throws when a sink's
+ * kernel lacks its buffers. Not on the audio path (call it when a kernel is created).
+ */
+export function sinkOf(desc: AnyModule, kernel: Kernel): SinkKernel | undefined {
+  if (desc.sink !== true) return undefined;
+  const k = kernel as Partial<SinkKernel>;
+  if (!(k.left instanceof Float32Array) || !(k.right instanceof Float32Array)) throw new Error(`module type "${desc.type}" is a sink, but its kernel has no left and right buffers`);
+  return kernel as SinkKernel;
+}

@@ -76,5 +76,6 @@ export function descriptorProblem(d: unknown): string | undefined {
     if (!isObj(r) || !Number.isInteger(r.floats) || (r.floats as number) < 1 || (r.floats as number) > 65536 || typeof r.format !== 'function') return 'readout: needs floats (1..65536) and a format function';
   }
   if (d.midi !== undefined && typeof d.midi !== 'boolean') return 'midi: must be a boolean';
+  if (d.sink !== undefined) return 'sink: reserved for the built-in output module (a patch has one output stage, and it is the only module that limits)';
   return undefined;
 }

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { BlockCount, Count31, blockAhead, blockWord, isMark, loadMark, markAhead, markWord, NO_MARK, setMark, unwrapBlock } from '../../src/memory/block-word';
+import { BlockCount, Count31, Count32, blockAhead, blockWord, isMark, loadMark, markAhead, markWord, NO_MARK, setMark, unwrapBlock } from '../../src/memory/block-word';
 import { STAMP_STRIDE, Stamps } from '../../src/memory/stamps';
 import { FaultKind, HealthTable } from '../../src/memory/health';
 import { Ctrl, Health } from '../../src/memory/layout';
@@ -48,6 +48,20 @@ test('Count31 reads a counter kept modulo 2³¹ (the sink\'s frames) as a growin
     assert.equal(c.read(frames % 0x80000000), frames);
   }
   assert.ok(frames > 2 ** 34, 'past several wraps');
+});
+
+test('Count32 reads an Int32 word bumped with Atomics.add (underruns, dropped params) as a growing count past 2³¹ and 2³²', () => {
+  const word = new Int32Array(1);
+  const c = new Count32();
+  let count = 0;
+  for (let i = 0; i < 40; i++) {
+    const step = 2 ** 30 + 777; // less than 2³² between two reads
+    Atomics.add(word, 0, step);
+    count += step;
+    assert.equal(c.read(Atomics.load(word, 0)), count);
+  }
+  assert.ok(count > 2 ** 35, 'past several wraps');
+  assert.equal(new Count32().read(-1), 2 ** 32 - 1, 'a first read of a negative word');
 });
 
 test('marks: one block or none in a word; equality and distance right past the wrap, never NO_MARK', () => {

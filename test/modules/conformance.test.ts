@@ -5,8 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MODULES } from '../../src/modules';
-import type { AnyModule } from '../../src/sdk/module-api';
-import { OutputKernel } from '../../src/modules/output';
+import { sinkOf, type AnyModule, type Kernel, type SinkKernel } from '../../src/sdk/module-api';
 import { Random } from '../../src/dsp/random';
 import { runKernel, type InputSource } from '../support/render';
 import { allFinite, sameSamples } from '../support/analysis';
@@ -40,26 +39,47 @@ function signalsFor(desc: AnyModule, seed: number): Record<string, Float32Array>
   return out;
 }
 
-/** Output samples of a module; for the output module, what it writes to the device. */
-function render(desc: AnyModule, inputs: Record<string, InputSource>, block: number, frames = FRAMES): Record<string, Float32Array> {
-  const kernel = desc.create({ sampleRate: SR, seed: 5, maxBlock: block });
-  if (kernel instanceof OutputKernel) {
+interface RenderSettings {
+  frames?: number;
+  params?: Record<string, number>;
+  /** The kernel to run (default: a fresh one). */
+  kernel?: Kernel;
+}
+
+/** Output samples of a module; for a sink (the output module), what it writes to the device. */
+function render(desc: AnyModule, inputs: Record<string, InputSource>, block: number, opts: RenderSettings = {}): Record<string, Float32Array> {
+  const frames = opts.frames ?? FRAMES;
+  const kernel = opts.kernel ?? desc.create({ sampleRate: SR, seed: 5, maxBlock: block });
+  const sink = sinkOf(desc, kernel);
+  if (sink) {
     const left = new Float32Array(frames), right = new Float32Array(frames);
     for (let f = 0; f < frames; f += block) {
-      runKernelSlice(desc, kernel, inputs, f, Math.min(block, frames - f));
-      left.set(kernel.left.subarray(0, Math.min(block, frames - f)), f);
-      right.set(kernel.right.subarray(0, Math.min(block, frames - f)), f);
+      const n = Math.min(block, frames - f);
+      runKernelSlice(desc, sink, inputs, f, n, opts.params);
+      left.set(sink.left.subarray(0, n), f);
+      right.set(sink.right.subarray(0, n), f);
     }
     return { left, right };
   }
-  return runKernel(desc, kernel, { inputs, frames, block });
+  return runKernel(desc, kernel, { inputs, frames, block, params: opts.params });
 }
 
-/** Runs one block of the output kernel with inputs taken from absolute frame f. */
-function runKernelSlice(desc: AnyModule, kernel: OutputKernel, inputs: Record<string, InputSource>, f: number, n: number): void {
+/** Runs one block of a sink's kernel with inputs taken from absolute frame f. */
+function runKernelSlice(desc: AnyModule, kernel: SinkKernel, inputs: Record<string, InputSource>, f: number, n: number, params?: Record<string, number>): void {
   const shifted: Record<string, InputSource> = {};
-  for (const [k, v] of Object.entries(inputs)) shifted[k] = v instanceof Float32Array ? v.subarray(f, f + n) : v;
-  runKernel(desc, kernel, { inputs: shifted, frames: n, block: n });
+  for (const [k, v] of Object.entries(inputs)) {
+    if (v instanceof Float32Array) shifted[k] = v.subarray(f, f + n);
+    else if (typeof v === 'function') shifted[k] = (i: number) => v(f + i);
+    else shifted[k] = v;
+  }
+  runKernel(desc, kernel, { inputs: shifted, frames: n, block: n, params });
+}
+
+/** Every param of a module at the far end of its range from its default (structural ones kept: they decide channel counts, fixed for a plan). */
+function awayFromDefaults(desc: AnyModule): Record<string, number> {
+  const params: Record<string, number> = {};
+  for (const [name, p] of Object.entries(desc.params)) if (!p.structural) params[name] = p.max - p.default >= p.default - p.min ? p.max : p.min;
+  return params;
 }
 
 for (const desc of MODULES) {
@@ -87,7 +107,7 @@ for (const desc of MODULES) {
     for (const value of garbage) {
       const constant: Record<string, InputSource> = {};
       Object.keys(desc.inputs).forEach((name) => (constant[name] = value));
-      for (const [name, x] of Object.entries(render(desc, constant, 64, 2048))) assert.ok(allFinite(x), `${name} with constant ${value}`);
+      for (const [name, x] of Object.entries(render(desc, constant, 64, { frames: 2048 }))) assert.ok(allFinite(x), `${name} with constant ${value}`);
     }
     for (const [name, x] of Object.entries(render(desc, inputs, 64))) assert.ok(allFinite(x), `${name} with mixed garbage`);
     // And it recovers: garbage then clean signals give finite, bounded output.
@@ -132,13 +152,16 @@ for (const desc of MODULES) {
     }
   });
 
-  test(`conformance ${desc.type}: reset returns the kernel to its fresh state`, () => {
+  test(`conformance ${desc.type}: reset returns the kernel to its fresh state (after other inputs and params)`, () => {
     const inputs = signalsFor(desc, 12);
+    const fresh = render(desc, inputs, 128);
+    // Dirty the state with other signals and every param away from its default (smoothers, phases,
+    // filters and envelopes all move), then reset: the kernel must play exactly as a fresh one.
     const kernel = desc.create({ sampleRate: SR, seed: 5, maxBlock: 128 });
-    if (kernel instanceof OutputKernel) return; // stateless apart from level smoothing, covered above
-    const fresh = runKernel(desc, kernel, { inputs, frames: FRAMES });
+    render(desc, signalsFor(desc, 13), 128, { kernel, params: awayFromDefaults(desc) });
     kernel.reset();
-    const again = runKernel(desc, kernel, { inputs, frames: FRAMES });
+    const again = render(desc, inputs, 128, { kernel });
+    assert.ok(Object.keys(fresh).length > 0, 'the module has something to compare');
     for (const name of Object.keys(fresh)) assert.ok(sameSamples(again[name], fresh[name]), `${name} after reset`);
   });
 }

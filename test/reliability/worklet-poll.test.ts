@@ -11,18 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NAP_MAX_MS, NAP_MIN_MS, PollSchedule } from '../../src/io/worklet-poll';
+import { prng } from '../support/prng';
 
-/** mulberry32, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Device {
   period: number;

@@ -3,15 +3,17 @@
  * makes with the mouse (drag a cable from a jack to another, pick a cable up by its input or click it
  * to remove it, move a panel by its header, turn knobs, remove a module). Every edit is an OSC command
  * to the engine; the rack redraws from what the engine then says (`/notify` events and `/patch`), so
- * every tab and OSC client sees the same patch. Edits go into this tab's undo history.
+ * every tab and OSC client sees the same patch. Edits go into this tab's undo history. The cables'
+ * drawing is cables.ts, the drags drag.ts.
  */
 import type { Link } from './link.js';
 import type { Message } from './osc.js';
 import { Panel } from './panel.js';
-import { cableColour, type ModuleType, type Patch, type PatchInfo, type PatchModule } from './model.js';
+import { type ModuleType, type Patch, type PatchInfo, type PatchModule } from './model.js';
 import { History, type Command, type Edit } from './undo.js';
+import { CableLayer } from './cables.js';
+import { pointerDown } from './drag.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const PANEL_W = 250;
 
 export class Rack {
@@ -19,7 +21,7 @@ export class Rack {
   info: PatchInfo | undefined;
   readonly panels = new Map<string, Panel>();
   readonly history = new History();
-  private readonly svg: SVGSVGElement;
+  private readonly cables: CableLayer;
   private refreshQueued = false;
   private pendingParams = new Map<string, [string, string, number]>();
   /**
@@ -41,11 +43,10 @@ export class Rack {
     readonly catalogue: Map<string, ModuleType>,
     readonly link: Link,
   ) {
-    this.svg = document.createElementNS(SVG, 'svg');
-    this.svg.classList.add('cables');
-    root.append(this.svg);
+    this.cables = new CableLayer(root, this.panels);
     link.on((m) => this.message(m));
-    root.addEventListener('pointerdown', (e) => this.pointerDown(e));
+    const site = { cables: this.cables, patchCables: () => this.patch.cables, edit: (e: Edit) => this.edit(e), redraw: () => this.drawCables() };
+    root.addEventListener('pointerdown', (e) => pointerDown(site, e));
     new ResizeObserver(() => this.drawCables()).observe(root);
   }
 
@@ -205,49 +206,9 @@ export class Rack {
     return { x: right + 16, y: 16 + Math.round(this.root.scrollTop) };
   }
 
-  private jackCentre(ref: string): { x: number; y: number } | undefined {
-    const id = ref.slice(0, ref.indexOf('.'));
-    const el = this.panels.get(id)?.jacks.get(ref)?.querySelector('.hole');
-    if (!el) return undefined;
-    const r = el.getBoundingClientRect(), base = this.root.getBoundingClientRect();
-    return { x: r.left + r.width / 2 - base.left + this.root.scrollLeft, y: r.top + r.height / 2 - base.top + this.root.scrollTop };
-  }
-
-  private static curve(a: { x: number; y: number }, b: { x: number; y: number }): string {
-    const sag = 30 + Math.hypot(b.x - a.x, b.y - a.y) * 0.25;
-    return `M ${a.x} ${a.y} C ${a.x} ${a.y + sag}, ${b.x} ${b.y + sag}, ${b.x} ${b.y}`;
-  }
-
   /** Draws every cable as a curve from its output to its input (polyphonic: thick, with its channels). */
   drawCables(): void {
-    this.svg.setAttribute('width', String(this.root.scrollWidth));
-    this.svg.setAttribute('height', String(this.root.scrollHeight));
-    this.svg.replaceChildren();
-    for (const c of this.patch.cables) {
-      const a = this.jackCentre(c.from), b = this.jackCentre(c.to);
-      if (!a || !b) continue;
-      const channels = this.info?.cables.find((x) => x.from === c.from && x.to === c.to)?.channels ?? 1;
-      const path = document.createElementNS(SVG, 'path');
-      path.setAttribute('d', Rack.curve(a, b));
-      path.setAttribute('stroke', cableColour(c.from));
-      path.classList.add('cable');
-      if (channels > 1) path.classList.add('poly');
-      path.dataset.from = c.from;
-      path.dataset.to = c.to;
-      const title = document.createElementNS(SVG, 'title');
-      title.textContent = `${c.from} → ${c.to}${channels > 1 ? ` (${channels} channels)` : ''}; click to remove`;
-      path.append(title);
-      path.addEventListener('click', () => void this.edit({ label: `disconnect ${c.from} → ${c.to}`, redo: [['/cable/disconnect', c.from, c.to]], undo: [['/cable/connect', c.from, c.to]] }));
-      this.svg.append(path);
-      if (channels > 1) {
-        const t = document.createElementNS(SVG, 'text');
-        t.setAttribute('x', String((a.x + b.x) / 2));
-        t.setAttribute('y', String((a.y + b.y) / 2 + 30));
-        t.classList.add('channels');
-        t.textContent = String(channels);
-        this.svg.append(t);
-      }
-    }
+    this.cables.draw(this.patch.cables, this.info, (c) => void this.edit({ label: `disconnect ${c.from} → ${c.to}`, redo: [['/cable/disconnect', c.from, c.to]], undo: [['/cable/connect', c.from, c.to]] }));
   }
 
   /** Runs an edit's commands in order and records it; stops at the first refusal (shown). */
@@ -319,84 +280,5 @@ export class Rack {
     const cables = this.patch.cables.filter((c) => c.from.startsWith(`${id}.`) || c.to.startsWith(`${id}.`));
     const add: Command = ['/module/add', m.type, id, ...Object.entries(m.params).flat()];
     await this.edit({ label: `remove ${id}`, redo: [['/module/remove', id]], undo: [add, ['/module/move', id, x, y], ...cables.map((c): Command => ['/cable/connect', c.from, c.to])] });
-  }
-
-  // ---- dragging: cables from jacks, panels by their header ----
-
-  private pointerDown(e: PointerEvent): void {
-    if (e.button !== 0) return;
-    const target = e.target as HTMLElement;
-    const jack = target.closest('.jack') as HTMLElement | null;
-    if (jack) return this.dragCable(e, jack);
-    const head = target.closest('.panel > header') as HTMLElement | null;
-    if (head && !target.closest('button')) return this.dragPanel(e, head.parentElement as HTMLElement);
-  }
-
-  private dragCable(e: PointerEvent, jack: HTMLElement): void {
-    e.preventDefault();
-    let fixed = jack.dataset.ref!, fixedDir = jack.dataset.dir!;
-    // Picking up a patched input takes its cable off (dropped elsewhere: moved or removed).
-    const existing = fixedDir === 'in' ? this.patch.cables.find((c) => c.to === fixed) : undefined;
-    if (existing) {
-      fixed = existing.from;
-      fixedDir = 'out';
-      const path = this.svg.querySelector(`path[data-to="${CSS.escape(existing.to)}"]`);
-      path?.classList.add('lifted');
-    }
-    const start = this.jackCentre(fixed)!;
-    const temp = document.createElementNS(SVG, 'path');
-    temp.classList.add('cable', 'dragging');
-    temp.setAttribute('stroke', cableColour(fixed));
-    this.svg.append(temp);
-    const base = () => this.root.getBoundingClientRect();
-    const move = (ev: PointerEvent) => {
-      const b = base();
-      const p = { x: ev.clientX - b.left + this.root.scrollLeft, y: ev.clientY - b.top + this.root.scrollTop };
-      temp.setAttribute('d', fixedDir === 'out' ? Rack.curve(start, p) : Rack.curve(p, start));
-    };
-    const up = (ev: PointerEvent) => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-      temp.remove();
-      const over = (document.elementFromPoint(ev.clientX, ev.clientY) as HTMLElement | null)?.closest('.jack') as HTMLElement | null;
-      const other = over && over.dataset.dir !== fixedDir ? over.dataset.ref! : undefined;
-      const from = fixedDir === 'out' ? fixed : other, to = fixedDir === 'out' ? other : fixed;
-      const redo: Command[] = [], undo: Command[] = [];
-      if (existing && !(other && existing.to === to && existing.from === from)) {
-        redo.push(['/cable/disconnect', existing.from, existing.to]);
-        undo.unshift(['/cable/connect', existing.from, existing.to]);
-      } else if (existing) {
-        this.drawCables();
-        return; // put back where it was
-      }
-      if (from && to) {
-        redo.push(['/cable/connect', from, to]);
-        undo.unshift(['/cable/disconnect', from, to]);
-      }
-      if (redo.length) void this.edit({ label: redo.map((c) => c.join(' ')).join('; '), redo, undo });
-      else this.drawCables();
-    };
-    move(e);
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
-  }
-
-  private dragPanel(e: PointerEvent, el: HTMLElement): void {
-    e.preventDefault();
-    const id = el.dataset.id!;
-    const x0 = el.offsetLeft, y0 = el.offsetTop, cx = e.clientX, cy = e.clientY;
-    const move = (ev: PointerEvent) => {
-      el.style.left = `${Math.max(0, x0 + ev.clientX - cx)}px`;
-      el.style.top = `${Math.max(0, y0 + ev.clientY - cy)}px`;
-      this.drawCables();
-    };
-    const up = () => {
-      window.removeEventListener('pointermove', move);
-      window.removeEventListener('pointerup', up);
-      const x = el.offsetLeft, y = el.offsetTop;
-      if (x !== x0 || y !== y0) void this.edit({ label: `move ${id}`, redo: [['/module/move', id, x, y]], undo: [['/module/move', id, x0, y0]] });
-    };
-    window.addEventListener('pointermove', move);
-    window.addEventListener('pointerup', up);
   }
 }
