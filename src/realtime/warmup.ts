@@ -30,7 +30,19 @@ export function warmPlan(plan: RenderPlan, blocks: number, worker?: number, faul
   return performance.now() - t0;
 }
 
-export function warmUp(blocks = 600, blockSize = 128): number {
+/**
+ * Blocks of the generic warm-up (one of every module type, below). It was 600; measured (one thread,
+ * then the canonical 64-voice plan built fresh, as a spare or a live edit meets it; loaded 2-core
+ * machine, two runs each): the first 20 blocks of that plan took 66–74 ms after no warm-up, 50–55 ms
+ * after 60 blocks, 49–96 ms after 150 and 51–56 ms after 600, so the first blocks of a new plan are
+ * the plan's own cost (its kernels and views are new) whatever the warm-up did beyond the first ~60
+ * blocks, while 600 blocks cost 350–380 ms of CPU per thread against 210–230 ms for 60, paid by every
+ * worker at start (three threads on two cores: most of `play`'s start-up). The plan's own warm-up
+ * (LoadOptions.warmBlocks) is what makes the first real blocks fast.
+ */
+export const GENERIC_WARM_BLOCKS = 100;
+
+export function warmUp(blocks = GENERIC_WARM_BLOCKS, blockSize = 128): number {
   const t0 = performance.now();
   const modules = MODULES.map((d) => ({ id: `m_${d.type}`, type: d.type }));
   const cables: { from: string; to: string }[] = [];
