@@ -1,6 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
-import { onePole, SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
+import { SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -38,7 +38,7 @@ class CrossfadeKernel implements Kernel<typeof spec> {
     const a = io.in.a, b = io.in.b, cv = io.in.cv, out = io.out.out, k = this.coef;
     let m = this.mix[0] === this.mix[0] ? this.mix[0] : target;
     for (let i = start; i < end; i++) {
-      m = onePole(m, target, k);
+      m += (target - m) * k;
       const x = clamp(m + finiteOr0(cv[i]) * 0.1, 0, 1);
       const ga = power ? Math.cos(x * Math.PI * 0.5) : 1 - x;
       const gb = power ? Math.sin(x * Math.PI * 0.5) : x;

@@ -1,6 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0, flushDenormal } from '../dsp/numeric';
-import { onePole, smoothingCoef } from '../dsp/one-pole';
+import { smoothingCoef } from '../dsp/one-pole';
 import { SchmittTrigger } from '../dsp/schmitt';
 
 /** Longest delay, seconds. */
@@ -83,7 +83,7 @@ class DelayKernel implements Kernel<typeof spec> {
       let target = (clocked && period > 0 ? period / fs : 1) * time * fs;
       if (cvOn) target *= Math.pow(2, -clamp(finiteOr0(cv[i]), -10, 10));
       target = clamp(target, 1, size - 4);
-      d = d === d ? onePole(d, target, this.smooth) : target;
+      d = d === d ? d + (target - d) * this.smooth : target;
       // Read at w − d with cubic Hermite interpolation over 4 samples.
       const r = w - d;
       const ri = Math.floor(r), f = r - ri;
@@ -93,10 +93,10 @@ class DelayKernel implements Kernel<typeof spec> {
       const raw = ((c3 * f + c2) * f + c1) * f + y1;
       let wet = raw;
       if (tone < 0) {
-        lp = onePole(lp, raw, a);
+        lp += (raw - lp) * a;
         wet = lp;
       } else if (tone > 0) {
-        lp = onePole(lp, raw, a);
+        lp += (raw - lp) * a;
         wet = raw - lp;
       }
       const dry = finiteOr0(x[i]);

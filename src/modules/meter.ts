@@ -1,6 +1,5 @@
 import { defineModule, MAX_CHANNELS, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { finiteOr0 } from '../dsp/numeric';
-import { onePole } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -48,7 +47,7 @@ class MeterKernel implements Kernel<typeof spec> {
       for (let i = base + start; i < base + end; i++) {
         const v = finiteOr0(x[i]);
         out[i] = v;
-        ms[c] = onePole(ms[c], v * v, a);
+        ms[c] += (v * v - ms[c]) * a;
         const m = v < 0 ? -v : v;
         pk[c] = m > pk[c] * fall ? m : pk[c] * fall;
       }

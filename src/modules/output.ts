@@ -1,6 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type SinkKernel } from '../sdk';
 import { clamp } from '../dsp/numeric';
-import { onePole, SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
+import { SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -56,7 +56,7 @@ export class OutputKernel implements SinkKernel<typeof spec> {
     const target = clamp(io.params.level, 0, 2) * VOLTS_TO_FULL_SCALE;
     let g = this.level === this.level ? this.level : target;
     for (let i = start; i < end; i++) {
-      g = onePole(g, target, a);
+      g += (target - g) * a;
       let l = inL[i], r = inR[i];
       for (let c = 1, at = i + B; c < nl; c++, at += B) l += inL[at];
       for (let c = 1, at = i + B; c < nr; c++, at += B) r += inR[at];

@@ -1,6 +1,5 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
-import { onePole } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -82,7 +81,7 @@ class ReverbKernel implements Kernel<typeof spec> {
         let read = pos[k] - len[k];
         if (read < 0) read += maxLen[k];
         const y = line[read];
-        lp[k] = onePole(lp[k], y, a);
+        lp[k] += (y - lp[k]) * a;
         v[k] = lp[k] * gain[k];
         sum += v[k];
       }

@@ -1,6 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, sin2pi } from '../dsp/numeric';
-import { cutoffCoef, onePole } from '../dsp/one-pole';
+import { cutoffCoef } from '../dsp/one-pole';
 import { SchmittTrigger } from '../dsp/schmitt';
 import { bipolarInto, Random } from '../dsp/random';
 
@@ -59,7 +59,7 @@ class SnareKernel implements Kernel<typeof spec> {
         t = 0;
       }
       bipolarInto(this.rng, s, 3);
-      lp = onePole(lp, s[3], hpA);
+      lp += (s[3] - lp) * hpA;
       if (t < 0) {
         out[i] = 0;
         continue;

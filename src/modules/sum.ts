@@ -1,6 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
-import { onePole, SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
+import { SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -35,7 +35,7 @@ class SumKernel implements Kernel<typeof spec> {
     const st = this.g;
     if (st[0] !== st[0]) st[0] = target;
     for (let i = start; i < end; i++) {
-      st[0] = onePole(st[0], target, a);
+      st[0] += (target - st[0]) * a;
       let s = 0;
       for (let c = 0, at = i; c < n; c++, at += B) s += finiteOr0(x[at]);
       out[i] = s * st[0];

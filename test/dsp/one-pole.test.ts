@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cutoffCoef, onePole, SMOOTH_SECONDS, smoothingCoef } from '../../src/dsp/one-pole';
+import { cutoffCoef, SMOOTH_SECONDS, smoothingCoef } from '../../src/dsp/one-pole';
+
+/** The step the kernels write inline. */
+const onePole = (y: number, x: number, a: number) => y + (x - y) * a;
 
 const SR = 48000;
 
