@@ -10,10 +10,10 @@ import { spawn } from 'node:child_process';
 
 const WORK = 'let x=0.5,y=0.25,z=0.1,w=0.3;for(let i=0;i<1.2e8;i++){x=x*0.999+1e-3;y=y*0.998+2e-3;z=z*0.997+1e-3;w=w*0.996+1e-3;}if(x+y+z+w===42)console.log(0)';
 
-function timed(): Promise<number> {
+function timed(args: readonly string[] = ['-e', WORK]): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['-e', WORK], { stdio: 'ignore' });
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e9) : reject(new Error(`capacity probe exited ${code}`))));
   });
@@ -29,10 +29,25 @@ export interface Capacity {
 }
 
 export async function parallelCapacity(repeats = 3): Promise<Capacity> {
+  return capacityOf(() => timed(), repeats);
+}
+
+/**
+ * The same measurement with a real workload: `node args(k)` (k = 0 alone, then 0 and 1 at once; e.g. a
+ * single-threaded `modsynth render` each to its own file). A render touches memory (buffers, tables,
+ * state) and keeps the execution units busy, which a pure register loop does not: where the two vCPUs
+ * share a physical core or a cache with each other or with the host, this capacity is the lower one
+ * and is what bounds a 2-worker speedup of that render.
+ */
+export async function workloadCapacity(args: (k: number) => readonly string[], repeats = 3): Promise<Capacity> {
+  return capacityOf((k) => timed(args(k)), repeats);
+}
+
+async function capacityOf(run: (k: number) => Promise<number>, repeats: number): Promise<Capacity> {
   const ones: number[] = [], twos: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    ones.push(await timed());
-    const both = await Promise.all([timed(), timed()]);
+    ones.push(await run(0));
+    const both = await Promise.all([run(0), run(1)]);
     twos.push(Math.max(...both));
   }
   const med = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];

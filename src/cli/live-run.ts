@@ -25,7 +25,9 @@ import { summaryLine } from './live-summary';
 import { saveEmptyRecording, saveRecording } from './recording';
 import { RackUsageError, startRack } from '../ui/start-rack';
 import { lowerControlThreads, processThreads } from '../threads/thread-policy';
+import { raiseToRealtime } from '../threads/realtime-launch';
 import type { RackServer } from '../ui/rack-server';
+import { StartTrace } from './start-trace';
 
 /** Longest a clean shutdown may take before `play` gives up on it (exit code 4). */
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -49,6 +51,7 @@ export class LiveRun {
   private readonly firstFrame = { at: 0 };
   private readonly t0 = Date.now();
   private readonly say: (line: string) => void;
+  private readonly trace: StartTrace;
 
   constructor(
     private readonly path: string | undefined,
@@ -56,10 +59,13 @@ export class LiveRun {
     private opts: PlayOptions,
     private readonly osc: { host: string; port: number } | undefined,
     private readonly stop: StopRequest,
+    /** Raise the process to SCHED_FIFO once the engine is warm (threads/realtime-launch.ts). */
+    private readonly realtime = false,
   ) {
     this.say = (line) => {
       if (!opts.quiet) console.log(line);
     };
+    this.trace = new StartTrace(opts.verbose);
   }
 
   /** Runs until the end, a stop signal or an error; resolves with the exit code (undefined: 0). */
@@ -79,6 +85,7 @@ export class LiveRun {
       this.ended = await watchPlayback({
         engine: this.engine!, sink: this.sink!, underruns: this.underruns!, tap: this.tap, seconds: this.opts.seconds,
         sr: this.opts.sampleRate, liveLine: this.liveLine, stop, firstFrame: this.firstFrame,
+        onFirstFrame: () => this.trace.mark(`first frame at the device (${(this.firstFrame.at - performance.timeOrigin).toFixed(0)} ms after the process started)`),
       });
       return await this.shutdown();
     } catch (e) {
@@ -100,11 +107,21 @@ export class LiveRun {
   private async start(settings: DeviceSettings): Promise<void> {
     const { opts, stop, say } = this, sr = opts.sampleRate, B = opts.block;
     const controlThreads = processThreads(); // before the engine's threads exist (see lowerControlThreads)
+    const { trace } = this;
+    trace.mark('engine starting');
     const engine = (this.engine = await Engine.start({ workers: opts.workers, spares: opts.spares, faults: { maxFaults: opts.maxFaults, windowS: opts.faultWindow } }));
+    const pool = engine.pool;
+    if (pool) trace.mark(`workers ready (${pool.workers.length} + ${pool.spares.length} spare; start ${[...pool.workers, ...pool.spares].map((w) => `${w.startMs.toFixed(0)}/${w.warmMs.toFixed(0)}`).join(', ')} ms total/warm-up)`);
     this.underruns = new UnderrunLog(engine, sr);
     if (stop.signal) return;
     // Warm the JIT on this very plan for about half a second of audio before the device starts.
     const plan = await engine.load(this.patch, { sampleRate: sr, blockSize: B, ringBlocks: settings.ringBlocks, hangMs: opts.hangMs, warmBlocks: Math.ceil((0.5 * sr) / B) });
+    trace.mark('plan loaded and warmed');
+    if (this.realtime) {
+      const problem = await raiseToRealtime();
+      if (problem) console.warn(`warning: ${problem}`);
+      trace.mark('raised to SCHED_FIFO');
+    }
     if (stop.signal) return;
     this.tap = opts.record ? new RecordTap(sr * 4) : undefined;
     engine.startStreaming(opts.seconds !== undefined ? opts.seconds * sr : undefined);
@@ -128,9 +145,11 @@ export class LiveRun {
     reportFaults(engine, this.server, say, B, sr);
     const moduleDirs = (opts as { moduleDir?: string[] }).moduleDir;
     if (moduleDirs?.length) this.reloader = new ModuleReloader(engine, this.server, moduleDirs, say);
+    trace.mark('opening the device');
     const device = await openDevice(engine.arena!, this.tap, settings, opts, plan, this.path, say);
     this.sink = device.sink;
     this.deviceMs = device.deviceMs;
+    trace.mark('device playing (latency read)');
     // The audio threads exist now; the control thread (OSC, the browser rack) and V8's helpers go below them.
     await lowerControlThreads(controlThreads);
     if (stop.signal) return;

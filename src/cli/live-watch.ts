@@ -47,13 +47,18 @@ export function watchPlayback(w: {
   stop: StopRequest;
   /** Set once: when the engine's frame 0 reached the device (epoch ms; the benchmark's time to first sound). */
   firstFrame: { at: number };
+  /** Called once, when `firstFrame.at` is set. */
+  onFirstFrame?: () => void;
 }): Promise<WatchEnd> {
   const { engine, sink, sr } = w;
   let lastQuanta = -1, lastQuantumAt = Date.now();
   return new Promise<WatchEnd>((resolveDone) => {
     const timer = setInterval(() => {
       const c = w.underruns.read();
-      if (!w.firstFrame.at && c.framesPlayed > 0) w.firstFrame.at = Date.now() - (c.framesPlayed * 1000) / sr;
+      if (!w.firstFrame.at && c.framesPlayed > 0) {
+        w.firstFrame.at = Date.now() - (c.framesPlayed * 1000) / sr;
+        w.onFirstFrame?.();
+      }
       w.tap?.drain();
       if (w.liveLine) {
         const load = engine.stats().load.map((l) => `${(l * 100).toFixed(0)}%`).join('/');

@@ -1,14 +1,15 @@
 /**
  * `modsynth play` and `modsynth serve`: stream a patch to the audio device in real time, through the
  * multi-worker engine, with OSC control. This file holds the commands' entry: real-time scheduling
- * (re-running under chrt where allowed) and the stop signals; one run is `LiveRun` (live-run.ts).
+ * (the process raised to SCHED_FIFO in place where allowed) and the stop signals; one run is `LiveRun`
+ * (live-run.ts).
  * Control thread.
  */
 import type { Patch } from '../plan/patch';
 import { LiveSession } from '../control/session';
 import { loadPatchFile } from './load';
-import { ensureRealtime } from '../threads/realtime-launch';
-import { signalExitCode, STOP_SIGNALS, StopRequest } from './stop-signals';
+import { checkRealtime } from '../threads/realtime-launch';
+import { signalExitCode, StopRequest } from './stop-signals';
 import { parseHostPort, type PlayOptions } from './live-options';
 import { LiveRun } from './live-run';
 
@@ -20,13 +21,12 @@ export async function serveCommand(path: string | undefined, opts: PlayOptions):
 }
 
 export async function playCommand(path: string, opts: PlayOptions): Promise<number | void> {
-  return liveCommand(path, loadPatchFile(path), opts); // validated before anything else (and before chrt)
+  return liveCommand(path, loadPatchFile(path), opts); // validated before anything else
 }
 
 async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOptions): Promise<number | void> {
   const osc = opts.osc === false ? undefined : parseHostPort(opts.osc);
-  const rt = await ensureRealtime(process.argv, { signals: STOP_SIGNALS, exitCode: signalExitCode });
-  if (rt.state === 'ran') return rt.code;
+  const rt = checkRealtime(); // the raise itself comes once the engine is warm (LiveRun.start)
   if (rt.state === 'denied') console.warn(`warning: no real-time scheduling: ${rt.reason}; underruns are possible under CPU load`);
   // From here on a stop signal never kills the process: it asks for the run's shutdown, which keeps the
   // recording and the session log. A repeat after the grace time saves them synchronously and exits.
@@ -40,7 +40,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
     }
   });
   try {
-    run = new LiveRun(path, patch, opts, osc, stop);
+    run = new LiveRun(path, patch, opts, osc, stop, rt.state === 'allowed');
     return await run.run();
   } finally {
     stop.dispose();

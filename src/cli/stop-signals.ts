@@ -2,10 +2,10 @@
  * How `play` and `serve` are asked to stop: SIGINT (Ctrl-C), SIGTERM (a service manager) and SIGHUP
  * (the terminal closed), to the process or to its whole process group. Control thread only.
  *
- * A signal to the group reaches this process twice when it runs under the `chrt` launcher (once from
- * the terminal, once forwarded by the launcher), and a second Ctrl-C often follows the first by
- * reflex. Neither may kill the process halfway through its shutdown: that is how recordings were
- * lost (the handler was removed at the first signal, so the forwarded copy took the default action).
+ * A second Ctrl-C often follows the first by reflex, and a launcher that forwards signals (as `play`'s
+ * own re-run under chrt did) delivers a group's signal twice. No repeat may kill the process halfway
+ * through its shutdown: that is how recordings were lost (the handler was removed at the first signal,
+ * so the second copy took the default action).
  * So the handlers stay installed until the process ends; a repeat within REPEAT_GRACE_MS is the same
  * request, and only a signal after that, while the shutdown is still running, forces the exit, after
  * the caller's `force` has saved what can be saved synchronously.

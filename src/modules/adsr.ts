@@ -107,8 +107,8 @@ class AdsrKernel implements Kernel<typeof spec> {
       if (!retrigOn) {
         // Runs of samples where the gate keeps its state: the steps of the general sample below,
         // without its trigger and stage dispatch (with a retrigger patched, every sample takes it).
-        // Each loop stops at the first sample that changes the gate or ends the segment; that sample
-        // (or the one after a segment end) goes through the general step.
+        // Each loop stops at the first sample that changes the gate or ends the segment, before changing
+        // anything for it: that sample goes through the general step, which owns every transition.
         if (gateHigh) {
           if (stage === Stage.Sustain) {
             const v = 10 * sustain;
@@ -116,48 +116,26 @@ class AdsrKernel implements Kernel<typeof spec> {
             while (i < end && gateIn[i] > GATE_LOW) out[i++] = v;
           } else if (stage === Stage.Decay) {
             while (i < end && gateIn[i] > GATE_LOW) {
-              w *= coef;
-              const y = target + w;
-              if (y <= stop + END_TOL) {
-                level = stop;
-                stage = Stage.Sustain;
-                out[i++] = 10 * level;
-                break;
-              }
+              const wn = w * coef, y = target + wn;
+              if (y <= stop + END_TOL) break; // the segment ends here: the general step takes this sample
+              w = wn;
               level = y;
               out[i++] = 10 * level;
             }
           } else if (stage === Stage.Attack) {
             while (i < end && gateIn[i] > GATE_LOW) {
-              w *= coef;
-              const y = target + w;
-              if (y >= 1 - END_TOL) {
-                level = 1;
-                if (sustain >= 1) stage = Stage.Sustain;
-                else {
-                  stage = Stage.Decay;
-                  stop = sustain;
-                  target = decayTarget;
-                  coef = decayCoef;
-                  w = 1 - target;
-                }
-                out[i++] = 10 * level;
-                break;
-              }
+              const wn = w * coef, y = target + wn;
+              if (y >= 1 - END_TOL) break;
+              w = wn;
               level = y;
               out[i++] = 10 * level;
             }
           }
         } else if (stage === Stage.Release) {
           while (i < end && !(gateIn[i] >= GATE_HIGH)) {
-            w *= coef;
-            const y = target + w;
-            if (y <= END_TOL) {
-              level = 0;
-              stage = Stage.Idle;
-              out[i++] = 10 * level;
-              break;
-            }
+            const wn = w * coef, y = target + wn;
+            if (y <= END_TOL) break;
+            w = wn;
             level = y;
             out[i++] = 10 * level;
           }

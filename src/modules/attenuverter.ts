@@ -31,6 +31,7 @@ export const Attenuverter = defineModule(spec, {
   title: 'Attenuverter / offset',
   category: 'utility',
   poly: ['in'],
+  boundedOutputs: true, // finite by construction (finiteOr0, clamped): not scanned, proven by the conformance test
   doc: 'Scales, inverts and offsets a signal: out = in × gain + offset (gain −2..2, offset ±10 V), limited to ±12 V. Unpatched, it is a constant voltage source.',
   create: () => new AttenuverterKernel(),
 });

@@ -47,6 +47,7 @@ export const Merge = defineModule(spec, {
   title: 'Merge',
   category: 'utility',
   channels: mergeChannels,
+  boundedOutputs: true, // finite by construction (finiteOr0, clamped): not scanned, proven by the conformance test
   doc:
     'Polyphony: sixteen mono inputs become the channels of one polyphonic cable. By default the output has as many ' +
     'channels as the highest-numbered patched input (unpatched ones below it read 0 V); `channels` fixes the count. ' +

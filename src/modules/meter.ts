@@ -39,7 +39,8 @@ class MeterKernel implements Kernel<typeof spec> {
     const x = io.in.in, out = io.out.out, B = io.blockSize, r = io.readout;
     const n = io.inChannels[0] > 1 ? io.inChannels[0] : 1;
     const w = io.params.window > 0.01 ? io.params.window : 0.01;
-    const a = 1 - Math.exp(-1 / (w * this.sampleRate)); // smoothingCoef, inline (dsp/one-pole.ts)
+    // smoothingCoef(w), written out, not smoothingCoef(): a call that returns a double boxes it when V8 does not inline it (16 bytes a block: test/engine/alloc caught it here).
+    const a = 1 - Math.exp(-1 / (w * this.sampleRate));
     const fall = Math.exp(-1 / (5 * w * this.sampleRate));
     const ms = this.ms, pk = this.peak;
     for (let c = 0, base = 0; c < n; c++, base += B) {

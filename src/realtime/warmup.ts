@@ -30,7 +30,19 @@ export function warmPlan(plan: RenderPlan, blocks: number, worker?: number, faul
   return performance.now() - t0;
 }
 
-export function warmUp(blocks = 600, blockSize = 128): number {
+/**
+ * Blocks of the generic warm-up (one of every module type, below): 600 blocks, 350–380 ms of CPU per
+ * thread on the loaded 2-core machine, paid by every worker at start. Fewer was tried (issue 16) and
+ * not kept: at 100 blocks the first blocks of a new plan cost the same (measured: the canonical 64-voice
+ * plan built fresh after 60 and after 600 blocks, 50–56 ms for its first 20 blocks either way), but the
+ * PulseAudio test (test/realtime/play.test.ts, 8 s through a null sink at the default buffer) lost
+ * audio in the server in 4 of 7 runs against 0 of 6 at 600 (main and this, same hour): the JIT work
+ * left for after the device starts (compiles at FIFO 4, code still unoptimized on the FIFO 5 workers)
+ * keeps the normal-priority Pulse server off the cores.
+ */
+export const GENERIC_WARM_BLOCKS = 600;
+
+export function warmUp(blocks = GENERIC_WARM_BLOCKS, blockSize = 128): number {
   const t0 = performance.now();
   const modules = MODULES.map((d) => ({ id: `m_${d.type}`, type: d.type }));
   const cables: { from: string; to: string }[] = [];

@@ -1,59 +1,60 @@
 /**
- * Real-time scheduling for `play`: re-runs the command under `chrt -f 5` (SCHED_FIFO, priority 5) so the
- * engine's threads (which inherit the policy) are not preempted for milliseconds by normal-priority
- * work. Measured on the 2-core machine kind: 0 underruns under load with SCHED_FIFO, 15–70 without.
- * Where that is not allowed, the caller keeps running normally and prints a warning.
+ * Real-time scheduling for `play` and `serve`: the engine's threads run under SCHED_FIFO 5 while audio
+ * plays, so they are not preempted for milliseconds by normal-priority work (measured on the 2-core
+ * machine kind: 0 underruns under load with SCHED_FIFO, 15–70 without). Where that is not allowed, the
+ * caller keeps running normally and prints a warning.
  *
- * All threads keep the inherited FIFO 5. Other orderings were measured and were worse (canonical
- * workload, 64 voices, JACK dummy driver 256 frames, 5 s runs, underruns): all at FIFO 5: 5–7;
- * DSP workers at 4: 26–135; DSP workers at 6: 0, but the device thread starved (12.6 s of wall time
- * for 5 s of audio); device threads raised to 6: 77–359 (they seem to busy-wait); V8/libuv helper
- * threads moved to SCHED_OTHER: 9–42 (background JIT compiles starve, load rises).
+ * The start-up runs at SCHED_OTHER and the process is raised in place just before the device starts:
+ * `checkRealtime` (at start: may this process use SCHED_FIFO?) then `raiseToRealtime` (after the engine
+ * is warm: every thread that exists goes to FIFO 5 through the priority helper, and threads created
+ * afterwards, the device's among them, inherit it). Why not from the start:
+ *   - `play` used to re-run itself under `chrt -f 5`: a second Node start, the CLI loaded and the patch
+ *     read twice, --module-dir's modules module-tested twice;
+ *   - the DSP workers' JIT warm-up under SCHED_FIFO starved V8's compiler threads: FIFO threads of equal
+ *     priority never preempt each other, so two warming workers held both cores and the optimizing
+ *     compiles they queued waited behind them, the workers ran unoptimized code for seconds (measured on
+ *     the loaded 2-core machine, examples/demo.json: at FIFO, 6 starts, workers ready 4.0–4.9 s after
+ *     their spawn, two of the three warm-ups 3.2–3.7 s; at SCHED_OTHER, 5 starts, 1.4–1.6 s, every
+ *     warm-up 0.95–1.2 s).
+ * After the raise every thread is where the re-run put it (FIFO 5; the watchdog at 6, set through the
+ * helper when it starts), and thread-policy.ts lowers the control thread and V8's helpers to 4 once the
+ * device plays. Other orderings were measured and were worse (canonical workload, 64 voices, JACK dummy
+ * driver 256 frames, 5 s runs, underruns): all at FIFO 5: 5–7; DSP workers at 4: 26–135; DSP workers at
+ * 6: 0, but the device thread starved (12.6 s of wall time for 5 s of audio); device threads raised to
+ * 6: 77–359 (they seem to busy-wait); V8/libuv helper threads moved to SCHED_OTHER: 9–42 (background
+ * JIT compiles starve, load rises). Control thread, at start.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { expectRealtime, processIsRealtime, raiseProcessThreads, WORKER_PRIORITY } from './thread-policy';
 
+/** `MODSYNTH_RT=0` keeps the process at normal priority. */
 export const RT_ENV = 'MODSYNTH_RT';
 
-/** How the caller stops: the signals the launcher forwards to the child, and the exit status a signal means. */
-export interface StopSignals {
-  readonly signals: readonly NodeJS.Signals[];
-  exitCode(signal: NodeJS.Signals): number;
-}
+export type RealtimeCheck = { state: 'allowed' } | { state: 'denied'; reason: string };
 
-/** 'child' when this process is the re-run under chrt; 'denied' with a reason; or the child's exit code. */
-export async function ensureRealtime(argv: string[], stop: StopSignals): Promise<{ state: 'child' } | { state: 'denied'; reason: string } | { state: 'ran'; code: number }> {
-  if (process.env[RT_ENV] === '1') {
-    watchParent();
-    return { state: 'child' };
-  }
+/**
+ * Whether this process may run under SCHED_FIFO (a `chrt -f 5 true` probe: one fork, at start, before
+ * any engine thread exists); when it may, engines started from now on prepare for the raise
+ * (thread-policy.ts expectRealtime). Already under a real-time policy (started with `chrt`): allowed.
+ */
+export function checkRealtime(): RealtimeCheck {
   if (process.env[RT_ENV] === '0') return { state: 'denied', reason: 'disabled by MODSYNTH_RT=0' };
-  const probe = spawnSync('chrt', ['-f', '5', 'true'], { stdio: 'ignore' });
-  if (probe.error) return { state: 'denied', reason: 'chrt not found (Debian package util-linux)' };
-  if (probe.status !== 0) return { state: 'denied', reason: 'SCHED_FIFO not permitted (run as root, or grant rtprio in /etc/security/limits.conf)' };
-  const child = spawn('chrt', ['-f', '5', process.execPath, ...argv.slice(1)], { stdio: 'inherit', env: { ...process.env, [RT_ENV]: '1' } });
-  // Every stop signal is forwarded (a signal to this process alone must reach the engine). A signal to
-  // the whole group (Ctrl-C in a terminal) reaches the child twice then; it takes the repeat for the
-  // same request (see cli/stop-signals.ts). This process never dies of a stop signal itself: it waits for
-  // the child, whose shutdown saves the recording, and exits with the child's status.
-  const forwards = stop.signals.map((sig) => [sig, () => child.kill(sig)] as const);
-  for (const [sig, h] of forwards) process.on(sig, h);
-  const code = await new Promise<number>((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? stop.exitCode(sig) : 1))));
-  for (const [sig, h] of forwards) process.off(sig, h);
-  return { state: 'ran', code };
+  if (!processIsRealtime()) {
+    const probe = spawnSync('chrt', ['-f', String(WORKER_PRIORITY), 'true'], { stdio: 'ignore' });
+    if (probe.error) return { state: 'denied', reason: 'chrt not found (Debian package util-linux)' };
+    if (probe.status !== 0) return { state: 'denied', reason: 'SCHED_FIFO not permitted (run as root, or grant rtprio in /etc/security/limits.conf)' };
+  }
+  expectRealtime();
+  return { state: 'allowed' };
 }
 
 /**
- * The re-run child ends when the process that started it is gone (killed with SIGKILL, say, which it
- * cannot forward): an orphan would keep playing, and keep its parent's pipes open, forever. A SIGTERM
- * goes through the normal, bounded shutdown. Polls twice a second, on an unref'd timer.
+ * Raises this process's threads to SCHED_FIFO (those at SCHED_OTHER; see raiseProcessThreads). Call
+ * once the engine is started and warm, before the device starts. Resolves with a problem to warn
+ * about, or undefined. Control thread.
  */
-function watchParent(): void {
-  const parent = process.ppid;
-  const timer = setInterval(() => {
-    if (process.ppid === parent) return;
-    clearInterval(timer);
-    console.error('modsynth: the parent process is gone; stopping');
-    process.kill(process.pid, 'SIGTERM');
-  }, 500);
-  timer.unref();
+export async function raiseToRealtime(): Promise<string | undefined> {
+  const failed = await raiseProcessThreads();
+  if (!processIsRealtime()) return 'the process could not be raised to SCHED_FIFO; underruns are possible under CPU load';
+  return failed > 0 ? `${failed} thread(s) could not be raised to SCHED_FIFO` : undefined;
 }

@@ -27,12 +27,25 @@ let helper: PriorityHelper | undefined;
 let helperStarting: Promise<PriorityHelper | undefined> | undefined;
 let helperUsers = 0;
 
+/** Set by `expectRealtime`: the process will be raised to SCHED_FIFO before audio (realtime-launch.ts). */
+let raisePending = false;
+
 /**
- * Starts the process's priority helper if this process runs under SCHED_FIFO (once; counted, so that
- * every engine that asked may release it). Control thread, before audio.
+ * Says that this process, at SCHED_OTHER now, will be raised to SCHED_FIFO before its audio starts
+ * (threads/realtime-launch.ts): engines started meanwhile start the priority helper as if it ran under
+ * SCHED_FIFO already (their watchdog takes its own priority through it). Control thread, at start.
+ */
+export function expectRealtime(): void {
+  raisePending = true;
+}
+
+/**
+ * Starts the process's priority helper if this process runs under SCHED_FIFO, or will
+ * (expectRealtime; once; counted, so that every engine that asked may release it). Control thread,
+ * before audio.
  */
 export async function acquirePriorityHelper(): Promise<PriorityHelper | undefined> {
-  if (!processIsRealtime()) return undefined;
+  if (!processIsRealtime() && !raisePending) return undefined;
   helperUsers++;
   helperStarting ??= PriorityHelper.start().then((h) => (helper = h));
   return helperStarting;
@@ -98,6 +111,30 @@ export async function lowerControlThreads(tids: readonly number[]): Promise<numb
   if (done[0]) controlPriority = CONTROL_PRIORITY;
   return done.filter(Boolean).length;
 }
+/**
+ * Raises every thread of this process that runs at SCHED_OTHER to FIFO WORKER_PRIORITY (threads at a
+ * real-time policy already, the watchdog's FIFO 6, stay as they are), through the priority helper when
+ * it runs, else with chrt (a fork: before audio only). Threads created afterwards inherit FIFO from
+ * their creator. Resolves with how many threads could not be raised. Control thread, before audio.
+ */
+export async function raiseProcessThreads(): Promise<number> {
+  const h = helper ?? (await helperStarting);
+  const normal = processThreads().filter((t) => threadPolicy(t) === 0);
+  const done = await Promise.all(normal.map((t) => (h ? h.set(t, WORKER_PRIORITY) : setThreadPriorityAsync(t, WORKER_PRIORITY))));
+  raisePending = false;
+  return done.filter((ok) => !ok).length;
+}
+
+/** A thread's scheduling policy (0 SCHED_OTHER, 1 FIFO, 2 RR, …; -1: gone or unreadable). */
+export function threadPolicy(tid: number): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
+  } catch {
+    return -1;
+  }
+}
+
 /** The watchdog thread runs above the workers (see realtime/watchdog-entry.ts). */
 export const WATCHDOG_PRIORITY = WORKER_PRIORITY + 1;
 

@@ -26,7 +26,7 @@ test('block loop: a patch of lfo, adsr, vca, mixer, noise and output allocates n
   assert.ok(p.heapAfter - p.heapBefore < 64 * 1024, `heap grew ${p.heapAfter - p.heapBefore} bytes`);
 });
 
-for (const which of ['canonical', 'pad', 'drums']) {
+for (const which of ['canonical', 'pad', 'drums', 'bassline']) {
   test(`block loop, fresh process: ${which === 'canonical' ? 'the 16-voice canonical workload' : `examples/${which}.json`} allocates nothing per block (30,000 blocks)`, () => {
     const r = spawnSync(process.execPath, [join(__dirname, '..', 'support', 'plan-probe.js'), which], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);

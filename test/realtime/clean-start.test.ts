@@ -1,6 +1,6 @@
 /**
  * A clean start: `modsynth play` run the way `npm start` runs it (`node bin/modsynth.js play
- * examples/demo.json`, with the real-time re-run under chrt where allowed) prints nothing on stderr
+ * examples/demo.json`, raised to SCHED_FIFO where allowed) prints nothing on stderr
  * that Modsynth did not write itself, and one line naming the device and the latency. The native
  * audio libraries' probing output (libasound's `ALSA lib ...` lines without a sound card, the JACK
  * binding's `Failed to open client ...` without a JACK server) is captured (io/native-quiet.ts) and

@@ -1,7 +1,6 @@
 /**
  * Stopping `play --record --record-session` every way a terminal or a service manager does: SIGINT,
- * SIGTERM and SIGHUP to the whole process group (Ctrl-C in a terminal; the chrt launcher forwards its
- * copy, so the engine gets the signal twice), twice in a row, and during start-up. Each must end with
+ * SIGTERM and SIGHUP to the whole process group (Ctrl-C in a terminal), twice in a row, and during start-up. Each must end with
  * exit 0, the summary line, a complete recording and a session log that ends and re-renders
  * bit-identically to the recording. (It used to end with exit 143, no summary and no recording.)
  * Real processes, real signals, the null sink (no audio server: the test asserts the engine's own
@@ -105,8 +104,8 @@ test('Ctrl-C twice in a row (SIGINT to the group, then again 300 ms later): one 
 
 test('SIGTERM to the group during start-up (before the device plays): a clean stop, an empty recording and log', async () => {
   const rec = join(tmp, 'startup.wav'), log = join(tmp, 'startup.session');
-  // The launcher's chrt re-run prints nothing before the engine is up; the first line is the OSC or
-  // device line, so signal on the fallback warning, which comes before the device plays.
+  // The first line on stdout is the OSC or device line, so signal on the fallback warning, which comes
+  // before the device plays.
   const r = await playAndSignal(['examples/sine.json', '--record', rec, '--record-session', log, '--no-osc'], /null sink|no audio device/, ['SIGTERM']);
   assert.equal(r.signal, null, r.stderr);
   assert.equal(r.status, 0, r.stderr);

@@ -1,7 +1,7 @@
 /**
  * Child processes in their own process group, so a test can end a command together with whatever it
- * started (`play` and `serve` re-run themselves under chrt): killing only the direct child would leave
- * the re-run orphaned, holding the test's pipes open, and the test file would never finish.
+ * started (`play`'s priority helper; a `pw-jack` or shell wrapper's command): killing only the direct
+ * child could leave the rest orphaned, holding the test's pipes open, and the test file would never finish.
  */
 import { spawn, type ChildProcessWithoutNullStreams, type SpawnOptionsWithoutStdio } from 'node:child_process';
 
@@ -11,8 +11,8 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnOptionsWithou
 }
 
 /**
- * SIGKILL goes to the whole group at once. Other signals go to the leader only (it forwards them to its
- * re-run, which would otherwise get them twice, the second one during its shutdown); the group is
+ * SIGKILL goes to the whole group at once. Other signals go to the leader only (the engine, or a wrapper
+ * that execs it; the priority helper ends by itself when the engine is gone); the group is
  * SIGKILLed 15 s later if anything of it is still there (more than `play` needs to shut down).
  */
 export function killGroup(p: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): void {

@@ -1,7 +1,7 @@
 /**
  * Allocation probe for a whole patch through the block loop, run in a fresh process by
  * test/engine/alloc.test.ts (GC counts in a shared test process are not reliable):
- * `node plan-probe.js canonical|pad` prints {"gcs": n, "growth": bytes} for 30,000 blocks after warm-up.
+ * `node plan-probe.js canonical|EXAMPLE` (an examples/ name) prints {"gcs": n, "growth": bytes} for 30,000 blocks after warm-up.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
