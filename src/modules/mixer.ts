@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
+import { SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const level = (n: number) => ({ unit: 'gain', min: 0, max: 2, default: 1, doc: `Gain of input ${n}.` }) as const;
 const input = (n: number) => ({ signal: 'audio', doc: `Input ${n}.` }) as const;
@@ -22,7 +23,6 @@ const spec = ports({
 type IO = BlockIO<typeof spec>;
 
 const CHANNELS = 8;
-const SMOOTH_SECONDS = 0.005;
 /** A smoothed gain lands on its target once within SNAP of it (as in the VCA; decided per sample). */
 const SNAP = 1e-9;
 
@@ -43,7 +43,7 @@ class MixerKernel implements Kernel<typeof spec> {
   private readonly gains = new Float64Array(CHANNELS + 1).fill(NaN);
   private readonly targets = new Float64Array(CHANNELS + 1);
   constructor(ctx: InitContext) {
-    this.coef = 1 - Math.exp(-1 / (SMOOTH_SECONDS * ctx.sampleRate));
+    this.coef = smoothingCoef(SMOOTH_SECONDS, ctx.sampleRate);
     if (accScratch.length < ctx.maxBlock) accScratch = new Float64Array(ctx.maxBlock);
   }
 

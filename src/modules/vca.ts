@@ -1,5 +1,6 @@
 import { defineModule, ports, type BlockIO, type InitContext, type Kernel } from '../sdk';
 import { clamp, finiteOr0 } from '../dsp/numeric';
+import { SMOOTH_SECONDS, smoothingCoef } from '../dsp/one-pole';
 
 const spec = ports({
   params: {
@@ -21,7 +22,6 @@ type IO = BlockIO<typeof spec>;
 const EXP_K = Math.log(1000);
 const EXP_NORM = 1 / (1000 - 1);
 /** Level smoothing time constant (one-pole), against zipper noise when the level param jumps. */
-const SMOOTH_SECONDS = 0.005;
 /**
  * The smoothed level lands on its target once within SNAP of it (1e-9 of unity gain, −180 dB): the
  * one-pole alone stalls a few ulps short, and a level equal to its target takes the loop without the
@@ -41,7 +41,7 @@ class VcaKernel implements Kernel<typeof spec> {
   private level = NaN;
 
   constructor(ctx: InitContext) {
-    this.smoothCoef = 1 - Math.exp(-1 / (SMOOTH_SECONDS * ctx.sampleRate));
+    this.smoothCoef = smoothingCoef(SMOOTH_SECONDS, ctx.sampleRate);
   }
 
   reset(): void {
