@@ -4,18 +4,21 @@
  * machine kind: 0 underruns under load with SCHED_FIFO, 15–70 without). Where that is not allowed, the
  * caller keeps running normally and prints a warning.
  *
- * The start-up runs at SCHED_OTHER and the process is raised in place just before the device starts:
+ * The start-up runs at SCHED_OTHER and the process is raised in place just before the device starts
+ * (no second Node start, --module-dir's modules module-tested once):
  * `checkRealtime` (at start: may this process use SCHED_FIFO?) then `raiseToRealtime` (after the engine
  * is warm: every thread that exists goes to FIFO 5 through the priority helper, and threads created
  * afterwards, the device's among them, inherit it). Why not from the start:
  *   - `play` used to re-run itself under `chrt -f 5`: a second Node start, the CLI loaded and the patch
  *     read twice, --module-dir's modules module-tested twice;
- *   - the DSP workers' JIT warm-up under SCHED_FIFO starved V8's compiler threads: FIFO threads of equal
- *     priority never preempt each other, so two warming workers held both cores and the optimizing
- *     compiles they queued waited behind them, the workers ran unoptimized code for seconds (measured on
- *     the loaded 2-core machine, examples/demo.json: at FIFO, 6 starts, workers ready 4.0–4.9 s after
- *     their spawn, two of the three warm-ups 3.2–3.7 s; at SCHED_OTHER, 5 starts, 1.4–1.6 s, every
- *     warm-up 0.95–1.2 s).
+ *   - raising in place at the very start (`chrt -f -a -p 5 PID`, the warm-up then at FIFO) was measured
+ *     much slower: time to the first frame 4.9–5.0 s median against 2.1 s for the re-run (6 starts each,
+ *     alternating, the same minutes; two of the three workers' warm-ups took 3.2–3.7 s instead of ~1 s:
+ *     V8's compiles seem to wait behind the FIFO workers; why a process born under chrt does not show
+ *     it is not known). Starting at SCHED_OTHER and raising here costs the same as the re-run
+ *     (examples/demo.json on JACK, median of 5–10 starts, the same hour: quiet machine 2.26 s against
+ *     2.15 s; a normal-priority busy loop on the other core 2.77 s against 2.54 s, the warm-up then
+ *     sharing the cores with it; two SCHED_FIFO processes busy 3 of every 5 ms 5.2 s against 5.1 s).
  * After the raise every thread is where the re-run put it (FIFO 5; the watchdog at 6, set through the
  * helper when it starts), and thread-policy.ts lowers the control thread and V8's helpers to 4 once the
  * device plays. Other orderings were measured and were worse (canonical workload, 64 voices, JACK dummy
