@@ -86,9 +86,10 @@ export const enum WorkerWord {
   Owner = 3,
   /**
    * Words per worker: the stride, one 64-byte cache line. Each worker stores Running and Beat around
-   * every module call; with 4 words per worker the workers' words shared a line, and every one of those
-   * stores took the line from the other core (false sharing: profiled, it cost two workers ~15 % of
-   * their time).
+   * every module call; with 4 words per worker the workers' words shared a line, so each store could
+   * take the line from the other core (false sharing). Measured on the 2-core VM: no change in render
+   * time (farm-bench, 9 pairs of 2-worker renders, median ratio 1.00); kept because it costs 48 bytes
+   * per worker and removes the hazard wherever the line transfer is dearer.
    */
   Count = 16,
 }

@@ -67,7 +67,7 @@ class DelayKernel implements Kernel<typeof spec> {
     const tone = clamp(p.tone, -1, 1);
     // One-pole coefficient: low-pass from 20 kHz (tone 0) down to 200 Hz, high-pass from 20 Hz up to 2 kHz.
     const fc = tone < 0 ? 20000 * Math.pow(0.01, -tone) : 20 * Math.pow(100, tone);
-    // cutoffCoef(min(fc, 0.45·fs)), written out, not cutoffCoef(): a call that returns a double boxes it when V8 does not inline it (16 bytes a block: test/engine/alloc caught it here).
+    // cutoffCoef(min(fc, 0.45·fs)), written out, not called: see dsp/one-pole.ts (a per-block call V8 does not inline boxes its double).
     const a = 1 - Math.exp((-2 * Math.PI * Math.min(fc, 0.45 * fs)) / fs);
     const x = io.in.in, cv = io.in.time, clock = io.in.clock, out = io.out.out, wetOut = io.out.wet;
     const cvOn = io.connected.time, clocked = io.connected.clock;

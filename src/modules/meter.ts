@@ -39,7 +39,7 @@ class MeterKernel implements Kernel<typeof spec> {
     const x = io.in.in, out = io.out.out, B = io.blockSize, r = io.readout;
     const n = io.inChannels[0] > 1 ? io.inChannels[0] : 1;
     const w = io.params.window > 0.01 ? io.params.window : 0.01;
-    // smoothingCoef(w), written out, not smoothingCoef(): a call that returns a double boxes it when V8 does not inline it (16 bytes a block: test/engine/alloc caught it here).
+    // smoothingCoef(w), written out, not called: see dsp/one-pole.ts (a per-block call V8 does not inline boxes its double).
     const a = 1 - Math.exp(-1 / (w * this.sampleRate));
     const fall = Math.exp(-1 / (5 * w * this.sampleRate));
     const ms = this.ms, pk = this.peak;

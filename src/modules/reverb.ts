@@ -62,7 +62,7 @@ class ReverbKernel implements Kernel<typeof spec> {
     const damping = clamp(p.damping, 0, 1);
     const fc = 20000 * Math.pow(0.075, damping);
     // Damping 0 bypasses the loop filter (a one-pole at 20 kHz would still shorten the tail).
-    // cutoffCoef(min(fc, 0.45·fs)), written out, not cutoffCoef(): a call that returns a double boxes it when V8 does not inline it (16 bytes a block: test/engine/alloc caught it here).
+    // cutoffCoef(min(fc, 0.45·fs)), written out, not called: see dsp/one-pole.ts (a per-block call V8 does not inline boxes its double).
     const a = damping <= 0 ? 1 : 1 - Math.exp((-2 * Math.PI * Math.min(fc, 0.45 * fs)) / fs);
     const len = this.len, gain = this.gain, v = this.v, lp = this.lp, pos = this.pos, lines = this.lines, maxLen = this.maxLen;
     for (let k = 0; k < N; k++) {
