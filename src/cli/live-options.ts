@@ -60,8 +60,8 @@ export interface DeviceSettings {
  * default adds one block of margin, which absorbs a late wake-up on a loaded machine (measured:
  * period + 1 block at 256 frames gave 29 underruns a minute on the canonical 64-voice workload).
  */
-export async function deviceSettings(opts: PlayOptions): Promise<DeviceSettings> {
-  const backend = await probeBackend();
+export async function deviceSettings(opts: PlayOptions, probed?: Backend): Promise<DeviceSettings> {
+  const backend = probed ?? (await probeBackend());
   const buffer = opts.buffer ?? defaultBufferFrames(backend);
   return { backend, buffer, ringBlocks: opts.ring ?? Math.ceil(buffer / opts.block) + 2 };
 }

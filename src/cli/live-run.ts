@@ -24,10 +24,11 @@ import { UnderrunLog, watchPlayback, type WatchEnd } from './live-watch';
 import { summaryLine } from './live-summary';
 import { saveEmptyRecording, saveRecording } from './recording';
 import { RackUsageError, startRack } from '../ui/start-rack';
-import { lowerControlThreads, processThreads } from '../threads/thread-policy';
+import { DEVICE_NICE, favourDeviceThreads, lowerControlThreads, processThreads } from '../threads/thread-policy';
 import { raiseToRealtime } from '../threads/realtime-launch';
 import type { RackServer } from '../ui/rack-server';
 import { StartTrace } from './start-trace';
+import type { Backend } from '../io/backend-probe';
 
 /** Longest a clean shutdown may take before `play` gives up on it (exit code 4). */
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -61,6 +62,8 @@ export class LiveRun {
     private readonly stop: StopRequest,
     /** Raise the process to SCHED_FIFO once the engine is warm (threads/realtime-launch.ts). */
     private readonly realtime = false,
+    /** The backend, when the caller probed it already. */
+    private readonly backend?: Backend,
   ) {
     this.say = (line) => {
       if (!opts.quiet) console.log(line);
@@ -77,7 +80,7 @@ export class LiveRun {
     // MIDI sources are checked before anything starts.
     this.midi = LiveMidi.open(this.opts, this.patch, this.path ?? '(empty patch)');
     this.opts = { ...this.opts, seconds: this.midi.seconds(this.opts.seconds) };
-    const settings = (this.settings = await deviceSettings(this.opts));
+    const settings = (this.settings = await deviceSettings(this.opts, this.backend));
     this.deviceMs = (settings.buffer * 1000) / this.opts.sampleRate;
     try {
       await this.start(settings);
@@ -146,10 +149,15 @@ export class LiveRun {
     const moduleDirs = (opts as { moduleDir?: string[] }).moduleDir;
     if (moduleDirs?.length) this.reloader = new ModuleReloader(engine, this.server, moduleDirs, say);
     trace.mark('opening the device');
+    const beforeDevice = new Set(processThreads());
     const device = await openDevice(engine.arena!, this.tap, settings, opts, plan, this.path, say);
     this.sink = device.sink;
     this.deviceMs = device.deviceMs;
     trace.mark('device playing (latency read)');
+    if (!this.realtime) {
+      const deviceThreads = processThreads().filter((t) => !beforeDevice.has(t));
+      trace.mark(`${favourDeviceThreads(deviceThreads)} of the device's ${deviceThreads.length} threads at nice ${DEVICE_NICE}`);
+    }
     // The audio threads exist now; the control thread (OSC, the browser rack) and V8's helpers go below them.
     await lowerControlThreads(controlThreads);
     if (stop.signal) return;

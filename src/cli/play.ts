@@ -8,7 +8,8 @@
 import type { Patch } from '../plan/patch';
 import { LiveSession } from '../control/session';
 import { loadPatchFile } from './load';
-import { checkRealtime } from '../threads/realtime-launch';
+import { checkRealtime, declineRealtimeForPulse } from '../threads/realtime-launch';
+import { probeBackend } from '../io/backend-probe';
 import { signalExitCode, StopRequest } from './stop-signals';
 import { parseHostPort, type PlayOptions } from './live-options';
 import { LiveRun } from './live-run';
@@ -26,8 +27,12 @@ export async function playCommand(path: string, opts: PlayOptions): Promise<numb
 
 async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOptions): Promise<number | void> {
   const osc = opts.osc === false ? undefined : parseHostPort(opts.osc);
-  const rt = checkRealtime(); // the raise itself comes once the engine is warm (LiveRun.start)
+  // The raise itself comes once the engine is warm (LiveRun.start); never through a Pulse server
+  // (threads/realtime-launch.ts declineRealtimeForPulse).
+  const backend = await probeBackend();
+  const rt = backend === 'pulse' ? declineRealtimeForPulse() : checkRealtime();
   if (rt.state === 'denied') console.warn(`warning: no real-time scheduling: ${rt.reason}; underruns are possible under CPU load`);
+  if (rt.state === 'declined' && opts.verbose) console.error(`modsynth: no real-time scheduling: ${rt.reason}`);
   // From here on a stop signal never kills the process: it asks for the run's shutdown, which keeps the
   // recording and the session log. A repeat after the grace time saves them synchronously and exits.
   let run: LiveRun | undefined;
@@ -40,7 +45,7 @@ async function liveCommand(path: string | undefined, patch: Patch, opts: PlayOpt
     }
   });
   try {
-    run = new LiveRun(path, patch, opts, osc, stop, rt.state === 'allowed');
+    run = new LiveRun(path, patch, opts, osc, stop, rt.state === 'allowed', backend);
     return await run.run();
   } finally {
     stop.dispose();

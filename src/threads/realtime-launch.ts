@@ -33,7 +33,11 @@ import { expectRealtime, processIsRealtime, raiseProcessThreads, WORKER_PRIORITY
 /** `MODSYNTH_RT=0` keeps the process at normal priority. */
 export const RT_ENV = 'MODSYNTH_RT';
 
-export type RealtimeCheck = { state: 'allowed' } | { state: 'denied'; reason: string };
+export type RealtimeCheck =
+  | { state: 'allowed' }
+  | { state: 'denied'; reason: string }
+  /** Not taken: the audio server that plays us moves the audio at normal priority (declineRealtimeForPulse). */
+  | { state: 'declined'; reason: string };
 
 /**
  * Whether this process may run under SCHED_FIFO (a `chrt -f 5 true` probe: one fork, at start, before
@@ -49,6 +53,23 @@ export function checkRealtime(): RealtimeCheck {
   }
   expectRealtime();
   return { state: 'allowed' };
+}
+
+/**
+ * `checkRealtime` for output through a PulseAudio server (or PipeWire's Pulse interface) behind ALSA:
+ * declined, always. Part of such a server runs at normal priority even where its sink thread runs
+ * real-time (the test servers: the null sink's thread at SCHED_RR 5, the main thread at nice −11, as
+ * with rtkit on a desktop); while SCHED_FIFO threads of ours hold every core it does not run, and when
+ * that lasts longer than the buffer the sink plays silence and our audio comes late.
+ * Measured on the 2-core machine kind, idle, the canonical 64-voice patch on two workers into a
+ * PulseAudio null sink for 8 s (4096-frame buffer, load 10 %): under FIFO, 2–4 silences of 21–128 ms
+ * inserted in each of 3 of 3 runs (0 underruns counted); at normal priority none in 3 of 3; CI lost
+ * 85 ms of the 8 s sine test that way. At normal priority the sine test lost nothing with 0–3 busy
+ * loops beside it (9 of 9 runs, 0 underruns). JACK and PipeWire's JACK interface are not concerned:
+ * their servers move the audio on real-time threads above their clients.
+ */
+export function declineRealtimeForPulse(): RealtimeCheck {
+  return { state: 'declined', reason: 'playing through PulseAudio, whose server takes our audio at normal priority; SCHED_FIFO threads of ours would starve it' };
 }
 
 /**

@@ -21,6 +21,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { execFile } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { chrtArgs, PriorityHelper } from './priority-helper';
 
 let helper: PriorityHelper | undefined;
@@ -133,6 +134,31 @@ export function threadPolicy(tid: number): number {
   } catch {
     return -1;
   }
+}
+
+/** The nice value of the device's threads where the process stays at SCHED_OTHER (favourDeviceThreads). */
+export const DEVICE_NICE = -10;
+
+/**
+ * Where the process stays at SCHED_OTHER (through a Pulse server: realtime-launch.ts
+ * declineRealtimeForPulse), gives `tids` (the device's threads, created by opening it) nice
+ * DEVICE_NICE, so that the engine's own start-up and shutdown work on the control thread, V8's helpers
+ * and the workers, all at nice 0, do not keep them from the server for a buffer's length. A Pulse
+ * server's main thread runs at nice −11 the same way. Best effort: lowering a nice value needs
+ * CAP_SYS_NICE or an RLIMIT_NICE grant, and without it nothing changes. No fork (setpriority on each
+ * tid). Returns how many threads were changed. Control thread, once the device plays.
+ */
+export function favourDeviceThreads(tids: readonly number[]): number {
+  let done = 0;
+  for (const t of tids) {
+    try {
+      setPriority(t, DEVICE_NICE);
+      done++;
+    } catch {
+      // not permitted, or the thread is gone
+    }
+  }
+  return done;
 }
 
 /** The watchdog thread runs above the workers (see realtime/watchdog-entry.ts). */

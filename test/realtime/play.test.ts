@@ -76,10 +76,16 @@ test('play into PulseAudio (null sink) with its defaults: 440 Hz ± 1 Hz, −9.0
     // No --buffer: the defaults must never lose audio on any backend (through ALSA to a Pulse server
     // they pick the buffer that holds: io/backend-probe.ts). This used to lose audio downstream of us
     // (13 gaps > 5 ms in 8 s) while reporting 0 underruns.
-    const r = await play(['examples/sine.json', '--seconds', '8', '--record', rec], pulse.env);
+    const r = await play(['examples/sine.json', '--seconds', '8', '--record', rec, '--verbose'], pulse.env);
     await new Promise((res) => setTimeout(res, 500));
     await recorder.stop();
     assert.equal(r.status, 0, r.stderr);
+    // Through Pulse the process stays at SCHED_OTHER (FIFO threads of ours starved the server: CI lost
+    // 85 ms of this tone that way; threads/realtime-launch.ts declineRealtimeForPulse), the device's
+    // threads favoured by nice where allowed (root here).
+    assert.match(r.stderr, /^modsynth: no real-time scheduling: playing through PulseAudio/m);
+    assert.doesNotMatch(r.stderr, /raised to SCHED_FIFO/);
+    assert.match(r.stderr, /: ([1-9]\d*) of the device's \1 threads at nice -10$/m);
     assert.match(r.stdout, /playing .* — PulseAudio \(through ALSA\) at 48000 Hz/);
     assert.match(r.stdout, /: 0 underruns/);
     checkTone(analyse(cap), 8);
