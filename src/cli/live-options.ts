@@ -2,7 +2,7 @@
  * What `play` and `serve` are asked for on the command line, and the settings derived from it before
  * anything starts: the OSC address, the device buffer and the output ring. Control thread.
  */
-import { defaultBufferFrames, probeBackend, type Backend } from '../io/backend-probe';
+import { defaultBufferFrames, type Backend } from '../io/backend-probe';
 import { UsageError } from './errors';
 
 export interface PlayOptions {
@@ -60,8 +60,7 @@ export interface DeviceSettings {
  * default adds one block of margin, which absorbs a late wake-up on a loaded machine (measured:
  * period + 1 block at 256 frames gave 29 underruns a minute on the canonical 64-voice workload).
  */
-export async function deviceSettings(opts: PlayOptions, probed?: Backend): Promise<DeviceSettings> {
-  const backend = probed ?? (await probeBackend());
+export function deviceSettings(opts: PlayOptions, backend: Backend): DeviceSettings {
   const buffer = opts.buffer ?? defaultBufferFrames(backend);
   return { backend, buffer, ringBlocks: opts.ring ?? Math.ceil(buffer / opts.block) + 2 };
 }

@@ -61,9 +61,9 @@ export class LiveRun {
     private readonly osc: { host: string; port: number } | undefined,
     private readonly stop: StopRequest,
     /** Raise the process to SCHED_FIFO once the engine is warm (threads/realtime-launch.ts). */
-    private readonly realtime = false,
-    /** The backend, when the caller probed it already. */
-    private readonly backend?: Backend,
+    private readonly realtime: boolean,
+    /** The backend the caller probed (it decided `realtime`). */
+    private readonly backend: Backend,
   ) {
     this.say = (line) => {
       if (!opts.quiet) console.log(line);
@@ -80,7 +80,7 @@ export class LiveRun {
     // MIDI sources are checked before anything starts.
     this.midi = LiveMidi.open(this.opts, this.patch, this.path ?? '(empty patch)');
     this.opts = { ...this.opts, seconds: this.midi.seconds(this.opts.seconds) };
-    const settings = (this.settings = await deviceSettings(this.opts, this.backend));
+    const settings = (this.settings = deviceSettings(this.opts, this.backend));
     this.deviceMs = (settings.buffer * 1000) / this.opts.sampleRate;
     try {
       await this.start(settings);

@@ -65,7 +65,7 @@ export function checkRealtime(): RealtimeCheck {
  * PulseAudio null sink for 8 s (4096-frame buffer, load 10 %): under FIFO, 2–4 silences of 21–128 ms
  * inserted in each of 3 of 3 runs (0 underruns counted); at normal priority none in 3 of 3; CI lost
  * 85 ms of the 8 s sine test that way. At normal priority the sine test lost nothing with 0–3 busy
- * loops beside it (9 of 9 runs, 0 underruns). JACK and PipeWire's JACK interface are not concerned:
+ * loops beside it (14 of 14 runs, 0 underruns). JACK and PipeWire's JACK interface are not concerned:
  * their servers move the audio on real-time threads above their clients.
  */
 export function declineRealtimeForPulse(): RealtimeCheck {
