@@ -3,7 +3,7 @@
  * warm-up: used heap before and after, and the number of garbage collections in between. A loop that
  * allocates nothing triggers no GC and leaves the heap where it was.
  */
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { canonicalPatch } from './canonical';
 import type { BenchSection } from './report';
 import { compilePatch, type RenderPlan } from '../src/plan/compile';
@@ -17,9 +17,21 @@ export interface HeapProbe {
   blocks: number;
   heapBefore: number;
   heapAfter: number;
+  /** Collections that started inside the measured run. */
   gcs: number;
+  /** Of those, scavenges (minor GCs): what allocation on this thread causes. */
+  scavenges: number;
+  /** Each collection inside the run: its kind ('minor', 'major', 'incremental', 'weakcb') and start, ms after the run began. */
+  gcLog: string[];
   seconds: number;
 }
+
+const GC_KIND: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 
 export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 0, warmup = 2000): Promise<HeapProbe> {
@@ -51,8 +63,15 @@ export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 
     flat = growth >= 0 && growth < 1024 ? flat + 1 : 0;
   }
   // GC entries arrive asynchronously: keep their start times and count those inside the measured run.
-  const starts: number[] = [];
-  const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => starts.push(e.startTime)));
+  // A full collection first, where the process allows it (node --expose-gc, as test/support/plan-probe
+  // runs): a major GC begun earlier (by the memory reducer during the waits above, or by the arena's
+  // external memory) finishes inside the run otherwise, and is counted though the loop allocated nothing.
+  (globalThis as { gc?: () => void }).gc?.();
+  const seen: { start: number; kind: string }[] = [];
+  const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1;
+    seen.push({ start: e.startTime, kind: GC_KIND[kind] ?? `kind ${kind}` });
+  }));
   obs.observe({ entryTypes: ['gc'] });
   await new Promise((r) => setTimeout(r, 20));
   const heapBefore = dataHeapUsed();
@@ -62,8 +81,11 @@ export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 
   const heapAfter = dataHeapUsed();
   await new Promise((r) => setTimeout(r, 50)); // let the observer deliver entries
   obs.disconnect();
-  const gcs = starts.filter((t) => t >= t0 && t <= t1).length;
-  return { blocks, heapBefore, heapAfter, gcs, seconds: (t1 - t0) / 1000 };
+  const inRun = seen.filter((g) => g.start >= t0 && g.start <= t1);
+  return {
+    blocks, heapBefore, heapAfter, gcs: inRun.length, scavenges: inRun.filter((g) => g.kind === 'minor').length,
+    gcLog: inRun.map((g) => `${g.kind} at ${(g.start - t0).toFixed(1)} ms`), seconds: (t1 - t0) / 1000,
+  };
 }
 
 export async function heapFlat(blocks: number): Promise<BenchSection> {

@@ -22,16 +22,16 @@ test('block loop: a patch of lfo, adsr, vca, mixer, noise and output allocates n
   });
   const plan = compilePatch(patch, { sampleRate: 48000, blockSize: 64 });
   const p = await probeHeap(plan, 30_000, 0, 20_000);
-  assert.equal(p.gcs, 0, `${p.gcs} garbage collections during 30,000 blocks`);
+  assert.equal(p.gcs, 0, `${p.gcs} garbage collections during 30,000 blocks: ${p.gcLog.join(', ')}`);
   assert.ok(p.heapAfter - p.heapBefore < 64 * 1024, `heap grew ${p.heapAfter - p.heapBefore} bytes`);
 });
 
 for (const which of ['canonical', 'pad', 'drums', 'bassline']) {
   test(`block loop, fresh process: ${which === 'canonical' ? 'the 16-voice canonical workload' : `examples/${which}.json`} allocates nothing per block (30,000 blocks)`, () => {
-    const r = spawnSync(process.execPath, [join(__dirname, '..', 'support', 'plan-probe.js'), which], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--expose-gc', join(__dirname, '..', 'support', 'plan-probe.js'), which], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(r.status, 0, r.stderr);
-    const p = JSON.parse(r.stdout) as { gcs: number; growth: number };
-    assert.equal(p.gcs, 0, `${p.gcs} scavenges during 30,000 blocks`);
+    const p = JSON.parse(r.stdout) as { gcs: number; gcLog: string[]; growth: number };
+    assert.equal(p.gcs, 0, `${p.gcs} garbage collections during 30,000 blocks: ${p.gcLog.join(', ')}`);
     assert.ok(p.growth < 64 * 1024, `heap grew ${p.growth} bytes`);
   });
 }
