@@ -7,9 +7,9 @@
  * Kernels take the coefficient from here when they are created. Two things stay inline in the kernels,
  * for V8's sake: the step itself, `y += (x - y) * a` (called as a function from another file it cost
  * 4–15 % of a kernel's time: snare, reverb, meter, sum, old against new in one process), and a
- * coefficient recomputed every block (delay's tone, reverb's damping, meter's window): a call V8 does
- * not inline returns its double boxed, an allocation on the audio path (reverb: 32 bytes a block in
- * half of the allocation probe's runs).
+ * coefficient recomputed every block (delay's tone, reverb's damping, meter's window, hat's tone): a
+ * call V8 does not inline returns its double boxed, an allocation on the audio path (reverb: 32 bytes
+ * a block in half of the allocation probe's runs).
  */
 import type { Hz, Seconds } from './units';
 

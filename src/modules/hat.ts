@@ -50,6 +50,8 @@ class HatKernel implements Kernel<typeof spec> {
   process(io: IO, start: number, end: number): void {
     const p = io.params, s = this.s, dt = this.dt, ph = this.phases;
     const rate = (-3 * Math.LN10) / clamp(p.decay, 0.01, 2), level = 5 * MAKEUP * clamp(p.level, 0, 2);
+    // cutoffCoef(tone), written out, not called: see dsp/one-pole.ts (a per-block call V8 does not inline boxes its double).
+    // Its exponent is formed as hz · dt, not cutoffCoef's hz / fs: 1 tone in 10 rounds differently, so it stays as it is (bit-identical outputs).
     const a = 1 - Math.exp(-2 * Math.PI * clamp(p.tone, 2000, 12000) * dt);
     const trig = io.in.trig, out = io.out.out;
     let t = s[0], l1 = s[1], l2 = s[2];
