@@ -98,23 +98,22 @@ export async function renderCommand(path: string, opts: RenderCliOptions): Promi
 /**
  * Renders `frames` frames into `sink` in chunks of about a second of audio (whole blocks, so the
  * samples are those of one long render), calling `between` after each: a stop signal gets in there.
- * Events (MIDI) are handed to each chunk with their frames made relative to it.
+ * Without events the chunks are pieces of one run (Engine.streamInPieces); events (MIDI) are handed
+ * to each chunk, a run of its own, with their frames made relative to it.
  */
 async function streamInChunks(engine: Engine, frames: number, events: readonly ModuleEvent[] | undefined, sink: BlockSink, between: () => Promise<void>, progress?: (framesDone: number) => void): Promise<StreamResult> {
   const B = engine.blockSize();
   const chunk = Math.max(1, Math.round((engine.currentPlan?.sampleRate ?? 48000) / B)) * B;
+  // Without events, one run in pieces: the workers are not stopped and restarted every second.
+  if (!events) return engine.streamInPieces(frames, sink, chunk, between, progress);
   let done = 0, seconds = 0, k = 0;
   while (done < frames) {
     const n = Math.min(chunk, frames - done), at = done;
     const inner = progress ? (p: number) => progress(at + p) : undefined;
-    if (events) {
-      const first = k;
-      while (k < events.length && events[k].frame < at + n) k++;
-      const due = events.slice(first, k).map((ev) => ({ ...ev, frame: ev.frame - at }));
-      seconds += streamWithEvents(engine, n, due, sink, inner).seconds;
-    } else {
-      seconds += engine.stream(n, sink, inner).seconds;
-    }
+    const first = k;
+    while (k < events.length && events[k].frame < at + n) k++;
+    const due = events.slice(first, k).map((ev) => ({ ...ev, frame: ev.frame - at }));
+    seconds += streamWithEvents(engine, n, due, sink, inner).seconds;
     done += n;
     if (done < frames) await between();
   }

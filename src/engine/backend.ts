@@ -39,6 +39,11 @@ export interface Backend {
 
   /** Renders the next `frames` frames offline into `sink`. */
   stream(frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): StreamResult;
+  /**
+   * Renders the next `frames` frames offline into `sink` as one run, calling `await between()` after
+   * every `pieceFrames` (whole blocks); what it renders is exactly what `stream` renders.
+   */
+  streamInPieces(frames: number, sink: BlockSink, pieceFrames: number, between: () => Promise<void>, onProgress?: (framesDone: number) => void): Promise<StreamResult>;
   startStreaming(frameLimit: number): void;
   stopStreaming(): Promise<void>;
 

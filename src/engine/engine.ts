@@ -115,6 +115,17 @@ export class Engine {
   }
 
   /**
+   * `stream` for a long offline render that must stay interruptible: one run over all `frames`, with
+   * `await between()` after every `pieceFrames` (a stop signal gets in there; one that throws stops
+   * the render). On the worker backend the workers run on during the wait, so they are not stopped
+   * and restarted at every piece. The samples are those of `stream`.
+   */
+  streamInPieces(frames: number, sink: BlockSink, pieceFrames: number, between: () => Promise<void>, onProgress?: (framesDone: number) => void): Promise<StreamResult> {
+    if (!this.backend.plan) return Promise.reject(new Error('no patch loaded'));
+    return this.backend.streamInPieces(frames, sink, pieceFrames, between, onProgress);
+  }
+
+  /**
    * Real time: lets the workers run indefinitely, paced by the sink taking blocks from the output ring
    * (the device's worklet publishes RingRead). The sink stops taking frames after `frameLimit` frames.
    * Returns immediately.

@@ -157,6 +157,18 @@ export class LocalBackend implements Backend {
     return session.stream({ frames, onProgress }, sink);
   }
 
+  async streamInPieces(frames: number, sink: BlockSink, pieceFrames: number, between: () => Promise<void>, onProgress?: (framesDone: number) => void): Promise<StreamResult> {
+    const B = this.session?.plan.blockSize ?? 1, piece = Math.max(1, Math.round(pieceFrames / B)) * B;
+    let done = 0, seconds = 0;
+    while (done < frames) {
+      const n = Math.min(piece, frames - done), at = done;
+      seconds += this.stream(n, sink, onProgress ? (p) => onProgress(at + p) : undefined).seconds;
+      done += n;
+      if (done < frames) await between();
+    }
+    return { frames, seconds };
+  }
+
   startStreaming(): void {
     throw new Error('streaming needs at least one worker and a loaded patch');
   }

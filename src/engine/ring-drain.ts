@@ -17,26 +17,57 @@ import type { BlockSink } from './block-sink';
  * the error is rethrown. Allocates one pair of views per ring slot per call, nothing per block.
  */
 export function drainRing(space: Arena, workers: number, first: number, frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): void {
-  const { views, layout } = space;
-  const B = layout.blockSize, R = layout.ringBlocks;
-  const end = first + Math.ceil(frames / B);
-  const { left, right } = ringSlots(views.ring, R, B);
-  const slots = left.map((l, s) => [l, right[s]]);
-  const ctrl = views.ctrl;
-  const batch = Math.max(1, R >> 1);
+  const take = blockTaker(space, first, frames, sink, onProgress);
   try {
-    for (let b = first; b < end; ) {
-      const upto = Math.min(end, b + batch);
-      waitWritten(ctrl, upto);
-      for (; b < upto; b++) sink.write(slots[b % R], Math.min(B, frames - (b - first) * B));
-      publishRead(ctrl, b);
-      onProgress?.(Math.min(frames, (b - first) * B));
+    take(first, take.end);
+  } catch (e) {
+    halt(space, workers);
+    throw e;
+  }
+  waitAtLeast(space.views.ctrl, Ctrl.WorkersDone, workers);
+}
+
+/**
+ * drainRing for a run armed once over all its frames, taken in pieces of `pieceFrames` with
+ * `await between()` after each (a stop signal gets in there): the workers run on meanwhile (into the
+ * ring, up to its size), so a long render does not stop and restart them at every piece, and it
+ * leaves them idle only at its very end. A sink or a `between` that throws stops the workers.
+ */
+export async function drainRingInPieces(space: Arena, workers: number, first: number, frames: number, sink: BlockSink, pieceFrames: number, between: () => Promise<void>, onProgress?: (framesDone: number) => void): Promise<void> {
+  const take = blockTaker(space, first, frames, sink, onProgress);
+  const piece = Math.max(1, Math.round(pieceFrames / space.layout.blockSize));
+  try {
+    for (let b = first; b < take.end; ) {
+      b = take(b, Math.min(take.end, b + piece));
+      if (b < take.end) await between();
     }
   } catch (e) {
     halt(space, workers);
     throw e;
   }
-  waitAtLeast(ctrl, Ctrl.WorkersDone, workers);
+  waitAtLeast(space.views.ctrl, Ctrl.WorkersDone, workers);
+}
+
+/** take(from, to) hands blocks [from, to) of a run starting at `first` to `sink` and returns `to`; `end` is the run's end. */
+function blockTaker(space: Arena, first: number, frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): ((from: number, to: number) => number) & { end: number } {
+  const { views, layout } = space;
+  const B = layout.blockSize, R = layout.ringBlocks;
+  const { left, right } = ringSlots(views.ring, R, B);
+  const slots = left.map((l, s) => [l, right[s]]);
+  const ctrl = views.ctrl;
+  const batch = Math.max(1, R >> 1);
+  const take = (from: number, to: number): number => {
+    let b = from;
+    while (b < to) {
+      const upto = Math.min(to, b + batch);
+      waitWritten(ctrl, upto);
+      for (; b < upto; b++) sink.write(slots[b % R], Math.min(B, frames - (b - first) * B));
+      publishRead(ctrl, b);
+      onProgress?.(Math.min(frames, (b - first) * B));
+    }
+    return b;
+  };
+  return Object.assign(take, { end: first + Math.ceil(frames / B) });
 }
 
 /** Arms an offline run of the workers up to block `end` (then kick the pool): RunTo is a mark (memory/block-word.ts). */

@@ -3,6 +3,7 @@
  * (arena.ts), in real time (streaming, paced by the device) or offline (ring-drain.ts). Owns the pool,
  * the watchdog and the fault supervisor; installs plans, swaps them live at a block edge, queues param
  * and event records on the workers' command rings. Control thread only; nothing here runs per block.
+ * Just over 300 lines: each method is the Backend interface's, delegating to those files.
  */
 import type { RenderPlan } from '../plan/compile';
 import { Ctrl } from '../memory/layout';
@@ -18,7 +19,7 @@ import { EngineClock } from './clock';
 import type { Backend } from './backend';
 import type { BlockSink, StreamResult } from './block-sink';
 import type { EngineOptions, LoadOptions } from './options';
-import { armRun, drainRing, releaseWorkers } from './ring-drain';
+import { armRun, drainRing, drainRingInPieces, releaseWorkers } from './ring-drain';
 import { ringAhead, setSinkLimit, streamingConsumer, writtenBlocks } from '../memory/output-ring';
 
 export class WorkerBackend implements Backend {
@@ -108,15 +109,31 @@ export class WorkerBackend implements Backend {
   }
 
   stream(frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): StreamResult {
+    const run = this.armOffline(frames);
+    drainRing(run.space, run.workers, run.first, frames, sink, onProgress);
+    return this.finishOffline(run);
+  }
+
+  async streamInPieces(frames: number, sink: BlockSink, pieceFrames: number, between: () => Promise<void>, onProgress?: (framesDone: number) => void): Promise<StreamResult> {
+    const run = this.armOffline(frames);
+    await drainRingInPieces(run.space, run.workers, run.first, frames, sink, pieceFrames, between, onProgress);
+    return this.finishOffline(run);
+  }
+
+  /** Arms the workers for the next `frames` frames offline and kicks them. */
+  private armOffline(frames: number): { space: Arena; workers: number; first: number; end: number; frames: number; t0: bigint } {
     const plan = this.plan, space = this.space;
     if (!plan || !space) throw new Error('no patch loaded');
     const first = this.nextBlock, end = first + Math.ceil(frames / plan.blockSize);
     armRun(space.ctrl, end, ++this.runGen);
     this.pool.kick();
-    const t0 = process.hrtime.bigint();
-    drainRing(space, plan.workers, first, frames, sink, onProgress);
-    this.nextBlock = end;
-    return { frames, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+    return { space, workers: plan.workers, first, end, frames, t0: process.hrtime.bigint() };
+  }
+
+  /** Ends an offline run armed by armOffline: the next one continues from its end. */
+  private finishOffline(run: { end: number; frames: number; t0: bigint }): StreamResult {
+    this.nextBlock = run.end;
+    return { frames: run.frames, seconds: Number(process.hrtime.bigint() - run.t0) / 1e9 };
   }
 
   startStreaming(frameLimit: number): void {

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine';
+import { BlockCollector } from '../../src/engine/block-sink';
+import { Ctrl } from '../../src/memory/layout';
+import { loadMark } from '../../src/memory/block-word';
 import { parsePatch, validatePatch, type Patch } from '../../src/plan/patch';
 import { canonicalPatch } from '../../bench/canonical';
 import { feedbackPatch } from '../support/patches';
@@ -50,6 +53,42 @@ test('engine: output is bit-identical with 0, 1, 2 and 4 workers (every example 
   // The canonical workload really ran on two workers in the 2-worker engine.
   await byWorkers[2].load(validatePatch(canonicalPatch(64)), { sampleRate: SR, blockSize: 64 });
   assert.equal(byWorkers[2].currentPlan!.workers, 2);
+});
+
+test('engine: streamInPieces is one run: the samples of render, `between` after every piece while the workers run on; a `between` that throws stops the render', async () => {
+  const patch = validatePatch(canonicalPatch(16));
+  const frames = 20_000, piece = 3_000; // pieces of 3,008 frames (47 blocks of 64): 7 pieces, 6 waits
+  const [one, two] = await Promise.all([engineWith(0), engineWith(2)]);
+  await one.load(patch, { sampleRate: SR, blockSize: 64 });
+  const want = one.render(frames);
+  for (const e of [one, two]) {
+    await e.load(patch, { sampleRate: SR, blockSize: 64 });
+    const sink = new BlockCollector(frames);
+    let waits = 0;
+    const armed: number[] = [];
+    const r = await e.streamInPieces(frames, sink, piece, async () => {
+      waits++;
+      // Worker backend: the run armed is the whole render (313 blocks), not the piece just taken.
+      if (e.arena) armed.push(loadMark(new Int32Array(e.arena.sab, e.arena.layout.ctrlOffset, Ctrl.Count), Ctrl.RunTo, 0));
+      await new Promise((res) => setTimeout(res, 5));
+    });
+    assert.equal(r.frames, frames);
+    assert.equal(waits, 6);
+    assert.deepEqual(armed, e.arena ? new Array(6).fill(Math.ceil(frames / 64)) : []);
+    assert.equal(hash(sink.left, sink.right), hash(want.left, want.right), `${e.currentPlan!.workers} worker(s)`);
+    // Stopped in the second wait: rejected with that error; the engine renders again after a load.
+    await e.load(patch, { sampleRate: SR, blockSize: 64 });
+    let calls = 0;
+    await assert.rejects(
+      e.streamInPieces(frames, new BlockCollector(frames), piece, async () => {
+        if (++calls === 2) throw new Error('stopped');
+      }),
+      /stopped/,
+    );
+    await e.load(patch, { sampleRate: SR, blockSize: 64 });
+    const again = e.render(frames);
+    assert.equal(hash(again.left, again.right), hash(want.left, want.right), `${e.currentPlan!.workers} worker(s), after a stopped render`);
+  }
 });
 
 test('engine: forced splits (every cable crossing workers, feedback across workers) give identical samples', async () => {
