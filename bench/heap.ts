@@ -19,8 +19,6 @@ export interface HeapProbe {
   heapAfter: number;
   /** Collections that started inside the measured run. */
   gcs: number;
-  /** Of those, scavenges (minor GCs): what allocation on this thread causes. */
-  scavenges: number;
   /** Each collection inside the run: its kind ('minor', 'major', 'incremental', 'weakcb') and start, ms after the run began. */
   gcLog: string[];
   seconds: number;
@@ -64,8 +62,8 @@ export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 
   }
   // GC entries arrive asynchronously: keep their start times and count those inside the measured run.
   // A full collection first, where the process allows it (node --expose-gc, as test/support/plan-probe
-  // runs): a major GC begun earlier (by the memory reducer during the waits above, or by the arena's
-  // external memory) finishes inside the run otherwise, and is counted though the loop allocated nothing.
+  // runs): otherwise a major GC begun earlier (perhaps by the memory reducer during the waits above, or
+  // by the arena's external memory) may finish inside the run and be counted though the loop allocated nothing.
   (globalThis as { gc?: () => void }).gc?.();
   const seen: { start: number; kind: string }[] = [];
   const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => {
@@ -83,7 +81,7 @@ export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 
   obs.disconnect();
   const inRun = seen.filter((g) => g.start >= t0 && g.start <= t1);
   return {
-    blocks, heapBefore, heapAfter, gcs: inRun.length, scavenges: inRun.filter((g) => g.kind === 'minor').length,
+    blocks, heapBefore, heapAfter, gcs: inRun.length,
     gcLog: inRun.map((g) => `${g.kind} at ${(g.start - t0).toFixed(1)} ms`), seconds: (t1 - t0) / 1000,
   };
 }

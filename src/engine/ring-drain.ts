@@ -17,9 +17,9 @@ import type { BlockSink } from './block-sink';
  * the error is rethrown. Allocates one pair of views per ring slot per call, nothing per block.
  */
 export function drainRing(space: Arena, workers: number, first: number, frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): void {
-  const take = blockTaker(space, first, frames, sink, onProgress);
+  const { take, end } = blockTaker(space, first, frames, sink, onProgress);
   try {
-    take(first, take.end);
+    take(first, end);
   } catch (e) {
     halt(space, workers);
     throw e;
@@ -34,12 +34,12 @@ export function drainRing(space: Arena, workers: number, first: number, frames: 
  * leaves them idle only at its very end. A sink or a `between` that throws stops the workers.
  */
 export async function drainRingInPieces(space: Arena, workers: number, first: number, frames: number, sink: BlockSink, pieceFrames: number, between: () => Promise<void>, onProgress?: (framesDone: number) => void): Promise<void> {
-  const take = blockTaker(space, first, frames, sink, onProgress);
+  const { take, end } = blockTaker(space, first, frames, sink, onProgress);
   const piece = Math.max(1, Math.round(pieceFrames / space.layout.blockSize));
   try {
-    for (let b = first; b < take.end; ) {
-      b = take(b, Math.min(take.end, b + piece));
-      if (b < take.end) await between();
+    for (let b = first; b < end; ) {
+      b = take(b, Math.min(end, b + piece));
+      if (b < end) await between();
     }
   } catch (e) {
     halt(space, workers);
@@ -49,7 +49,7 @@ export async function drainRingInPieces(space: Arena, workers: number, first: nu
 }
 
 /** take(from, to) hands blocks [from, to) of a run starting at `first` to `sink` and returns `to`; `end` is the run's end. */
-function blockTaker(space: Arena, first: number, frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): ((from: number, to: number) => number) & { end: number } {
+function blockTaker(space: Arena, first: number, frames: number, sink: BlockSink, onProgress?: (framesDone: number) => void): { take: (from: number, to: number) => number; end: number } {
   const { views, layout } = space;
   const B = layout.blockSize, R = layout.ringBlocks;
   const { left, right } = ringSlots(views.ring, R, B);
@@ -67,7 +67,7 @@ function blockTaker(space: Arena, first: number, frames: number, sink: BlockSink
     }
     return b;
   };
-  return Object.assign(take, { end: first + Math.ceil(frames / B) });
+  return { take, end: first + Math.ceil(frames / B) };
 }
 
 /** Arms an offline run of the workers up to block `end` (then kick the pool): RunTo is a mark (memory/block-word.ts). */

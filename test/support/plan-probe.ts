@@ -1,7 +1,7 @@
 /**
  * Allocation probe for a whole patch through the block loop, run in a fresh process by
  * test/engine/alloc.test.ts (GC counts in a shared test process are not reliable):
- * `node plan-probe.js canonical|EXAMPLE` (an examples/ name) prints {"gcs", "scavenges", "gcLog", "seconds", "growth"} for 30,000 blocks after warm-up.
+ * `node plan-probe.js canonical|EXAMPLE` (an examples/ name) prints {"gcs", "gcLog", "seconds", "growth"} for 30,000 blocks after warm-up.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const patch = which === 'canonical' ? validatePatch(canonicalPatch(16)) : parsePatch(readFileSync(join(ROOT, 'examples', `${which}.json`), 'utf8'));
   const plan = compilePatch(patch, { sampleRate: 48000, blockSize: 64 });
   const p = await probeHeap(plan, 30_000, 0, 20_000);
-  process.stdout.write(JSON.stringify({ gcs: p.gcs, scavenges: p.scavenges, gcLog: p.gcLog, seconds: p.seconds, growth: p.heapAfter - p.heapBefore }));
+  process.stdout.write(JSON.stringify({ gcs: p.gcs, gcLog: p.gcLog, seconds: p.seconds, growth: p.heapAfter - p.heapBefore }));
 }
 
 main().catch((e) => {
