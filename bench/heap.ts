@@ -61,10 +61,6 @@ export async function probeHeap(plan: RenderPlan, blocks: number, timingEvery = 
     flat = growth >= 0 && growth < 1024 ? flat + 1 : 0;
   }
   // GC entries arrive asynchronously: keep their start times and count those inside the measured run.
-  // A full collection first, where the process allows it (node --expose-gc, as test/support/plan-probe
-  // runs): otherwise a major GC begun earlier (perhaps by the memory reducer during the waits above, or
-  // by the arena's external memory) may finish inside the run and be counted though the loop allocated nothing.
-  (globalThis as { gc?: () => void }).gc?.();
   const seen: { start: number; kind: string }[] = [];
   const obs = new PerformanceObserver((list) => list.getEntries().forEach((e) => {
     const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1;
